@@ -1,0 +1,68 @@
+# darktune: a hyperparameter tuner for Darknet.
+#   make          build ./darktune
+#   make demo     install what is missing, prepare Fashion-MNIST, run a real sweep
+#   make test     every test (unit, golden, end to end with the Debian darknet)
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -Iplugin -Idarknet
+LDLIBS  := -linih -lsqlite3 -lutil -lz -lm
+
+# Debian packages the build, the demo and the tests need.
+DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3
+
+LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c))
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+CMD_SRC := plugin/main.c $(sort $(wildcard plugin/cmd_*.c))
+CMD_OBJ := $(CMD_SRC:%.c=build/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+HDR := $(wildcard plugin/*.h darknet/*.h tests/*.h)
+
+.PHONY: all deps data demo test unit clean
+all: darktune build/mkfashion
+
+build/%.o: %.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+build/libdarktune.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+darktune: $(CMD_OBJ) build/libdarktune.a
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libdarktune.a $(LDLIBS)
+
+build/mkfashion: darknet/mkfashion.c build/libdarktune.a
+	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+
+build/tests/%: tests/%.c build/libdarktune.a tests/dt_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< build/libdarktune.a $(LDLIBS)
+
+# Installs what is missing, as root, and only then: running it twice does nothing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "darktune: run as root to install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "✓ Debian packages present"; fi
+
+# Fashion-MNIST as Darknet classifier data (PNG files, lists, labels), made once.
+data: build/mkfashion
+	@./build/mkfashion /usr/share/datasets/fashion-mnist data/fashion
+
+demo: deps
+	@$(MAKE) --no-print-directory all data
+	./darktune run sweeps/fashion-random.ini
+
+unit: $(TEST_BIN)
+	@tests/run.sh --unit
+
+test: deps
+	@$(MAKE) --no-print-directory all data $(TEST_BIN)
+	@tests/run.sh
+
+clean:
+	rm -rf build darktune

@@ -1,0 +1,73 @@
+/* dt_cfg: read, change and write Darknet .cfg (and .data) files byte-faithfully.
+ *
+ * A cfg is kept as its lines. Reading and writing with no change gives the same
+ * bytes (comments, blank lines, order, spacing, a missing final newline). A change
+ * rewrites the one line that holds the key, in place, keeping its indentation and
+ * the spacing around '='; the value is the whole rest of the line (Darknet has no
+ * trailing comments: pjreddie reads "steps #x" as "steps#x"); a key that is absent
+ * is added once, after the section's last key. Darknet reads `key=value` lines,
+ * `[section]` headers, and comments that start with '#' or ';'. The same reader
+ * serves .data files, whose keys have no section (section "").
+ *
+ * Also here, because they are facts about Darknet and not about tuning: which [net]
+ * fields each fork reads, which policies it knows, which fields a policy reads,
+ * and how step fractions turn into iterations. */
+#ifndef DT_CFG_H
+#define DT_CFG_H
+
+#include <stddef.h>
+
+#include "dt_util.h"
+
+typedef struct dt_cfg dt_cfg;
+
+int dt_cfg_read(dt_cfg **out, const char *path, dt_err *err);
+/* name is used in messages only. */
+int dt_cfg_parse(dt_cfg **out, const char *text, size_t len, const char *name, dt_err *err);
+void dt_cfg_free(dt_cfg *c);
+
+/* The bytes of the cfg as it stands; caller frees. */
+char *dt_cfg_text(const dt_cfg *c, size_t *len);
+int dt_cfg_write(const dt_cfg *c, const char *path, dt_err *err);
+
+/* Sections in file order; section "" holds keys before the first header (.data files).
+ * "net" and "network" name the same section, as in Darknet. */
+int dt_cfg_nsections(const dt_cfg *c);
+const char *dt_cfg_section(const dt_cfg *c, int i);        /* name without brackets */
+/* The keys of section i, in order: *keys[k], *vals[k], *lines[k] (1-based file lines).
+ * Arrays are owned by the cfg and valid until the next change. */
+int dt_cfg_keys(const dt_cfg *c, int i, const char *const **keys, const char *const **vals,
+                const int **lines);
+
+/* The value of key in the first section named section, trimmed; NULL when absent.
+ * Valid until the next change. *line (when not NULL) gets its line number. */
+const char *dt_cfg_get(const dt_cfg *c, const char *section, const char *key, int *line);
+/* Sets key in the first section named section: in place when present (every
+ * duplicate after the first is removed: Darknet would read the first, hank-ai refuses
+ * duplicates), else added once after the section's last key. Returns -1 when there
+ * is no such section, or when key or value cannot be written as one key=value line. */
+int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *value);
+/* Removes every line of key in that section; returns how many. */
+int dt_cfg_unset(dt_cfg *c, const char *section, const char *key);
+/* Adds a comment line (the text given, '#' prepended) at the top of the file. */
+void dt_cfg_prepend_comment(dt_cfg *c, const char *text);
+
+/* Darknet forks, as far as cfgs go (same values as dt_fork in plugin/dt_sweep.h). */
+enum { DT_CFG_PJREDDIE = 0, DT_CFG_ALEXEYAB = 1, DT_CFG_HANKAI = 2 };
+
+/* 1 when the fork reads this [net] key, 0 when it would ignore (or refuse) it. */
+int dt_cfg_net_key_known(int fork, const char *key);
+/* The [net] keys the fork reads, for "did you mean" hints. */
+int dt_cfg_net_keys(int fork, const char *const **keys);
+/* 1 when the fork knows the learning-rate policy (pjreddie silently falls back to constant). */
+int dt_cfg_policy_known(int fork, const char *policy);
+int dt_cfg_policies(int fork, const char *const **names);
+/* Removes the [net] keys that the section's policy does not read (step, scale, steps,
+ * scales, gamma, sgdr_*, and power unless poly or burn_in > 0 use it). */
+void dt_cfg_drop_policy_keys(dt_cfg *c, int fork);
+/* "0.8, 0.9" with max_batches 600 -> "480,540": each number below 1 is a fraction of
+ * max_batches, each other number an iteration kept as is. Fails on a word, a
+ * negative, or an iteration beyond max_batches. out holds n bytes. */
+int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, size_t n, dt_err *err);
+
+#endif

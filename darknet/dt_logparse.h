@@ -1,0 +1,36 @@
+/* dt_logparse: what Darknet programs print, turned into numbers.
+ *
+ * Understands the per-iteration lines of pjreddie, AlexeyAB and hank-ai Darknet
+ * (classifier and detector), their mAP lines, and `classifier valid`'s top-k lines
+ * (../shared/DARKNET.md lists them). ANSI escapes are ignored, matches are searched
+ * inside the line (never anchored at its start), and nan, -nan, inf and -inf are
+ * read as such. Knows nothing of processes or trials. */
+#ifndef DT_LOGPARSE_H
+#define DT_LOGPARSE_H
+
+typedef enum dt_line_kind {
+    DT_LINE_NONE = 0,  /* nothing darktune reads */
+    DT_LINE_ITER,      /* one training iteration */
+    DT_LINE_MAP,       /* a mean average precision (mAP@0.5) result */
+    DT_LINE_TOP,       /* classifier valid: running top-1 / top-k */
+} dt_line_kind;
+
+typedef struct dt_line {
+    dt_line_kind kind;
+    long iteration;     /* ITER */
+    double loss;        /* ITER: this iteration's loss (may be nan/inf) */
+    double avg_loss;    /* ITER: the running average Darknet prints (NAN if absent) */
+    double rate;        /* ITER: learning rate (NAN if absent) */
+    double seconds;     /* ITER: seconds of the iteration (NAN if absent) */
+    double map;         /* MAP: as a fraction in [0, 1], whatever the line printed (% or fraction) */
+    double top1, topk;  /* TOP: fractions */
+    int k;              /* TOP: the k of top-k */
+} dt_line;
+
+/* Parses one line (no newline needed). Returns out->kind; out is always filled. */
+dt_line_kind dt_logparse_line(const char *line, dt_line *out);
+
+/* Removes ANSI escape sequences (CSI and OSC) from s in place. */
+void dt_logparse_strip_ansi(char *s);
+
+#endif

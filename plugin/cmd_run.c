@@ -1,0 +1,132 @@
+/* cmd_run: `darktune run SWEEP.ini [--trials N] [--output DIR]`.
+ * One line per finished trial; on a terminal, a live status line under them. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "dt_exec.h"
+#include "dt_out.h"
+#include "dt_sched.h"
+
+static volatile sig_atomic_t dt_run__stop;
+
+/* First signal: stop cleanly (trials recorded as interrupted). Second: kill every
+ * trial's process group and leave at once; the store stays consistent either way. */
+static void dt_run__signal(int sig)
+{
+    if (dt_run__stop) {
+        dt_proc_kill_all();
+        _exit(128 + sig);
+    }
+    dt_run__stop = sig;
+}
+
+typedef struct dt_run_ui {
+    const dt_sweep *sw;
+    int tty;
+    int status_shown;   /* a live status line is on screen */
+} dt_run_ui;
+
+static void dt_run__clear(dt_run_ui *ui)
+{
+    if (ui->status_shown) fputs("\r\033[K", stdout);
+    ui->status_shown = 0;
+}
+
+static void dt_run__note(void *user, const char *msg)
+{
+    dt_run_ui *ui = user;
+    dt_run__clear(ui);
+    printf("%s\n", msg);
+    fflush(stdout);
+}
+
+static void dt_run__finished(void *user, const dt_trial *t, const dt_trial *best, int done, int budget,
+                             double elapsed, double eta)
+{
+    dt_run_ui *ui = user;
+    const char *metric = dt_metric_name(ui->sw->metric);
+    char v[32], bv[32], el[32], et[32];
+    dt_out_value(t->value, v, sizeof v);
+    dt_cmd_duration(elapsed, el, sizeof el);
+    if (eta >= 0) dt_cmd_duration(eta, et, sizeof et);
+    else snprintf(et, sizeof et, "?");
+    dt_run__clear(ui);
+    printf("trial %3d  %-8s %s %-8s", t->number, dt_state_name(t->state), metric, v[0] ? v : "-");
+    if (best) {
+        dt_out_value(best->value, bv, sizeof bv);
+        printf("  best %s (#%d)", bv, best->number);
+    } else {
+        printf("  best -");
+    }
+    printf("  %5ld it %6.1f s  [%d/%d, elapsed %s, eta %s]", t->iterations, t->seconds, done, budget, el, et);
+    if (t->baseline) printf("  baseline");
+    if (t->reason[0]) printf("  %s", t->reason);
+    printf("\n");
+    fflush(stdout);
+}
+
+static void dt_run__tick(void *user, const dt_live *live, int nlive, int done, int budget, double elapsed)
+{
+    dt_run_ui *ui = user;
+    if (!ui->tty) return;
+    char el[32];
+    dt_cmd_duration(elapsed, el, sizeof el);
+    fputs("\r\033[K", stdout);
+    printf("[%d/%d done, %s]", done, budget, el);
+    for (int i = 0; i < nlive && i < 6; i++) {
+        printf("  #%d it %ld/%ld", live[i].number, live[i].iteration, ui->sw->max_batches);
+        if (!isnan(live[i].loss)) printf(" loss %.3g", live[i].loss);
+    }
+    if (nlive > 6) printf("  +%d more", nlive - 6);
+    fflush(stdout);
+    ui->status_shown = 1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    char *trials = NULL, *output = NULL, *path;
+    const dt_opt opts[] = {
+        {"--trials", "N", "stop when N trials have finished (overrides [study] trials)", &trials},
+        {"--output", "DIR", "write outputs (and the default store) here (overrides [study] output)", &output},
+    };
+    dt_cmd_args(argc, argv, "darktune run SWEEP.ini [--trials N] [--output DIR]", opts, 2, &path);
+    dt_sweep sw;
+    dt_cmd_sweep(&sw, path, trials, output);
+
+    struct sigaction sa = {.sa_handler = dt_run__signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    dt_run_ui ui = {.sw = &sw, .tty = isatty(STDOUT_FILENO)};
+    dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick};
+    printf("study '%s': %d trials, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
+           sw.trials, dt_sampler_name(sw.sampler), dt_pruner_name(sw.pruner), sw.maximize ? "maximize" : "minimize",
+           dt_metric_name(sw.metric), sw.max_batches, sw.output);
+    fflush(stdout);
+
+    dt_err err;
+    int rc = dt_sched_run(&sw, &hooks, &dt_run__stop, &err);
+    dt_run__clear(&ui);
+    int status = DT_EXIT_OK;
+    if (rc < 0) {
+        fprintf(stderr, "darktune: %s\n", err.msg);
+        status = DT_EXIT_RUNTIME;
+    } else if (rc == 1) {
+        printf("interrupted: running trials recorded as interrupted; run the same command again to resume\n");
+        status = 128 + dt_run__stop;
+    } else {
+        char *best = dt_path_join(sw.output, "best.cfg");
+        if (dt_file_exists(best)) printf("done: best configuration in %s\n", best);
+        else printf("done: no trial completed, so there is no best.cfg; see %s/report.txt\n", sw.output);
+        free(best);
+    }
+    dt_sweep_free(&sw);
+    return status;
+}

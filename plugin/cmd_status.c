@@ -1,0 +1,79 @@
+/* cmd_status and cmd_best: read a study from its store and print it; run nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "dt_out.h"
+#include "dt_sched.h"
+
+static int dt_status__load(int argc, char **argv, const char *usage, dt_sweep *sw, dt_trial **trials, int *n)
+{
+    char *output = NULL, *path;
+    const dt_opt opts[] = {
+        {"--output", "DIR", "the study's output folder (as given to darktune run)", &output},
+    };
+    dt_cmd_args(argc, argv, usage, opts, 1, &path);
+    dt_cmd_sweep(sw, path, NULL, output);
+    dt_err err;
+    if (dt_sched_load(sw, trials, n, &err) != 0) {
+        fprintf(stderr, "darktune: %s\n", err.msg);
+        dt_sweep_free(sw);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+    dt_sweep sw;
+    dt_trial *trials;
+    int n;
+    if (dt_status__load(argc, argv, "darktune status SWEEP.ini [--output DIR]", &sw, &trials, &n) != 0)
+        return DT_EXIT_RUNTIME;
+    printf("study '%s' (%s %s): %d trial%s\n", sw.name, sw.maximize ? "maximize" : "minimize",
+           dt_metric_name(sw.metric), n, n == 1 ? "" : "s");
+    printf("%6s  %-8s %-10s", "number", "state", "value");
+    for (int i = 0; i < sw.space.n; i++)
+        if (sw.space.p[i].kind != DT_FIXED) printf(" %-14s", sw.space.p[i].name);
+    printf(" %10s %9s  %s\n", "iterations", "seconds", "reason");
+    int best = dt_out_best(&sw, trials, n);
+    for (int k = 0; k < n; k++) {
+        const dt_trial *t = &trials[k];
+        char v[32];
+        dt_out_value(t->value, v, sizeof v);
+        printf("%5d%s  %-8s %-10s", t->number, k == best ? "*" : " ", dt_state_name(t->state), v[0] ? v : "-");
+        for (int i = 0; i < sw.space.n; i++)
+            if (sw.space.p[i].kind != DT_FIXED) printf(" %-14s", t->values[i].active ? t->values[i].text : "-");
+        printf(" %10ld %9.1f  %s%s\n", t->iterations, t->seconds, t->baseline ? "baseline " : "", t->reason);
+    }
+    dt_trials_free(trials, n);
+    dt_sweep_free(&sw);
+    return DT_EXIT_OK;
+}
+
+int cmd_best(int argc, char **argv)
+{
+    dt_sweep sw;
+    dt_trial *trials;
+    int n;
+    if (dt_status__load(argc, argv, "darktune best SWEEP.ini [--output DIR]", &sw, &trials, &n) != 0)
+        return DT_EXIT_RUNTIME;
+    int best = dt_out_best(&sw, trials, n), rc = DT_EXIT_OK;
+    if (best < 0) {
+        fprintf(stderr, "darktune: study '%s' has no completed trial yet\n", sw.name);
+        rc = DT_EXIT_RUNTIME;
+    } else {
+        const dt_trial *t = &trials[best];
+        char v[32];
+        dt_out_value(t->value, v, sizeof v);
+        printf("best trial %d%s: %s = %s\n", t->number, t->baseline ? " (baseline)" : "", dt_metric_name(sw.metric), v);
+        for (int i = 0; i < sw.space.n; i++)
+            if (t->values[i].active && sw.space.p[i].kind != DT_FIXED)
+                printf("  %s = %s\n", sw.space.p[i].name, t->values[i].text);
+        printf("%s/best.cfg\n", sw.output);
+    }
+    dt_trials_free(trials, n);
+    dt_sweep_free(&sw);
+    return rc;
+}

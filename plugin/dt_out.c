@@ -1,0 +1,261 @@
+/* dt_out: trial cfgs and .data files, trials.csv, best.cfg, report.txt. */
+#include "dt_out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Darknet's own defaults for the [net] fields people tune (parse_net_options):
+ * the baseline shows these when the base cfg leaves a field out. */
+static const struct { const char *key, *value; } dt_out__defaults[] = {
+    {"learning_rate", "0.001"}, {"momentum", "0.9"}, {"decay", "0.0001"},
+    {"subdivisions", "1"},     {"burn_in", "0"},    {"power", "4"},
+    {"policy", "constant"},    {"gamma", "1"},      {"scale", "1"},
+    {"step", "1"},
+};
+
+static const char *dt_out__default(const char *key)
+{
+    for (size_t i = 0; i < sizeof dt_out__defaults / sizeof *dt_out__defaults; i++)
+        if (strcmp(dt_out__defaults[i].key, key) == 0) return dt_out__defaults[i].value;
+    return NULL;
+}
+
+int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
+{
+    dt_cfg *base;
+    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
+    for (int i = 0; i < sw->space.n; i++) {
+        const dt_param *p = &sw->space.p[i];
+        const char *text = p->kind == DT_FIXED ? p->choices[0] : dt_cfg_get(base, "net", p->name, NULL);
+        if (!text) text = dt_out__default(p->name);
+        memset(&vals[i], 0, sizeof vals[i]);
+        if (text) dt_value_text(p, text, &vals[i]);
+        vals[i].active = text != NULL;
+    }
+    /* A parameter the base cfg leaves out and Darknet has no default for stays
+     * unwritten; conditions then follow the base cfg's own policy. */
+    int *had = dt_xcalloc((size_t)sw->space.n + 1, sizeof *had);
+    for (int i = 0; i < sw->space.n; i++) had[i] = vals[i].active;
+    dt_space_activate(&sw->space, vals);
+    for (int i = 0; i < sw->space.n; i++) vals[i].active &= had[i];
+    free(had);
+    dt_cfg_free(base);
+    return 0;
+}
+
+/* Writes one [net] value, turning step fractions into iterations of max_batches. */
+static int dt_out__set(dt_cfg *c, const char *key, const char *text, long max_batches, dt_err *err)
+{
+    char its[DT_TEXT * 2];
+    if (strcmp(key, "steps") == 0 || strcmp(key, "step") == 0) {
+        dt_err e;
+        if (dt_cfg_steps_to_iterations(text, max_batches, its, sizeof its, &e) != 0)
+            return dt_errf(err, "%s = %s: %s", key, text, e.msg);
+        text = its;
+    }
+    dt_cfg_set(c, "net", key, text);
+    return 0;
+}
+
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, long max_batches, dt_cfg **out,
+                     dt_err *err)
+{
+    dt_cfg *c;
+    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    char mb[32];
+    snprintf(mb, sizeof mb, "%ld", max_batches);
+    if (dt_cfg_set(c, "net", "max_batches", mb) != 0) {
+        dt_cfg_free(c);
+        return dt_errf(err, "'%s' has no [net] section", sw->cfg);
+    }
+    for (int i = 0; i < sw->space.n; i++) {
+        if (!vals[i].active) continue;
+        if (dt_out__set(c, sw->space.p[i].name, vals[i].text, max_batches, err) != 0) {
+            dt_cfg_free(c);
+            return -1;
+        }
+    }
+    dt_cfg_drop_policy_keys(c, (int)sw->fork);
+    *out = c;
+    return 0;
+}
+
+/* A .data path as Darknet users write it: relative to the .data file's folder when
+ * that exists, else to the current folder (where darknet would be run). */
+static char *dt_out__data_path(const char *data_dir, const char *value)
+{
+    char *p = dt_path_join(data_dir, value);
+    if (dt_file_exists(p) || dt_dir_exists(p) || value[0] == '/') {
+        char *a = dt_abspath(p);
+        free(p);
+        return a;
+    }
+    free(p);
+    return dt_abspath(value);
+}
+
+int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err)
+{
+    static const char *const path_keys[] = {"train", "valid", "labels", "names", "map", "eval"};
+    dt_cfg *d;
+    if (dt_cfg_read(&d, sw->data, err) != 0) return -1;
+    char *dir = dt_dirname(sw->data);
+    for (size_t i = 0; i < sizeof path_keys / sizeof *path_keys; i++) {
+        const char *v = dt_cfg_get(d, "", path_keys[i], NULL);
+        if (!v || !v[0]) continue;
+        char *abs = dt_out__data_path(dir, v);
+        dt_cfg_set(d, "", path_keys[i], abs);
+        free(abs);
+    }
+    free(dir);
+    dt_cfg_set(d, "", "backup", backup_dir);
+    if (sw->metric == DT_METRIC_TOP5) dt_cfg_set(d, "", "top", "5");
+    int rc = dt_cfg_write(d, path, err);
+    dt_cfg_free(d);
+    return rc;
+}
+
+int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        const dt_trial *t = &trials[i];
+        if (t->state != DT_COMPLETE || isnan(t->value)) continue;
+        if (best < 0) { best = i; continue; }
+        double b = trials[best].value;
+        if (sw->maximize ? t->value > b : t->value < b) best = i;
+    }
+    return best;
+}
+
+void dt_out_value(double v, char *buf, size_t n)
+{
+    if (isnan(v)) snprintf(buf, n, "%s", "");
+    else snprintf(buf, n, "%.6g", v);
+}
+
+/* One CSV field: quoted when it holds a comma, a quote or a line break. */
+static void dt_out__csv_field(dt_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        dt_buf_add(b, s, strlen(s));
+        return;
+    }
+    dt_buf_add(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"') dt_buf_add(b, "\"", 1);
+        dt_buf_add(b, s, 1);
+    }
+    dt_buf_add(b, "\"", 1);
+}
+
+static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err)
+{
+    dt_buf b = {0};
+    dt_buf_printf(&b, "number,state,value");
+    for (int i = 0; i < sw->space.n; i++)
+        if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
+    dt_buf_printf(&b, ",iterations,seconds\n");
+    for (int k = 0; k < n; k++) {
+        const dt_trial *t = &trials[k];
+        char v[64];
+        dt_out_value(t->value, v, sizeof v);
+        dt_buf_printf(&b, "%d,%s,%s", t->number, dt_state_name(t->state), v);
+        for (int i = 0; i < sw->space.n; i++) {
+            if (sw->space.p[i].kind == DT_FIXED) continue;
+            dt_buf_add(&b, ",", 1);
+            if (t->values[i].active) dt_out__csv_field(&b, t->values[i].text);
+        }
+        dt_buf_printf(&b, ",%ld,%.1f\n", t->iterations, t->seconds);
+    }
+    char *path = dt_path_join(sw->output, "trials.csv");
+    int rc = dt_write_file(path, b.p, b.len, err);
+    free(path);
+    dt_buf_free(&b);
+    return rc;
+}
+
+static int dt_out__best_cfg(const dt_sweep *sw, const dt_trial *t, dt_err *err)
+{
+    /* Deployable: the full training length of the base cfg, not the trial's budget. */
+    long mb = sw->max_batches;
+    dt_cfg *base;
+    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
+    const char *bm = dt_cfg_get(base, "net", "max_batches", NULL);
+    long v;
+    if (bm && dt_parse_long(bm, &v) == 0 && v > 0) mb = v;
+    dt_cfg_free(base);
+
+    dt_cfg *c;
+    if (dt_out_trial_cfg(sw, t->values, mb, &c, err) != 0) return -1;
+    char value[64], line[512];
+    dt_out_value(t->value, value, sizeof value);
+    snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld).",
+             sw->max_batches, mb);
+    dt_cfg_prepend_comment(c, line);
+    snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s = %s (%s)", sw->name, t->number,
+             t->baseline ? " (the baseline)" : "", dt_metric_name(sw->metric), value,
+             sw->maximize ? "maximize" : "minimize");
+    dt_cfg_prepend_comment(c, line);
+    char *path = dt_path_join(sw->output, "best.cfg");
+    int rc = dt_cfg_write(c, path, err);
+    free(path);
+    dt_cfg_free(c);
+    return rc;
+}
+
+static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, dt_err *err)
+{
+    int count[4] = {0};
+    double secs = 0;
+    long its = 0;
+    for (int i = 0; i < n; i++) {
+        count[trials[i].state]++;
+        secs += trials[i].seconds;
+        its += trials[i].iterations;
+    }
+    dt_buf b = {0};
+    dt_buf_printf(&b, "study      %s\nsweep      %s\nobjective  %s %s\nsampler    %s\npruner     %s\n",
+                  sw->name, sw->path, sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
+                  dt_sampler_name(sw->sampler), dt_pruner_name(sw->pruner));
+    dt_buf_printf(&b, "trials     %d complete, %d pruned, %d failed, %d running\n", count[DT_COMPLETE],
+                  count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING]);
+    dt_buf_printf(&b, "compute    %ld iterations, %.0f trial-seconds\n", its, secs);
+    if (best >= 0) {
+        const dt_trial *t = &trials[best];
+        char v[64];
+        dt_out_value(t->value, v, sizeof v);
+        dt_buf_printf(&b, "best       trial %d%s: %s = %s\n", t->number, t->baseline ? " (baseline)" : "",
+                      dt_metric_name(sw->metric), v);
+        for (int i = 0; i < sw->space.n; i++)
+            if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
+                dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
+        for (int i = 0; i < n; i++) {
+            if (!trials[i].baseline || trials[i].state != DT_COMPLETE) continue;
+            dt_out_value(trials[i].value, v, sizeof v);
+            dt_buf_printf(&b, "baseline   trial %d: %s = %s\n", trials[i].number, dt_metric_name(sw->metric), v);
+        }
+    } else {
+        dt_buf_printf(&b, "best       none yet (no trial has completed)\n");
+    }
+    for (int i = 0; i < n; i++)
+        if (trials[i].state == DT_PRUNED || trials[i].state == DT_FAIL)
+            dt_buf_printf(&b, "trial %-4d %-8s %s\n", trials[i].number, dt_state_name(trials[i].state),
+                          trials[i].reason);
+    char *path = dt_path_join(sw->output, "report.txt");
+    int rc = dt_write_file(path, b.p, b.len, err);
+    free(path);
+    dt_buf_free(&b);
+    return rc;
+}
+
+int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err)
+{
+    if (dt_mkdirs(sw->output, err) != 0) return -1;
+    if (dt_out__csv(sw, trials, n, err) != 0) return -1;
+    int best = dt_out_best(sw, trials, n);
+    if (best >= 0 && dt_out__best_cfg(sw, &trials[best], err) != 0) return -1;
+    return dt_out__report(sw, trials, n, best, err);
+}

@@ -1,0 +1,39 @@
+/* dt_out: the files a study leaves for its user, and the cfgs its trials train.
+ *
+ * - the trial's cfg: the base cfg with the trial's [net] values rewritten in place,
+ *   max_batches set to the sweep's, step fractions turned into iterations, and the
+ *   keys the chosen policy does not read removed;
+ * - the trial's .data: the base .data with every path made absolute and `backup`
+ *   pointing into the trial's folder, so parallel trials never share weights files;
+ * - trials.csv, best.cfg (deployable: the base cfg's own max_batches, the best
+ *   trial's values, a heading comment naming study, trial and value) and report.txt.
+ * Nothing here runs anything or decides anything about the study. */
+#ifndef DT_OUT_H
+#define DT_OUT_H
+
+#include "dt_cfg.h"
+#include "dt_sweep.h"
+#include "dt_trial.h"
+
+/* The baseline's values: the base cfg's own [net] values for every parameter of the
+ * space (Darknet's default where the cfg has none), fixed parameters as fixed. */
+int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err);
+
+/* The cfg that a trial with these values trains, for max_batches iterations. */
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, long max_batches, dt_cfg **out,
+                     dt_err *err);
+
+/* Writes the trial's .data at path: absolute paths, backup = backup_dir, top = 5 when
+ * the metric is top5. */
+int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err);
+
+/* The index of the best COMPLETE trial (ties: the lower number), -1 when none. */
+int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n);
+
+/* trials.csv, best.cfg and report.txt in sw->output, all rewritten whole. */
+int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err);
+
+/* Formats an objective value for people: "0.8123", "" for NAN. */
+void dt_out_value(double v, char *buf, size_t n);
+
+#endif

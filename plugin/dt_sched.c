@@ -1,0 +1,524 @@
+/* dt_sched: the study loop. One process, poll() over every running trial's output;
+ * the trials themselves run in child processes (dt_runner), so a Darknet that
+ * crashes, aborts or hangs ends one trial, never the study. */
+#include "dt_sched.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dt_out.h"
+#include "dt_pruner.h"
+#include "dt_runner.h"
+#include "dt_sampler.h"
+#include "dt_store.h"
+
+#define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
+#define DT_SCHED_INTERRUPTED "interrupted"
+
+typedef struct dt_slot {
+    int gpu;               /* -1: CPU */
+    dt_run *run;           /* NULL: free */
+    int number;            /* the trial it runs */
+    double t0;             /* dt_now() at start */
+    long iteration;
+    double loss;           /* last avg loss */
+    double metric;         /* last periodic metric, NAN when none */
+    int pruned;
+    char reason[256];
+    dt_point *pts;         /* points not yet stored */
+    int npts, cap;
+    char *dir;             /* trials/<number> */
+} dt_slot;
+
+typedef struct dt_study {
+    const dt_sweep *sw;
+    const dt_sched_hooks *hooks;
+    dt_store *store;
+    long long id;
+    dt_sampler *sampler;
+    dt_pruner *pruner;
+    dt_trial *trials;      /* every trial, in number order */
+    int n, cap;
+    dt_slot *slots;
+    int nslots;
+    int *rerun;            /* trial numbers whose configurations run again */
+    int nrerun;
+    int exhausted;         /* the sampler has nothing left */
+    int best_number;       /* whose weights are kept, -1 none */
+    double t0;
+    double trial_secs;     /* seconds of trials finished in this run, for the ETA */
+    int trials_done_here;
+} dt_study;
+
+static void dt_sched__note(dt_study *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dt_sched__note(dt_study *s, const char *fmt, ...)
+{
+    if (!s->hooks || !s->hooks->note) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    s->hooks->note(s->hooks->user, msg);
+}
+
+static dt_trial *dt_sched__trial(dt_study *s, int number)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->trials[i].number == number) return &s->trials[i];
+    return NULL;
+}
+
+static int dt_sched__interrupted(const dt_trial *t)
+{
+    return t->state == DT_FAIL && strncmp(t->reason, DT_SCHED_INTERRUPTED, strlen(DT_SCHED_INTERRUPTED)) == 0;
+}
+
+/* Trials that count against the budget: every finished one, except those cut short
+ * by darktune itself (they run again). */
+static int dt_sched__done(const dt_study *s)
+{
+    int done = 0;
+    for (int i = 0; i < s->n; i++)
+        done += s->trials[i].state != DT_RUNNING && !dt_sched__interrupted(&s->trials[i]);
+    return done;
+}
+
+static int dt_sched__running(const dt_study *s)
+{
+    int r = 0;
+    for (int i = 0; i < s->nslots; i++) r += s->slots[i].run != NULL;
+    return r;
+}
+
+/* Slots: one per (GPU, k) when there are GPUs, else one per CPU core (the Debian
+ * libdarknet trains on one core, so each trial wants one). */
+static void dt_sched__slots(dt_study *s)
+{
+    const dt_sweep *sw = s->sw;
+    int gpus[DT_MAX_GPUS], ngpus = 0;
+    if (sw->ngpus > 0) {
+        memcpy(gpus, sw->gpus, sizeof(int) * (size_t)sw->ngpus);
+        ngpus = sw->ngpus;
+    } else if (sw->gpus_auto) {
+        DIR *d = opendir("/proc/driver/nvidia/gpus");
+        struct dirent *e;
+        while (d && (e = readdir(d)) && ngpus < DT_MAX_GPUS)
+            if (e->d_name[0] != '.') gpus[ngpus] = ngpus, ngpus++;
+        if (d) closedir(d);
+        if (!ngpus) dt_sched__note(s, "gpus = auto: no GPU found, trials run on the CPU");
+    }
+    if (ngpus) {
+        int k = sw->trials_per_gpu > 0 ? sw->trials_per_gpu : 1;
+        s->nslots = ngpus * k;
+        s->slots = dt_xcalloc((size_t)s->nslots, sizeof *s->slots);
+        for (int i = 0; i < s->nslots; i++) s->slots[i].gpu = gpus[i % ngpus];
+        dt_sched__note(s, "slots: %d GPU%s x %d trial%s each", ngpus, ngpus > 1 ? "s" : "", k, k > 1 ? "s" : "");
+        return;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    s->nslots = sw->cpu_slots > 0 ? sw->cpu_slots : (int)(cores > 0 ? cores : 1);
+    s->slots = dt_xcalloc((size_t)s->nslots, sizeof *s->slots);
+    for (int i = 0; i < s->nslots; i++) s->slots[i].gpu = -1;
+    dt_sched__note(s, "slots: %d trial%s at once on the CPU", s->nslots, s->nslots > 1 ? "s" : "");
+}
+
+static int dt_sched__flush(dt_study *s, dt_slot *sl, dt_err *err)
+{
+    if (!sl->npts) return 0;
+    int rc = dt_store_add_points(s->store, s->id, sl->number, sl->pts, sl->npts, err);
+    sl->npts = 0;
+    return rc;
+}
+
+/* Removes the files of a trial's backup folder, but keep (when not NULL). */
+static void dt_sched__clean_backup(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char *p = dt_path_join(dir, e->d_name);
+        if (!keep || strcmp(p, keep) != 0) unlink(p);
+        free(p);
+    }
+    closedir(d);
+}
+
+static char *dt_sched__trial_dir(const dt_study *s, int number)
+{
+    return dt_xasprintf("%s/trials/%d", s->sw->output, number);
+}
+
+static int dt_sched__add_trial(dt_study *s, const dt_trial *t)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->trials = dt_xrealloc(s->trials, (size_t)s->cap * sizeof *s->trials);
+    }
+    s->trials[s->n] = *t;
+    return s->n++;
+}
+
+/* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
+static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, const char *reason,
+                         const char *weights, dt_err *err)
+{
+    dt_trial *t = dt_sched__trial(s, sl->number);
+    t->state = state;
+    t->value = value;
+    t->iterations = sl->iteration;
+    t->seconds = dt_now() - sl->t0;
+    t->finished = dt_wall();
+    t->last_metric = sl->metric;
+    snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "");
+    if (dt_sched__flush(s, sl, err) != 0) return -1;
+    if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
+    dt_pruner_finish(s->pruner, t->number, state);
+    if (!dt_sched__interrupted(t)) {
+        s->trial_secs += t->seconds;
+        s->trials_done_here++;
+    }
+
+    char *backup = dt_xasprintf("%s/backup", sl->dir);
+    int best = dt_out_best(s->sw, s->trials, s->n);
+    int is_best = best >= 0 && s->trials[best].number == t->number;
+    if (is_best && weights && weights[0]) {
+        if (s->best_number >= 0) {
+            char *old = dt_xasprintf("%s/trials/%d/backup", s->sw->output, s->best_number);
+            dt_sched__clean_backup(old, NULL);
+            free(old);
+        }
+        dt_sched__clean_backup(backup, weights);
+        s->best_number = t->number;
+    } else {
+        dt_sched__clean_backup(backup, NULL);
+    }
+    free(backup);
+
+    if (dt_out_write_all(s->sw, s->trials, s->n, err) != 0) return -1;
+    if (s->hooks && s->hooks->finished) {
+        int done = dt_sched__done(s), left = s->sw->trials - done;
+        double eta = -1;
+        if (s->trials_done_here && left > 0)
+            eta = s->trial_secs / s->trials_done_here * left / s->nslots;
+        else if (left <= 0)
+            eta = 0;
+        s->hooks->finished(s->hooks->user, t, best >= 0 ? &s->trials[best] : NULL, done, s->sw->trials,
+                           dt_now() - s->t0, eta);
+    }
+    dt_run_free(sl->run);
+    sl->run = NULL;
+    free(sl->dir);
+    sl->dir = NULL;
+    return 0;
+}
+
+/* Starts a trial with these values on slot sl. A trial that cannot even start
+ * (its files cannot be written, its command cannot run) ends as FAIL at once. */
+static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int baseline, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    dt_trial t;
+    dt_trial_init(&t, sw->space.n);
+    memcpy(t.values, vals, sizeof *vals * (size_t)sw->space.n);
+    t.baseline = baseline;
+    if (dt_store_create_trial(s->store, s->id, &sw->space, &t, err) != 0) {
+        dt_trial_free(&t);
+        return -1;
+    }
+    dt_sched__add_trial(s, &t);
+
+    int gpu = sl->gpu;
+    memset(sl, 0, offsetof(dt_slot, pts));
+    sl->gpu = gpu;
+    sl->number = t.number;
+    sl->t0 = dt_now();
+    sl->metric = NAN;
+    sl->loss = NAN;
+    sl->dir = dt_sched__trial_dir(s, t.number);
+
+    char *backup = dt_xasprintf("%s/backup", sl->dir);
+    char *cfg = dt_xasprintf("%s/trial.cfg", sl->dir);
+    char *data = dt_xasprintf("%s/trial.data", sl->dir);
+    char *log = dt_xasprintf("%s/log.txt", sl->dir);
+    dt_cfg *c = NULL;
+    dt_err e;
+    int rc = dt_mkdirs(backup, &e);
+    if (rc == 0) rc = dt_out_trial_cfg(sw, vals, sw->max_batches, &c, &e);
+    if (rc == 0) rc = dt_cfg_write(c, cfg, &e);
+    if (rc == 0) rc = dt_out_trial_data(sw, backup, data, &e);
+    if (rc == 0) {
+        dt_run_spec spec = {
+            .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
+            .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
+            .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
+            .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
+        };
+        rc = dt_run_start(&sl->run, &spec, &e);
+    }
+    dt_cfg_free(c);
+    free(backup), free(cfg), free(data), free(log);
+    if (rc != 0) {
+        sl->run = NULL;
+        char reason[256];
+        snprintf(reason, sizeof reason, "could not start: %.230s", e.msg);
+        /* dt_sched__end frees sl->run (NULL here) and sl->dir. */
+        return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
+    }
+    return 0;
+}
+
+/* The values of the next trial to start, or 0 when none should start now. */
+static int dt_sched__next(dt_study *s, dt_value *vals, int *baseline, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    int number = s->n ? s->trials[s->n - 1].number + 1 : 0;
+    *baseline = 0;
+    if (s->nrerun) {
+        dt_trial *t = dt_sched__trial(s, s->rerun[0]);
+        memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
+        *baseline = t->baseline;
+        memmove(s->rerun, s->rerun + 1, sizeof *s->rerun * (size_t)--s->nrerun);
+        dt_sched__note(s, "trial %d runs the configuration of interrupted trial %d again", number, t->number);
+        return 1;
+    }
+    if (sw->baseline) {
+        int have = 0;
+        for (int i = 0; i < s->n; i++) have |= s->trials[i].baseline;
+        if (!have) {
+            if (dt_out_baseline_values(sw, vals, err) != 0) return -1;
+            *baseline = 1;
+            return 1;
+        }
+    }
+    if (s->exhausted) return 0;
+    int rc = dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
+    if (rc < 0) return -1;
+    if (rc == 1) {
+        s->exhausted = 1;
+        dt_sched__note(s, "the %s sampler has no configuration left to try", dt_sampler_name(sw->sampler));
+        return 0;
+    }
+    return 1;
+}
+
+/* Handles one event of a running trial: store it, ask the pruner. */
+static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
+{
+    dt_point pt = {.step = ev->iteration};
+    if (ev->kind == DT_EV_ITER) {
+        sl->iteration = ev->iteration;
+        /* Darknet's running average is what people read and compare; but a NaN in
+         * the raw loss is divergence even where a fork resets its average. */
+        pt.kind = DT_POINT_LOSS;
+        pt.value = isfinite(ev->loss) && !isnan(ev->avg_loss) ? ev->avg_loss : ev->loss;
+        sl->loss = pt.value;
+    } else {
+        pt.kind = DT_POINT_METRIC;
+        pt.value = ev->metric;
+        sl->metric = ev->metric;
+        if (ev->iteration > sl->iteration) sl->iteration = ev->iteration;
+    }
+    if (sl->npts == sl->cap) {
+        sl->cap = sl->cap ? 2 * sl->cap : DT_SCHED_FLUSH;
+        sl->pts = dt_xrealloc(sl->pts, (size_t)sl->cap * sizeof *sl->pts);
+    }
+    sl->pts[sl->npts++] = pt;
+    if (!sl->pruned && dt_pruner_decide(s->pruner, sl->number, pt, sl->reason, sizeof sl->reason)) {
+        sl->pruned = 1;
+        dt_run_stop(sl->run);
+    }
+}
+
+/* Drains one slot's events; ends its trial when its run is over. */
+static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
+{
+    dt_event ev;
+    int rc;
+    while ((rc = dt_run_next(sl->run, &ev)) == 1) dt_sched__event(s, sl, &ev);
+    if (sl->npts >= DT_SCHED_FLUSH && dt_sched__flush(s, sl, err) != 0) return -1;
+    if (rc == 0) return 0;
+
+    dt_run_result res;
+    dt_run_outcome(sl->run, &res);
+    if (res.iterations > sl->iteration) sl->iteration = res.iterations;
+    if (sl->pruned) {
+        double v = s->sw->metric == DT_METRIC_LOSS ? sl->loss : sl->metric;
+        return dt_sched__end(s, sl, DT_PRUNED, v, sl->reason, NULL, err);
+    }
+    if (res.ok && !isfinite(res.metric)) {
+        snprintf(res.reason, sizeof res.reason, "diverged: final %s is %g", dt_metric_name(s->sw->metric), res.metric);
+        return dt_sched__end(s, sl, DT_PRUNED, NAN, res.reason, NULL, err);
+    }
+    if (res.ok) return dt_sched__end(s, sl, DT_COMPLETE, res.metric, NULL, res.final_weights, err);
+    return dt_sched__end(s, sl, DT_FAIL, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
+}
+
+/* Stops every running trial as interrupted: their configurations run again on resume. */
+static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
+{
+    char reason[256];
+    snprintf(reason, sizeof reason, DT_SCHED_INTERRUPTED " (%s)", why);
+    for (int i = 0; i < s->nslots; i++) {
+        dt_slot *sl = &s->slots[i];
+        if (!sl->run) continue;
+        dt_run_stop(sl->run);
+        dt_event ev;
+        while (dt_run_next(sl->run, &ev) == 1) dt_sched__event(s, sl, &ev);
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
+    }
+    return 0;
+}
+
+static void dt_sched__tick(dt_study *s)
+{
+    if (!s->hooks || !s->hooks->tick) return;
+    dt_live live[256];
+    int k = 0;
+    for (int i = 0; i < s->nslots && k < 256; i++)
+        if (s->slots[i].run)
+            live[k++] = (dt_live){s->slots[i].number, s->slots[i].iteration, s->slots[i].loss};
+    s->hooks->tick(s->hooks->user, live, k, dt_sched__done(s), s->sw->trials, dt_now() - s->t0);
+}
+
+/* Opens the store and the study; loads its trials. */
+static int dt_sched__open(dt_study *s, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    if (dt_store_open(&s->store, sw->storage, err) != 0) return -1;
+    if (dt_store_study(s->store, sw->name, sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
+                       &s->id, err) != 0)
+        return -1;
+    return 0;
+}
+
+/* Which interrupted trials still need their configuration run again: those that no
+ * later trial has run with the same values. */
+static void dt_sched__find_reruns(dt_study *s)
+{
+    s->rerun = dt_xcalloc((size_t)s->n + 1, sizeof *s->rerun);
+    for (int i = 0; i < s->n; i++) {
+        if (!dt_sched__interrupted(&s->trials[i])) continue;
+        int again = 0;
+        for (int j = i + 1; j < s->n && !again; j++)
+            again = s->trials[j].baseline == s->trials[i].baseline &&
+                    dt_values_equal(&s->sw->space, s->trials[j].values, s->trials[i].values);
+        if (!again) s->rerun[s->nrerun++] = s->trials[i].number;
+    }
+}
+
+static void dt_sched__close(dt_study *s)
+{
+    for (int i = 0; i < s->nslots; i++) {
+        dt_run_free(s->slots[i].run);
+        free(s->slots[i].pts);
+        free(s->slots[i].dir);
+    }
+    free(s->slots);
+    free(s->rerun);
+    dt_trials_free(s->trials, s->n);
+    dt_sampler_free(s->sampler);
+    dt_pruner_free(s->pruner);
+    dt_store_close(s->store);
+}
+
+int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop, dt_err *err)
+{
+    dt_study s = {.sw = sw, .hooks = hooks, .best_number = -1, .t0 = dt_now()};
+    int rc = -1;
+    dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
+    if (dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
+    int lost = 0;
+    if (dt_store_fail_running(s.store, s.id, DT_SCHED_INTERRUPTED " (darktune stopped)", &lost, err) != 0) goto out;
+    if (dt_store_load(s.store, s.id, &sw->space, &s.trials, &s.n, err) != 0) goto out;
+    s.cap = s.n;
+    for (int i = 0; i < s.n; i++) {
+        dt_point *pts;
+        int np;
+        if (dt_store_points(s.store, s.id, s.trials[i].number, &pts, &np, err) != 0) goto out;
+        if (!s.pruner && dt_pruner_create(&s.pruner, sw, err) != 0) { free(pts); goto out; }
+        for (int k = 0; k < np; k++) dt_pruner_record(s.pruner, s.trials[i].number, pts[k]);
+        free(pts);
+    }
+    if (!s.pruner && dt_pruner_create(&s.pruner, sw, err) != 0) goto out;
+    if (dt_sampler_create(&s.sampler, sw->sampler, &sw->space, sw->seed, sw, err) != 0) goto out;
+    dt_sched__find_reruns(&s);
+    {
+        int best = dt_out_best(sw, s.trials, s.n);
+        if (best >= 0) s.best_number = s.trials[best].number;
+    }
+    if (s.n)
+        dt_sched__note(&s, "resuming study '%s': %d finished trial%s kept, %d interrupted trial%s to run again",
+                       sw->name, dt_sched__done(&s), dt_sched__done(&s) == 1 ? "" : "s", s.nrerun,
+                       s.nrerun == 1 ? "" : "s");
+    (void)lost;
+    dt_sched__slots(&s);
+
+    double last_tick = 0;
+    for (;;) {
+        if (*stop) {
+            rc = dt_sched__interrupt(&s, "signal", err) == 0 ? 1 : -1;
+            goto out;
+        }
+        int timed_out = sw->timeout_s > 0 && dt_now() - s.t0 >= sw->timeout_s;
+        if (timed_out && dt_sched__running(&s)) {
+            dt_sched__note(&s, "study timeout of %.0f s reached: stopping running trials", sw->timeout_s);
+            if (dt_sched__interrupt(&s, "study timeout", err) != 0) goto out;
+        }
+        /* Fill free slots while the budget allows. */
+        for (int i = 0; i < s.nslots && !timed_out; i++) {
+            if (s.slots[i].run) continue;
+            if (dt_sched__done(&s) + dt_sched__running(&s) >= sw->trials) break;
+            int baseline, got = dt_sched__next(&s, vals, &baseline, err);
+            if (got < 0) goto out;
+            if (!got) break;
+            if (dt_sched__launch(&s, &s.slots[i], vals, baseline, err) != 0) goto out;
+        }
+        if (!dt_sched__running(&s)) break;
+
+        struct pollfd pfd[256];
+        int np = 0;
+        for (int i = 0; i < s.nslots && np < 256; i++) {
+            int fd = s.slots[i].run ? dt_run_fd(s.slots[i].run) : -1;
+            if (fd >= 0) pfd[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        }
+        poll(pfd, (nfds_t)np, 250);
+        for (int i = 0; i < s.nslots; i++)
+            if (s.slots[i].run && dt_sched__service(&s, &s.slots[i], err) != 0) goto out;
+        if (dt_now() - last_tick >= 0.5) {
+            dt_sched__tick(&s);
+            last_tick = dt_now();
+        }
+    }
+    if (dt_out_write_all(sw, s.trials, s.n, err) != 0) goto out;
+    rc = 0;
+out:
+    if (rc < 0) {
+        /* A runtime error must not leave Darknet processes behind. */
+        for (int i = 0; i < s.nslots; i++)
+            if (s.slots[i].run) dt_run_stop(s.slots[i].run);
+    }
+    free(vals);
+    dt_sched__close(&s);
+    return rc;
+}
+
+int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err)
+{
+    if (!dt_file_exists(sw->storage))
+        return dt_errf(err, "no study yet: '%s' does not exist (run 'darktune run %s' first)", sw->storage, sw->path);
+    dt_study s = {.sw = sw};
+    int rc = dt_sched__open(&s, err);
+    if (rc == 0) rc = dt_store_load(s.store, s.id, &sw->space, trials, n, err);
+    dt_store_close(s.store);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* dt_sched: runs a study to its budget: slots, trials, reports, pruning, storage.
+ *
+ * The scheduler is the parent of every trial. It opens the store, resumes what a
+ * previous darktune left (RUNNING trials become FAIL "interrupted" and their
+ * configurations run again), runs the baseline first, asks the sampler for the
+ * rest, starts one runner per free slot, passes every report to the pruner, stops
+ * the trials it prunes, and records every state change in the store before
+ * rewriting the outputs. It prints nothing: the command gives it hooks. */
+#ifndef DT_SCHED_H
+#define DT_SCHED_H
+
+#include <signal.h>
+
+#include "dt_sweep.h"
+#include "dt_trial.h"
+
+/* What a running trial is doing, for a live status line. */
+typedef struct dt_live {
+    int number;
+    long iteration;
+    double loss;
+} dt_live;
+
+typedef struct dt_sched_hooks {
+    void *user;
+    /* A line of information ("resuming: ...", "slots: ..."). */
+    void (*note)(void *user, const char *msg);
+    /* A trial ended. best: the best trial so far (NULL when none); done/budget:
+     * finished trials and the study's budget; elapsed and eta in seconds (eta < 0:
+     * unknown). */
+    void (*finished)(void *user, const dt_trial *t, const dt_trial *best, int done, int budget,
+                     double elapsed, double eta);
+    /* About twice a second while trials run. */
+    void (*tick)(void *user, const dt_live *live, int nlive, int done, int budget, double elapsed);
+} dt_sched_hooks;
+
+/* Runs the study. *stop becoming nonzero (a signal handler sets it) stops every
+ * running trial, records them as interrupted, and returns 1. Returns 0 when the
+ * budget is spent (or the sampler has nothing left), -1 on a runtime error. */
+int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop,
+                 dt_err *err);
+
+/* Reads the study's trials from its store without running anything (status, best).
+ * Returns -1 with a message when the store or the study does not exist. */
+int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err);
+
+#endif

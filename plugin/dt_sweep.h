@@ -1,0 +1,99 @@
+/* dt_sweep: a sweep file (INI, parsed with inih) turned into a validated study spec.
+ *
+ * ../shared/SWEEPS.md is the contract. Everything is checked before anything runs:
+ * unknown sections and keys (with a "did you mean" hint), bad values, impossible
+ * combinations, [net] fields the Darknet in use does not read, missing files and
+ * programs. Each refusal is one message "FILE:LINE: what is wrong" in err; the
+ * caller prints it and exits 2. Paths in the sweep are relative to its folder and
+ * are stored here absolute.
+ *
+ * This module reads the base cfg and the .data file only to validate the sweep
+ * against them (through darknet/dt_cfg); it starts nothing and writes nothing. */
+#ifndef DT_SWEEP_H
+#define DT_SWEEP_H
+
+#include "dt_space.h"
+#include "dt_util.h"
+
+typedef enum { DT_METRIC_TOP1, DT_METRIC_TOP5, DT_METRIC_MAP50, DT_METRIC_LOSS } dt_metric;
+typedef enum { DT_TASK_CLASSIFIER, DT_TASK_DETECTOR } dt_task;
+typedef enum { DT_RUNNER_LIBDARKNET, DT_RUNNER_EXEC } dt_runner_kind;
+typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
+typedef enum {
+    DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
+    DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD
+} dt_pruner_kind;
+/* Which Darknet reads the cfgs: decides the [net] fields and policies accepted. */
+typedef enum { DT_FORK_PJREDDIE, DT_FORK_ALEXEYAB, DT_FORK_HANKAI } dt_fork;
+
+#define DT_MAX_GPUS 64
+
+typedef struct dt_sweep {
+    char *path;            /* the sweep file as given */
+    char *dir;             /* its folder, absolute */
+
+    /* [study] */
+    char *name;
+    char *output;          /* absolute */
+    char *storage;         /* absolute file path, or a postgresql:// URI */
+    int maximize;          /* 1: maximize, 0: minimize */
+    dt_metric metric;
+    int trials;            /* finished trials (complete + pruned + failed) to stop at */
+    double timeout_s;      /* study wall-clock budget, 0 = none */
+    unsigned long long seed;
+    int baseline;          /* 1: trial 0 runs the base cfg's values */
+
+    /* [darknet] */
+    dt_task task;
+    dt_runner_kind runner;
+    dt_fork fork;          /* key `fork`, default auto: detected from the program */
+    char *data;            /* absolute path of the .data file */
+    char *cfg;             /* absolute path of the base cfg */
+    char *weights;         /* absolute, or NULL */
+    long max_batches;      /* iterations of a full trial */
+    long eval_interval;    /* 0 = no periodic validation */
+    int gpus_auto;         /* gpus = auto */
+    int ngpus;             /* explicit list; 0 with gpus_auto = 0 means none */
+    int gpus[DT_MAX_GPUS];
+    int trials_per_gpu;    /* 0 = auto */
+    int cpu_slots;         /* 0 = auto: one per core */
+    char *command;         /* exec: training command template */
+    char *eval_command;    /* exec: evaluation command template, NULL when none */
+    double hang_s;         /* key `hang_timeout`: no output this long means hung (default 10m) */
+    double trial_timeout_s;/* key `trial_timeout`: 0 = none */
+
+    /* [sampler] */
+    dt_sampler_kind sampler;
+    int startup_trials;
+    int grid_points;       /* grid: values per continuous parameter (default 5) */
+
+    /* [pruner] */
+    dt_pruner_kind pruner;
+    long warmup;           /* no pruning before this iteration */
+    int on_loss;           /* 1: compare losses, 0: compare the metric */
+    double percentile;
+    long min_resource;
+    int reduction_factor;
+    double lower, upper;   /* threshold bounds; NAN where not given */
+
+    /* [space] and [space:KEY=VALUE] */
+    dt_space space;
+
+    /* Where each key was set, for messages about values checked later:
+     * dt_sweep_line(sw, "darknet", "max_batches") -> its line, or 0. */
+    int nlines;
+    struct { char *section, *key; int line; } *lines;
+} dt_sweep;
+
+/* Parses and validates the sweep at path into *sw (zeroed by the caller).
+ * Returns 0, or -1 with "FILE:LINE: message" in err; *sw is then freed already. */
+int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err);
+void dt_sweep_free(dt_sweep *sw);
+int dt_sweep_line(const dt_sweep *sw, const char *section, const char *key);
+
+/* Names for messages and storage: "top1", "maximize", "random", ... */
+const char *dt_metric_name(dt_metric m);
+const char *dt_sampler_name(dt_sampler_kind k);
+const char *dt_pruner_name(dt_pruner_kind k);
+
+#endif

@@ -1,0 +1,43 @@
+/* dt_trial: state names and the small amount of memory management trials need. */
+#include "dt_trial.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const dt_trial__names[] = {"RUNNING", "COMPLETE", "PRUNED", "FAIL"};
+
+const char *dt_state_name(dt_state s)
+{
+    return (unsigned)s < 4 ? dt_trial__names[s] : "?";
+}
+
+int dt_state_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, dt_trial__names[i]) == 0) return i;
+    return -1;
+}
+
+void dt_trial_init(dt_trial *t, int nvalues)
+{
+    memset(t, 0, sizeof *t);
+    t->value = NAN;
+    t->last_metric = NAN;
+    t->last_step = -1;
+    t->values = dt_xcalloc((size_t)(nvalues > 0 ? nvalues : 1), sizeof *t->values);
+}
+
+void dt_trial_free(dt_trial *t)
+{
+    if (!t) return;
+    free(t->values);
+    t->values = NULL;
+}
+
+void dt_trials_free(dt_trial *ts, int n)
+{
+    if (!ts) return;
+    for (int i = 0; i < n; i++) dt_trial_free(&ts[i]);
+    free(ts);
+}

@@ -1,0 +1,79 @@
+/* dt_util: the few helpers every darktune module shares.
+ *
+ * Errors: library functions return 0 on success and -1 on failure, after writing
+ * one lower-case line into a dt_err that the caller owns (git's error() style,
+ * SQLite's errmsg kept on the side). Only the command line prints or exits.
+ *
+ * Memory: dt_x* allocators abort with a message when the system is out of memory
+ * (git's xmalloc): every caller would otherwise have the same dead branch, and a
+ * tuner that cannot allocate a few bytes cannot store anything useful either.
+ * Nothing here knows about Darknet or about sweeps. */
+#ifndef DT_UTIL_H
+#define DT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dt_err {
+    char msg[1024];
+} dt_err;
+
+/* Writes the formatted message into err (when err is not NULL) and returns -1,
+ * so that `return dt_errf(err, "%s:%d: ...", path, line);` reads as one step. */
+int dt_errf(dt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *dt_xmalloc(size_t n);
+void *dt_xcalloc(size_t count, size_t size);
+void *dt_xrealloc(void *p, size_t n);
+char *dt_xstrdup(const char *s);                 /* NULL in, NULL out */
+char *dt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Strips leading and trailing white space in place; returns s. */
+char *dt_trim(char *s);
+
+/* Whole-string numbers: leading/trailing blanks allowed, anything else refused.
+ * Return 0 on success, -1 when s is not such a number (out is untouched). */
+int dt_parse_double(const char *s, double *out);
+int dt_parse_long(const char *s, long *out);
+
+/* Durations as users write them: "90", "90s", "15m", "2h", "1.5h", "1d". Seconds out. */
+int dt_parse_duration(const char *s, double *seconds);
+
+/* "yes|no|true|false|on|off|1|0" -> 1/0; -1 when it is none of them. */
+int dt_parse_bool(const char *s);
+
+/* Paths. dt_path_join returns rel itself (copied) when it is absolute. */
+char *dt_path_join(const char *dir, const char *rel);
+char *dt_dirname(const char *path);               /* "a/b.ini" -> "a", "b.ini" -> "." */
+const char *dt_basename(const char *path);        /* pointer into path */
+char *dt_abspath(const char *path);               /* against the current directory; no symlink resolution */
+int dt_file_exists(const char *path);             /* a regular file we can read */
+int dt_dir_exists(const char *path);
+int dt_mkdirs(const char *path, dt_err *err);     /* mkdir -p */
+/* Finds an executable: a path with a '/' is checked as is, else each $PATH entry. Caller frees. */
+char *dt_which(const char *prog);
+
+/* Whole-file I/O. dt_read_file NUL-terminates (len excludes it). dt_write_file writes
+ * a temporary file beside path and renames it over path, so readers never see half a file. */
+int dt_read_file(const char *path, char **buf, size_t *len, dt_err *err);
+int dt_write_file(const char *path, const char *buf, size_t len, dt_err *err);
+
+/* Clocks, in seconds: monotonic for durations, wall for timestamps people read. */
+double dt_now(void);
+double dt_wall(void);
+
+/* Edit distance, for "did you mean" hints. */
+int dt_levenshtein(const char *a, const char *b);
+/* The candidate nearest to word when it is close enough to be a likely typo, else NULL. */
+const char *dt_nearest(const char *word, const char *const *candidates, int n);
+
+/* A growable byte buffer (redis sds in miniature). Always NUL-terminated. */
+typedef struct dt_buf {
+    char *p;
+    size_t len, cap;
+} dt_buf;
+void dt_buf_add(dt_buf *b, const char *s, size_t n);
+void dt_buf_printf(dt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dt_buf_free(dt_buf *b);
+
+#endif

@@ -1,0 +1,15 @@
+# Shared by the shell tests: check helpers that count, and a closing summary line.
+# Source it from the repo root; call `finish NAME` last.
+pass=0 fail=0
+ok()   { pass=$((pass + 1)); }
+bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+# check_eq DESCRIPTION GOT WANT
+check_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
+# check_grep DESCRIPTION PATTERN FILE: an extended regex must match a line of FILE.
+check_grep() { if grep -Eq -- "$2" "$3"; then ok; else bad "$1: no line matches '$2' in $3"; sed 's/^/    /' "$3" | tail -n 20 >&2; fi; }
+# csv_col FILE COLUMN-NAME: prints that column of every data row.
+csv_col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }' "$1"; }
+finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+DARKTUNE=${DARKTUNE:-$PWD/darktune}

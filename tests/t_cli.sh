@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The command line: bad sweeps and options are refused with FILE:LINE and exit 2,
+# before anything runs or is stored.
+set -u
+. tests/lib.sh
+tmp=tests/tmp/cli
+rm -rf "$tmp" && mkdir -p "$tmp"
+for f in tests/sweeps/bad/*.ini; do
+    want=$(sed -n 's/^; *expect: *//p' "$f" | head -n 1)
+    "$DARKTUNE" run "$f" --output "$tmp/out" > "$tmp/stdout" 2> "$tmp/stderr"
+    rc=$?
+    check_eq "$f: exit status" "$rc" 2
+    check "$f: message '$want'" grep -qF -- "$want" "$tmp/stderr"
+    check "$f: nothing written" test ! -e "$tmp/out"
+done
+"$DARKTUNE" run tests/study/faults.ini --trials 0 > /dev/null 2> "$tmp/stderr"
+check_eq "--trials 0" "$?" 2
+check_grep "--trials 0 message" "--trials wants a whole number" "$tmp/stderr"
+"$DARKTUNE" run tests/study/faults.ini --bogus > /dev/null 2> "$tmp/stderr"
+check_eq "unknown option" "$?" 2
+check_grep "unknown option message" "unknown option '--bogus'" "$tmp/stderr"
+"$DARKTUNE" run "$tmp/missing.ini" > /dev/null 2> "$tmp/stderr"
+check_eq "missing sweep" "$?" 2
+check_grep "missing sweep message" "missing.ini" "$tmp/stderr"
+"$DARKTUNE" status tests/study/faults.ini --output "$tmp/none" > /dev/null 2> "$tmp/stderr"
+check_eq "status of a study never run" "$?" 1
+check_grep "status message" "no study yet" "$tmp/stderr"
+"$DARKTUNE" frobnicate > /dev/null 2>&1
+check_eq "unknown command" "$?" 2
+finish t_cli

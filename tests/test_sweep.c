@@ -1,0 +1,263 @@
+/* test_sweep: good sweeps read field by field (values, defaults, absolute paths, the
+ * space and its conditions), then every bad sweep under tests/sweeps/bad refused
+ * with the message its first line expects ("; expect: bad/NN-what.ini:LINE: ...").
+ * Runs from the repository root. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dt_sweep.h"
+#include "dt_test.h"
+
+#define DIR_ "tests/sweeps"
+
+/* The absolute path of a file under tests/sweeps, as dt_sweep should store it. */
+static char *abs_in_sweeps(const char *rel)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return dt_xstrdup(rel);
+    return dt_xasprintf("%s/" DIR_ "/%s", cwd, rel);
+}
+
+static void check_abs(const char *got, const char *rel)
+{
+    char *want = abs_in_sweeps(rel);
+    CHECK_STR(got, want);
+    free(want);
+}
+
+/* full.ini: every key written, a conditional section, inline comments of both kinds. */
+static void test_full(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    int rc = dt_sweep_load(&sw, DIR_ "/full.ini", &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        return;
+    }
+    CHECK_STR(sw.path, DIR_ "/full.ini");
+    char *dir = abs_in_sweeps("");
+    dir[strlen(dir) - 1] = '\0';   /* no trailing slash */
+    CHECK_STR(sw.dir, dir);
+    free(dir);
+    CHECK_STR(sw.name, "fashion-full");
+    check_abs(sw.output, "out/full");
+    check_abs(sw.storage, "out/full/study.db");
+    CHECK(sw.maximize == 1);
+    CHECK(sw.metric == DT_METRIC_TOP1);
+    CHECK(sw.trials == 12);
+    CHECK_NEAR(sw.timeout_s, 7200, 0);
+    CHECK(sw.seed == 7);
+    CHECK(sw.baseline == 0);
+
+    CHECK(sw.task == DT_TASK_CLASSIFIER);
+    CHECK(sw.runner == DT_RUNNER_EXEC);
+    CHECK(sw.fork == DT_FORK_PJREDDIE);
+    check_abs(sw.data, "fashion.data");
+    check_abs(sw.cfg, "fashion.cfg");
+    CHECK(sw.weights == NULL);
+    CHECK(sw.max_batches == 600);
+    CHECK(sw.eval_interval == 100);
+    CHECK(sw.gpus_auto == 0 && sw.ngpus == 2 && sw.gpus[0] == 0 && sw.gpus[1] == 2);
+    CHECK(sw.trials_per_gpu == 0);
+    CHECK(sw.cpu_slots == 2);
+    CHECK_STR(sw.command, "./bin/darknet classifier train {data} {cfg} {weights}");
+    CHECK_STR(sw.eval_command, "bin/darknet classifier valid {data} {cfg} {final_weights}");
+    CHECK_NEAR(sw.hang_s, 90, 0);
+    CHECK_NEAR(sw.trial_timeout_s, 900, 0);
+
+    CHECK(sw.sampler == DT_SAMPLER_GRID);
+    CHECK(sw.grid_points == 3);
+    CHECK(sw.startup_trials == 10);
+    CHECK(sw.pruner == DT_PRUNER_THRESHOLD);
+    CHECK_NEAR(sw.lower, 0.2, 1e-12);
+    CHECK(isnan(sw.upper));
+    CHECK(sw.warmup == 100);
+    CHECK(sw.on_loss == 0);   /* eval_interval > 0: the metric is reported during training */
+
+    CHECK(sw.space.n == 10);
+    int lr = dt_space_find(&sw.space, "learning_rate"), mom = dt_space_find(&sw.space, "momentum");
+    int pol = dt_space_find(&sw.space, "policy"), steps = dt_space_find(&sw.space, "steps");
+    int power = dt_space_find(&sw.space, "power"), sub = dt_space_find(&sw.space, "subdivisions");
+    CHECK(lr >= 0 && sw.space.p[lr].kind == DT_LOG && sw.space.p[lr].line == 37);
+    CHECK(mom >= 0 && sw.space.p[mom].kind == DT_UNIFORM);
+    if (mom >= 0) CHECK_NEAR(sw.space.p[mom].high, 0.99, 1e-12);
+    CHECK(sub >= 0 && sw.space.p[sub].kind == DT_CHOICE && sw.space.p[sub].nchoices == 2);
+    if (sub >= 0) CHECK_STR(sw.space.p[sub].choices[1], "2");   /* "# both divide..." is a comment */
+    CHECK(pol >= 0 && sw.space.p[pol].kind == DT_CHOICE && sw.space.p[pol].nchoices == 3);
+    CHECK(steps >= 0 && sw.space.p[steps].kind == DT_FIXED);
+    if (steps >= 0) {
+        const dt_param *p = &sw.space.p[steps];
+        CHECK_STR(p->choices[0], "0.8, 0.9");
+        CHECK_STR(p->cond_key, "policy");
+        CHECK_STR(p->cond_value, "steps");
+        CHECK(p->cond == pol && pol < steps);   /* resolved, parent first */
+        CHECK(p->line == 46);
+    }
+    CHECK(power >= 0 && sw.space.p[power].cond == pol && strcmp(sw.space.p[power].cond_value, "poly") == 0);
+    CHECK(dt_space_tuned(&sw.space) == 8);
+
+    CHECK(dt_sweep_line(&sw, "darknet", "max_batches") == 17);
+    CHECK(dt_sweep_line(&sw, "space:policy=steps", "scales") == 47);
+    CHECK(dt_sweep_line(&sw, "study", "nothing") == 0);
+    CHECK_STR(dt_metric_name(sw.metric), "top1");
+    CHECK_STR(dt_sampler_name(sw.sampler), "grid");
+    CHECK_STR(dt_pruner_name(sw.pruner), "threshold");
+    dt_sweep_free(&sw);
+    CHECK(sw.name == NULL && sw.space.n == 0 && sw.nlines == 0);
+}
+
+/* minimal.ini: the defaults of SWEEPS.md, max_batches taken from the base cfg. */
+static void test_minimal(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    int rc = dt_sweep_load(&sw, DIR_ "/minimal.ini", &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        return;
+    }
+    check_abs(sw.output, "runs/minimal");
+    check_abs(sw.storage, "runs/minimal/study.db");
+    CHECK(sw.task == DT_TASK_CLASSIFIER);
+    CHECK(sw.metric == DT_METRIC_TOP1);
+    CHECK(sw.maximize == 1);
+    CHECK(sw.trials == 20);
+    CHECK(sw.timeout_s == 0);
+    CHECK(sw.seed == 0);
+    CHECK(sw.baseline == 1);
+    CHECK(sw.fork == DT_FORK_PJREDDIE);
+    CHECK(sw.max_batches == 300);   /* the cfg's [net] max_batches */
+    CHECK(sw.eval_interval == 0);
+    CHECK(sw.gpus_auto == 1 && sw.ngpus == 0);
+    CHECK(sw.trials_per_gpu == 1);
+    CHECK(sw.cpu_slots == 0);
+    CHECK(sw.eval_command == NULL);
+    CHECK_NEAR(sw.hang_s, 600, 0);
+    CHECK(sw.trial_timeout_s == 0);
+    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
+    CHECK(sw.startup_trials == 10);
+    CHECK(sw.grid_points == 5);
+    CHECK(sw.pruner == DT_PRUNER_NONE);
+    CHECK(sw.warmup == 0);
+    CHECK(sw.on_loss == 1);   /* no periodic metric */
+    CHECK(sw.reduction_factor == 3);
+    CHECK(isnan(sw.lower) && isnan(sw.upper));
+    CHECK(sw.space.n == 0);
+    dt_sweep_free(&sw);
+}
+
+/* detect.ini: task, metric and the AlexeyAB fork detected; its fields and sgdr allowed. */
+static void test_detect(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    int rc = dt_sweep_load(&sw, DIR_ "/detect.ini", &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        return;
+    }
+    CHECK(sw.fork == DT_FORK_ALEXEYAB);
+    CHECK(sw.task == DT_TASK_DETECTOR);
+    CHECK(sw.metric == DT_METRIC_MAP50);
+    CHECK(sw.maximize == 1);
+    CHECK(sw.max_batches == 2000);
+    CHECK(sw.on_loss == 0);   /* -map: mAP is reported during training */
+    check_abs(sw.weights, "start.weights");
+    check_abs(sw.storage, "detect.db");
+    CHECK(sw.space.n == 3);
+    dt_sweep_free(&sw);
+}
+
+/* hankai.ini: the hank-ai fork, a loss objective minimized, gpus none. */
+static void test_hankai(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    int rc = dt_sweep_load(&sw, DIR_ "/hankai.ini", &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        return;
+    }
+    CHECK(sw.fork == DT_FORK_HANKAI);
+    CHECK(sw.metric == DT_METRIC_LOSS);
+    CHECK(sw.maximize == 0);
+    CHECK(sw.on_loss == 1);
+    CHECK(sw.gpus_auto == 0 && sw.ngpus == 0);
+    CHECK_NEAR(sw.upper, 50, 0);
+    dt_sweep_free(&sw);
+}
+
+/* A file that is not there: the message names it. */
+static void test_missing_file(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    CHECK(dt_sweep_load(&sw, DIR_ "/nope.ini", &err) == -1);
+    CHECK(strstr(err.msg, "cannot open '" DIR_ "/nope.ini'") != NULL);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Every bad sweep fails, with the message of its first line (FILE:LINE included). */
+static void test_bad(void)
+{
+    struct dirent **ents;
+    int n = scandir(DIR_ "/bad", &ents, NULL, by_name), files = 0;
+    CHECK(n > 0);
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        size_t len = strlen(name);
+        if (len < 4 || strcmp(name + len - 4, ".ini") != 0) {
+            free(ents[i]);
+            continue;
+        }
+        files++;
+        char *path = dt_xasprintf(DIR_ "/bad/%s", name);
+        char line[1024] = "";
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (!fgets(line, sizeof line, f)) line[0] = '\0';
+            fclose(f);
+        }
+        const char *prefix = "; expect: ";
+        CHECK(strncmp(line, prefix, strlen(prefix)) == 0);
+        char *want = dt_trim(line + strlen(prefix));
+
+        dt_sweep sw = {0};
+        dt_err err = {{0}};
+        int rc = dt_sweep_load(&sw, path, &err);
+        CHECK(rc == -1);
+        if (rc == -1 && strstr(err.msg, want)) dt_test_pass++;
+        else {
+            dt_test_fail++;
+            fprintf(stderr, "%s: expected \"%s\"\n  got \"%s\"\n", path, want, rc == -1 ? err.msg : "(loaded)");
+        }
+        CHECK(sw.name == NULL && sw.space.n == 0 && sw.lines == NULL);   /* freed on failure */
+        if (rc == 0) dt_sweep_free(&sw);
+        free(path);
+        free(ents[i]);
+    }
+    free(ents);
+    CHECK(files >= 25);
+}
+
+int main(void)
+{
+    test_full();
+    test_minimal();
+    test_detect();
+    test_hankai();
+    test_missing_file();
+    test_bad();
+    return dt_test_done("sweep");
+}
