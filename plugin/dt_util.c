@@ -140,9 +140,18 @@ int dt_parse_bool(const char *s)
 
 char *dt_path_join(const char *dir, const char *rel)
 {
-    if (rel[0] == '/' || !dir || !dir[0] || strcmp(dir, ".") == 0) return dt_xstrdup(rel);
-    size_t n = strlen(dir);
-    return dt_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", rel);
+    char *p;
+    if (rel[0] == '/' || !dir || !dir[0] || strcmp(dir, ".") == 0) {
+        p = dt_xstrdup(rel);
+    } else {
+        size_t n = strlen(dir);
+        p = dt_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", rel);
+    }
+    if (p[0] != '/') return p;
+    /* Absolute results are cleaned ("a/../b" -> "b"), as Go's filepath.Join does. */
+    char *clean = dt_abspath(p);
+    free(p);
+    return clean;
 }
 
 char *dt_dirname(const char *path)

@@ -42,11 +42,12 @@ int dt_parse_duration(const char *s, double *seconds);
 /* "yes|no|true|false|on|off|1|0" -> 1/0; -1 when it is none of them. */
 int dt_parse_bool(const char *s);
 
-/* Paths. dt_path_join returns rel itself (copied) when it is absolute. */
+/* Paths. dt_path_join returns rel itself (copied) when it is absolute; an absolute
+ * result is cleaned of "." and ".." components (lexically: no symlink is followed). */
 char *dt_path_join(const char *dir, const char *rel);
 char *dt_dirname(const char *path);               /* "a/b.ini" -> "a", "b.ini" -> "." */
 const char *dt_basename(const char *path);        /* pointer into path */
-char *dt_abspath(const char *path);               /* against the current directory; no symlink resolution */
+char *dt_abspath(const char *path);               /* against the current directory, cleaned the same way */
 int dt_file_exists(const char *path);             /* a regular file we can read */
 int dt_dir_exists(const char *path);
 int dt_mkdirs(const char *path, dt_err *err);     /* mkdir -p */

@@ -1,0 +1,139 @@
+/* Tests of dt_util (parsing, paths, files, hints, buffers) and dt_rng. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dt_rng.h"
+#include "dt_test.h"
+#include "dt_util.h"
+
+static void test_numbers(void)
+{
+    double d;
+    long l;
+    CHECK(dt_parse_double(" 1e-3 ", &d) == 0 && d == 1e-3);
+    CHECK(dt_parse_double("0.1x", &d) == -1);
+    CHECK(dt_parse_double("", &d) == -1);
+    CHECK(dt_parse_double("1e999", &d) == -1);
+    CHECK(dt_parse_long("42", &l) == 0 && l == 42);
+    CHECK(dt_parse_long("4.2", &l) == -1);
+    CHECK(dt_parse_long("99999999999999999999", &l) == -1);
+    CHECK(dt_parse_duration("90s", &d) == 0 && d == 90);
+    CHECK(dt_parse_duration("15m", &d) == 0 && d == 900);
+    CHECK(dt_parse_duration("1.5h", &d) == 0 && d == 5400);
+    CHECK(dt_parse_duration("2", &d) == 0 && d == 2);
+    CHECK(dt_parse_duration("2 h", &d) == 0 && d == 7200);
+    CHECK(dt_parse_duration("2x", &d) == -1);
+    CHECK(dt_parse_duration("-1s", &d) == -1);
+    CHECK(dt_parse_duration("h", &d) == -1);
+    CHECK(dt_parse_bool("Yes") == 1 && dt_parse_bool("off") == 0 && dt_parse_bool("maybe") == -1);
+}
+
+static void test_paths(void)
+{
+    char *p;
+    CHECK_STR(p = dt_path_join("/a/b", "c.ini"), "/a/b/c.ini");
+    free(p);
+    CHECK_STR(p = dt_path_join("/a/b/", "../c/./d"), "/a/c/d");
+    free(p);
+    CHECK_STR(p = dt_path_join("/a/b", "/x/y"), "/x/y");
+    free(p);
+    CHECK_STR(p = dt_path_join("a", "b"), "a/b");
+    free(p);
+    CHECK_STR(p = dt_path_join(".", "b"), "b");
+    free(p);
+    CHECK_STR(p = dt_path_join("/a", "../../.."), "/");
+    free(p);
+    CHECK_STR(p = dt_dirname("a/b.ini"), "a");
+    free(p);
+    CHECK_STR(p = dt_dirname("b.ini"), ".");
+    free(p);
+    CHECK_STR(p = dt_dirname("/b.ini"), "/");
+    free(p);
+    CHECK_STR(dt_basename("x/y/z.cfg"), "z.cfg");
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    char *want = dt_xasprintf("%s/tests", cwd);
+    CHECK_STR(p = dt_abspath("./tests/../tests/."), want);
+    free(p);
+    free(want);
+    CHECK(dt_file_exists("Makefile") && !dt_file_exists("tests") && dt_dir_exists("tests"));
+    p = dt_which("sh");
+    CHECK(p && p[0] == '/');
+    free(p);
+    CHECK(dt_which("no-such-program-here") == NULL);
+    CHECK(dt_which("tests") == NULL);   /* a folder is not a program */
+}
+
+static void test_files(void)
+{
+    dt_err err;
+    CHECK(dt_mkdirs("tests/tmp/util/a/b", &err) == 0 && dt_dir_exists("tests/tmp/util/a/b"));
+    CHECK(dt_write_file("tests/tmp/util/a/f.txt", "one\0two", 7, &err) == 0);
+    char *buf;
+    size_t n;
+    CHECK(dt_read_file("tests/tmp/util/a/f.txt", &buf, &n, &err) == 0 && n == 7 && memcmp(buf, "one\0two", 7) == 0);
+    free(buf);
+    CHECK(dt_read_file("tests/tmp/util/none", &buf, &n, &err) == -1);
+    CHECK(strstr(err.msg, "cannot open 'tests/tmp/util/none'") != NULL);
+    CHECK(dt_mkdirs("tests/tmp/util/a/f.txt/x", &err) == -1);
+}
+
+static void test_hints(void)
+{
+    const char *keys[] = {"learning_rate", "momentum", "decay", "batch"};
+    CHECK(dt_levenshtein("kitten", "sitting") == 3);
+    CHECK_STR(dt_nearest("learning_rat", keys, 4), "learning_rate");
+    CHECK_STR(dt_nearest("momentun", keys, 4), "momentum");
+    CHECK(dt_nearest("subdivisions", keys, 4) == NULL);
+}
+
+static void test_buf(void)
+{
+    dt_buf b = {0};
+    for (int i = 0; i < 1000; i++) dt_buf_printf(&b, "%d,", i);
+    CHECK(b.len == strlen(b.p));
+    CHECK(strncmp(b.p, "0,1,2,", 6) == 0 && strcmp(b.p + b.len - 4, "999,") == 0);
+    dt_buf_free(&b);
+    CHECK(b.p == NULL && b.len == 0);
+}
+
+static void test_rng(void)
+{
+    dt_rng a, b;
+    dt_rng_seed(&a, 7, 3);
+    dt_rng_seed(&b, 7, 3);
+    int same = 1;
+    for (int i = 0; i < 100; i++) same &= dt_rng_u64(&a) == dt_rng_u64(&b);
+    CHECK(same);
+    dt_rng_seed(&b, 7, 4);
+    CHECK(dt_rng_u64(&a) != dt_rng_u64(&b));
+    /* Moments of 100k draws: uniform mean 1/2, variance 1/12; normal mean 0, variance 1. */
+    double su = 0, su2 = 0, sn = 0, sn2 = 0;
+    int counts[7] = {0};
+    const int N = 100000;
+    for (int i = 0; i < N; i++) {
+        double u = dt_rng_uniform(&a), z = dt_rng_normal(&a);
+        su += u, su2 += u * u, sn += z, sn2 += z * z;
+        counts[dt_rng_below(&a, 7)]++;
+    }
+    CHECK_NEAR(su / N, 0.5, 0.01);
+    CHECK_NEAR(su2 / N - (su / N) * (su / N), 1.0 / 12, 0.003);
+    CHECK_NEAR(sn / N, 0.0, 0.02);
+    CHECK_NEAR(sn2 / N, 1.0, 0.03);
+    for (int k = 0; k < 7; k++) CHECK_NEAR(counts[k], N / 7.0, 600);
+    int perm[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, seen = 0;
+    dt_rng_shuffle(&a, perm, 10);
+    for (int i = 0; i < 10; i++) seen |= 1 << perm[i];
+    CHECK(seen == 0x3ff);
+}
+
+int main(void)
+{
+    test_numbers();
+    test_paths();
+    test_files();
+    test_hints();
+    test_buf();
+    test_rng();
+    return dt_test_done("util");
+}
