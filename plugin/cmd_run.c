@@ -57,12 +57,12 @@ static void dt_run__finished(void *user, const dt_trial *t, const dt_trial *best
     else snprintf(et, sizeof et, "?");
     dt_run__clear(ui);
     printf("trial %3d  %-8s %s %-8s", t->number, dt_state_name(t->state), metric, v[0] ? v : "-");
+    char bs[64] = "-";
     if (best) {
         dt_out_value(best->value, bv, sizeof bv);
-        printf("  best %s (#%d)", bv, best->number);
-    } else {
-        printf("  best -");
+        snprintf(bs, sizeof bs, "%s (#%d)", bv, best->number);
     }
+    printf("  best %-14s", bs);
     printf("  %5ld it %6.1f s  [%d/%d, elapsed %s, eta %s]", t->iterations, t->seconds, done, budget, el, et);
     if (t->baseline) printf("  baseline");
     if (t->reason[0]) printf("  %s", t->reason);

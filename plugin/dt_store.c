@@ -464,14 +464,17 @@ undo:
     return -1;
 }
 
-/* One UPDATE: trials left RUNNING by a darktune that died become FAIL with reason. */
+/* One UPDATE: trials left RUNNING by a darktune that died become FAIL with reason,
+ * their iterations those of their last stored value. */
 int dt_store_fail_running(dt_store *st, long long study, const char *reason, int *n, dt_err *err)
 {
     sqlite3_stmt *s = NULL;
     int changed;
     *n = 0;
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        dt_store__prepare(st, &s, "UPDATE trial SET state = 'FAIL', reason = ?, finished = ?"
+        dt_store__prepare(st, &s, "UPDATE trial SET state = 'FAIL', reason = ?, finished = ?,"
+                          " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
+                          "  WHERE point.study = trial.study AND point.number = trial.number)"
                           " WHERE study = ? AND state = 'RUNNING'", "trL", reason, dt_wall(), study) != SQLITE_OK ||
         dt_store__run(s) != 0)
         goto fail;

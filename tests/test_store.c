@@ -242,7 +242,10 @@ int main(void)
     }
     free(pts);
 
-    /* fail_running touches only this study's RUNNING trials. */
+    /* fail_running touches only this study's RUNNING trials, and counts the
+     * iterations a killed trial had reported. */
+    dt_point run_pts[] = {{5, DT_POINT_LOSS, 1.0}, {17, DT_POINT_LOSS, 0.9}};
+    CHECK(dt_store_add_points(st, sid, 2, run_pts, 2, &err) == 0);
     CHECK(dt_store_fail_running(st, sid, "darktune was killed", &n, &err) == 0);
     CHECK(n == 1);
     CHECK(dt_store_fail_running(st, sid, "darktune was killed", &n, &err) == 0);
@@ -252,6 +255,7 @@ int main(void)
     if (n == 3) {
         CHECK(ts[2].state == DT_FAIL);
         CHECK_STR(ts[2].reason, "darktune was killed");
+        CHECK(ts[2].iterations == 17);
         CHECK(ts[2].finished >= before);
         check_trial(&ts[0], &want[0], space.n);
         check_trial(&ts[1], &want[1], space.n);
