@@ -82,20 +82,6 @@ int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, long max_batches,
     return 0;
 }
 
-/* A .data path as Darknet users write it: relative to the .data file's folder when
- * that exists, else to the current folder (where darknet would be run). */
-static char *dt_out__data_path(const char *data_dir, const char *value)
-{
-    char *p = dt_path_join(data_dir, value);
-    if (dt_file_exists(p) || dt_dir_exists(p) || value[0] == '/') {
-        char *a = dt_abspath(p);
-        free(p);
-        return a;
-    }
-    free(p);
-    return dt_abspath(value);
-}
-
 int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err)
 {
     static const char *const path_keys[] = {"train", "valid", "labels", "names", "map", "eval"};
@@ -105,7 +91,9 @@ int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *pa
     for (size_t i = 0; i < sizeof path_keys / sizeof *path_keys; i++) {
         const char *v = dt_cfg_get(d, "", path_keys[i], NULL);
         if (!v || !v[0]) continue;
-        char *abs = dt_out__data_path(dir, v);
+        /* A file that is nowhere yet (darknet may create it) is taken beside the .data. */
+        char *abs = dt_sweep_data_path(sw, v);
+        if (!abs) abs = dt_path_join(dir, v);
         dt_cfg_set(d, "", path_keys[i], abs);
         free(abs);
     }

@@ -38,7 +38,7 @@ static const char *const dt_sweep__forks[] = {"pjreddie", "alexeyab", "hankai", 
 #define DT_SWEEP__FORK_AUTO 3
 static const char *const dt_sweep__samplers[] = {"random", "grid", "tpe", "auto", NULL};
 static const char *const dt_sweep__pruners[] = {"none", "median", "percentile", "asha", "hyperband",
-                                                "threshold", NULL};
+                                                "threshold", "patience", NULL};
 static const char *const dt_sweep__ons[] = {"metric", "loss", NULL};
 
 typedef enum dt_sweep__type {
@@ -109,9 +109,17 @@ static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"on", DT_SWEEP__ENUM, DT_SWEEP__AT(on_loss), NULL, dt_sweep__ons, 0, 0},  /* from eval_interval */
     {"lower", DT_SWEEP__REAL, DT_SWEEP__AT(lower), NULL, NULL, -DBL_MAX, DBL_MAX},  /* NAN: none */
     {"upper", DT_SWEEP__REAL, DT_SWEEP__AT(upper), NULL, NULL, -DBL_MAX, DBL_MAX},
+    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(prune_startup), "5", NULL, 0, INT_MAX},
+    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(interval), "1", NULL, 1, LONG_MAX},
+    {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(min_trials), "1", NULL, 1, INT_MAX},
     {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(percentile), "25", NULL, 0, 100},
     {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(min_resource), NULL, NULL, 1, LONG_MAX}, /* 0: pruner's */
     {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(reduction_factor), "3", NULL, 2, INT_MAX},
+    {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(min_early_stopping_rate), "0", NULL, 0, 64},
+    {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(brackets), "auto", NULL, 1, 64},
+    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(patience), NULL, NULL, 1, LONG_MAX},
+    {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(min_delta), "0", NULL, 0, DBL_MAX},
+    {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(wrap), "none", dt_sweep__pruners, 0, 0},
 };
 
 enum { DT_SWEEP__STUDY, DT_SWEEP__DARKNET, DT_SWEEP__SAMPLER, DT_SWEEP__PRUNER, DT_SWEEP__SPACE,
@@ -563,22 +571,26 @@ static int dt_sweep__check_study(dt_sweep__ctx *c)
 static int dt_sweep__check_available(dt_sweep__ctx *c)
 {
     dt_sweep *sw = c->sw;
-    if (sw->runner == DT_RUNNER_LIBDARKNET) {
-        if (dt_sweep_line(sw, "darknet", "runner"))
-            return dt_sweep__fail(c, dt_sweep_line(sw, "darknet", "runner"),
-                                  "runner 'libdarknet' is not available yet; use runner = exec");
-        return dt_sweep__fail(c, c->header[DT_SWEEP__DARKNET], "runner 'libdarknet' is not available yet; use "
-                              "runner = exec (libdarknet is the default when runner is not set)");
-    }
     if (sw->sampler == DT_SAMPLER_TPE || sw->sampler == DT_SAMPLER_AUTO)
         return dt_sweep__fail(c, dt_sweep_line(sw, "sampler", "type"),
                               "sampler '%s' is not available yet; use random or grid",
                               dt_sampler_name(sw->sampler));
     int pline = dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type");
-    if (sw->pruner != DT_PRUNER_NONE && sw->pruner != DT_PRUNER_THRESHOLD)
-        return dt_sweep__fail(c, pline, "pruner '%s' is not available yet; use none or threshold",
+    int wline = dt_sweep_line(sw, "pruner", "wrap");
+    if (sw->pruner == DT_PRUNER_PATIENCE && !dt_sweep_line(sw, "pruner", "patience"))
+        return dt_sweep__fail(c, pline, "pruner patience needs patience = N (iterations without improvement)");
+    if (wline && sw->pruner != DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, wline, "wrap applies to type = patience only");
+    if (sw->wrap == DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, wline, "patience cannot wrap patience");
+    if (dt_sweep_line(sw, "pruner", "patience") && sw->pruner != DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "patience"),
+                              "patience applies to type = patience (wrap = %s to keep this pruner)",
                               dt_pruner_name(sw->pruner));
-    if (sw->pruner == DT_PRUNER_THRESHOLD && isnan(sw->lower) && isnan(sw->upper))
+    /* threshold needs a bound, whether it runs alone or inside patience. */
+    dt_pruner_kind bounds = sw->pruner == DT_PRUNER_PATIENCE ? sw->wrap : sw->pruner;
+    if (sw->pruner == DT_PRUNER_PATIENCE && wline) pline = wline;
+    if (bounds == DT_PRUNER_THRESHOLD && isnan(sw->lower) && isnan(sw->upper))
         return dt_sweep__fail(c, pline, "pruner threshold needs lower, upper or both");
     if (!isnan(sw->lower) && !isnan(sw->upper) && sw->lower >= sw->upper)
         return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "upper"), "upper %g must be above lower %g",
@@ -739,8 +751,9 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
                               higher ? "higher" : "lower");
 
     /* A metric during training: periodic validation, or AlexeyAB/hank-ai detectors run with -map. */
-    int periodic = sw->eval_interval > 0 ||
-                   (sw->fork != DT_FORK_PJREDDIE && detector && sw->command && strstr(sw->command, "-map"));
+    int periodic = sw->runner == DT_RUNNER_LIBDARKNET
+                       ? sw->eval_interval > 0
+                       : sw->fork != DT_FORK_PJREDDIE && detector && sw->command && strstr(sw->command, "-map");
     int oline = dt_sweep_line(sw, "pruner", "on");
     if (!oline) sw->on_loss = sw->metric == DT_METRIC_LOSS || !periodic;
     else if (!sw->on_loss && sw->metric != DT_METRIC_LOSS && !periodic && sw->pruner != DT_PRUNER_NONE)
@@ -758,7 +771,7 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
 
 /* Finds a list named in the .data file: beside the .data first, then in the sweep's
  * folder (where the commands run), then in the current folder. Caller frees. */
-static char *dt_sweep__data_path(const dt_sweep *sw, const char *rel)
+char *dt_sweep_data_path(const dt_sweep *sw, const char *rel)
 {
     char *ddir = dt_dirname(sw->data);
     const char *dirs[] = {ddir, sw->dir, "."};
@@ -781,17 +794,28 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
     dt_err e;
     if (dt_cfg_read(&d, sw->data, &e) < 0) return dt_sweep__fail(c, line, "%s", e.msg);
     int eval = sw->metric != DT_METRIC_LOSS || sw->eval_interval > 0;
-    const char *keys[] = {"train", eval ? "valid" : NULL};
+    /* In-process, darktune reads the images itself: it needs the labels too. */
+    int inproc = sw->runner == DT_RUNNER_LIBDARKNET;
+    const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? "labels" : NULL};
     int rc = 0;
-    for (int i = 0; i < 2 && keys[i] && rc == 0; i++) {
+    if (inproc && sw->task == DT_TASK_DETECTOR)
+        rc = dt_sweep__fail(c, dt_sweep_line(sw, "darknet", "runner") ? dt_sweep_line(sw, "darknet", "runner")
+                                                                       : c->header[DT_SWEEP__DARKNET],
+                            "task detector runs with runner = exec for now (in-process detector training is "
+                            "not available yet)");
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        if (!keys[i]) continue;
         int dline;
         const char *rel = dt_cfg_get(d, "", keys[i], &dline);
-        char *found = rel ? dt_sweep__data_path(sw, rel) : NULL;
+        char *found = rel ? dt_sweep_data_path(sw, rel) : NULL;
         if (!rel && i == 0)
             rc = dt_sweep__fail(c, line, "%s has no 'train' list", dt_basename(sw->data));
-        else if (!rel)
+        else if (!rel && i == 1)
             rc = dt_sweep__fail(c, line, "metric %s needs a validation list, but %s has no 'valid'",
                                 dt_metric_name(sw->metric), dt_basename(sw->data));
+        else if (!rel)
+            rc = dt_sweep__fail(c, line, "runner libdarknet needs the class names, but %s has no 'labels'",
+                                dt_basename(sw->data));
         else if (!found)
             rc = dt_sweep__fail(c, line, "cannot find '%s', the %s list of %s (line %d)", rel, keys[i],
                                 dt_basename(sw->data), dline);
@@ -1158,5 +1182,5 @@ const char *dt_sampler_name(dt_sampler_kind k)
 
 const char *dt_pruner_name(dt_pruner_kind k)
 {
-    return k <= DT_PRUNER_THRESHOLD ? dt_sweep__pruners[k] : "?";
+    return k <= DT_PRUNER_PATIENCE ? dt_sweep__pruners[k] : "?";
 }

@@ -21,7 +21,7 @@ typedef enum { DT_RUNNER_LIBDARKNET, DT_RUNNER_EXEC } dt_runner_kind;
 typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
 typedef enum {
     DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
-    DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD
+    DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD, DT_PRUNER_PATIENCE
 } dt_pruner_kind;
 /* Which Darknet reads the cfgs: decides the [net] fields and policies accepted. */
 typedef enum { DT_FORK_PJREDDIE, DT_FORK_ALEXEYAB, DT_FORK_HANKAI } dt_fork;
@@ -67,14 +67,22 @@ typedef struct dt_sweep {
     int startup_trials;
     int grid_points;       /* grid: values per continuous parameter (default 5) */
 
-    /* [pruner] */
+    /* [pruner] (Optuna's pruners, with Darknet iterations as steps) */
     dt_pruner_kind pruner;
-    long warmup;           /* no pruning before this iteration */
+    long warmup;           /* no pruning before this iteration (n_warmup_steps) */
     int on_loss;           /* 1: compare losses, 0: compare the metric */
-    double percentile;
-    long min_resource;
-    int reduction_factor;
+    int prune_startup;     /* median/percentile: completed trials before any pruning (n_startup_trials, 5) */
+    long interval;         /* median/percentile: decide every N iterations after warmup (interval_steps, 1) */
+    int min_trials;        /* median/percentile: trials with a value at that step needed (n_min_trials, 1) */
+    double percentile;     /* percentile: keep trials above this percentile (25) */
+    long min_resource;     /* asha/hyperband: iterations of the first rung; 0 = automatic */
+    int reduction_factor;  /* asha/hyperband: 1/rf of the trials go on at each rung (3) */
+    int min_early_stopping_rate; /* asha: skips the first rungs (0) */
+    int brackets;          /* hyperband: number of brackets; 0 = automatic */
     double lower, upper;   /* threshold bounds; NAN where not given */
+    long patience;         /* patience: iterations without improvement before pruning */
+    double min_delta;      /* patience: what counts as an improvement (0) */
+    dt_pruner_kind wrap;   /* patience: the pruner it wraps (none) */
 
     /* [space] and [space:KEY=VALUE] */
     dt_space space;
@@ -90,6 +98,10 @@ typedef struct dt_sweep {
 int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err);
 void dt_sweep_free(dt_sweep *sw);
 int dt_sweep_line(const dt_sweep *sw, const char *section, const char *key);
+/* A file named in the .data file, found as Darknet users mean it: beside the .data
+ * file first, then in the sweep's folder (where commands run), then in the current
+ * folder. Absolute, caller frees; NULL when it is in none of them. */
+char *dt_sweep_data_path(const dt_sweep *sw, const char *rel);
 
 /* Names for messages and storage: "top1", "maximize", "random", ... */
 const char *dt_metric_name(dt_metric m);

@@ -76,7 +76,9 @@ static void test_full(void)
     CHECK_NEAR(sw.lower, 0.2, 1e-12);
     CHECK(isnan(sw.upper));
     CHECK(sw.warmup == 100);
-    CHECK(sw.on_loss == 0);   /* eval_interval > 0: the metric is reported during training */
+    /* exec with the pjreddie classifier prints no metric during training, whatever
+     * eval_interval says: the pruner compares losses. */
+    CHECK(sw.on_loss == 1);
 
     CHECK(sw.space.n == 10);
     int lr = dt_space_find(&sw.space, "learning_rate"), mom = dt_space_find(&sw.space, "momentum");
@@ -146,6 +148,9 @@ static void test_minimal(void)
     CHECK(sw.warmup == 0);
     CHECK(sw.on_loss == 1);   /* no periodic metric */
     CHECK(sw.reduction_factor == 3);
+    CHECK(sw.prune_startup == 5 && sw.interval == 1 && sw.min_trials == 1);
+    CHECK(sw.min_resource == 0 && sw.min_early_stopping_rate == 0 && sw.brackets == 0);
+    CHECK(sw.patience == 0 && sw.min_delta == 0 && sw.wrap == DT_PRUNER_NONE);
     CHECK(isnan(sw.lower) && isnan(sw.upper));
     CHECK(sw.space.n == 0);
     dt_sweep_free(&sw);
