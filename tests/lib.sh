@@ -9,7 +9,12 @@ check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 check_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi; }
 # check_grep DESCRIPTION PATTERN FILE: an extended regex must match a line of FILE.
 check_grep() { if grep -Eq -- "$2" "$3"; then ok; else bad "$1: no line matches '$2' in $3"; sed 's/^/    /' "$3" | tail -n 20 >&2; fi; }
-# csv_col FILE COLUMN-NAME: prints that column of every data row.
-csv_col() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }' "$1"; }
+# tests/tmp/fashion-small.data: Fashion-MNIST's 6,000-image train and 1,000-image valid subsets.
+fashion_small_data() {
+  local d=$PWD/data/fashion
+  mkdir -p tests/tmp
+  printf 'classes=10\ntrain=%s\nvalid=%s\nlabels=%s\nbackup=backup\n' \
+      "$d/train-6k.list" "$d/valid-1k.list" "$d/labels.txt" > tests/tmp/fashion-small.data
+}
 finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
 DARKTUNE=${DARKTUNE:-$PWD/darktune}

@@ -6,9 +6,7 @@ set -u
 . tests/lib.sh
 out=tests/tmp/resume
 rm -rf "$out" && mkdir -p tests/tmp
-d=$PWD/data/fashion
-printf 'classes=10\ntrain=%s\nvalid=%s\nlabels=%s\nbackup=backup\n' \
-    "$d/train-6k.list" "$d/valid-1k.list" "$d/labels.txt" > tests/tmp/fashion-small.data
+fashion_small_data
 csv=$out/trials.csv
 finished() { [ -f "$csv" ] && awk -F, 'NR > 1 && $2 != "RUNNING"' "$csv" | wc -l || echo 0; }
 
