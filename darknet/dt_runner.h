@@ -3,8 +3,11 @@
  * start -> (poll fd, next event)* -> result. Events are what the pruner needs: every
  * iteration's loss and every periodic metric. The runner decides nothing: the
  * scheduler (the parent) reads events, asks the pruner, and calls dt_run_stop.
- * This issue's runner is `exec` (an external darknet program under a pty, its
- * console parsed; then eval_command for the final metric); `libdarknet` follows. */
+ * Two runners sit behind these calls (dt_runner.c dispatches on spec->runner):
+ * `exec` (dt_runner_exec.c: an external darknet program under a pty, its console
+ * parsed; then eval_command for the final metric) and `libdarknet`
+ * (dt_runner_lib.c: a forked child trains with libdarknet on images the parent
+ * decoded once; classifiers, on the CPU). */
 #ifndef DT_RUNNER_H
 #define DT_RUNNER_H
 
@@ -27,6 +30,11 @@ typedef struct dt_run_spec {
     long max_batches;
     double hang_s;             /* no output for this long: the trial hung */
     double timeout_s;          /* 0: none */
+    /* libdarknet: the trial's randomness is seeded from (seed, trial); the train,
+     * valid and labels lists, classes and top are read from `data`. */
+    unsigned long long seed;   /* the study seed */
+    int trial;                 /* the trial number */
+    long eval_interval;        /* validate every N iterations (0: only at the end) */
 } dt_run_spec;
 
 typedef enum dt_event_kind { DT_EV_ITER = 1, DT_EV_METRIC = 2 } dt_event_kind;

@@ -7,9 +7,9 @@
  * weights. Then eval_command, when set, gives the final metric. The scheduler
  * decides everything else (pruning, retries); this file only reports.
  *
- * `runner = libdarknet` is not here yet: dt_run_start refuses it. The exec code is
- * kept in dt_run__* helpers so that a dispatcher can sit in front of it later. */
-#include "dt_runner.h"
+ * dt_runner.c dispatches to this file through dt_runner_exec_ops (dt_runner_impl.h);
+ * `runner = libdarknet` is dt_runner_lib.c. */
+#include "dt_runner_impl.h"
 
 #include <math.h>
 #include <signal.h>
@@ -36,7 +36,7 @@ static const char *const dt_run__placeholders[DT_PH_COUNT] = {
     "data", "cfg", "weights", "gpu", "backup", "final_weights",
 };
 
-struct dt_run {
+typedef struct dt_run_exec {
     int metric;             /* dt_metric */
     long max_batches;
     double hang_s, timeout_s;
@@ -52,7 +52,9 @@ struct dt_run {
     double last_loss, last_avg, last_map, top1, topk;
     long metric_iter;       /* iteration of the last METRIC event: one per evaluation */
     dt_run_result res;
-};
+} dt_run_exec;
+
+static void dt_run__free(void *state);
 
 /* Appends v to b as one shell word: as is when it holds only characters the shell
  * leaves alone, else in single quotes. An empty value adds nothing, so that an
@@ -74,7 +76,7 @@ static void dt_run__quote(dt_buf *b, const char *v)
 
 /* The template with every {placeholder} replaced by its (quoted) value; other
  * braces, such as the shell's ${HOME}, stay as they are. Caller frees. */
-static char *dt_run__fill(const dt_run *r, const char *tmpl)
+static char *dt_run__fill(const dt_run_exec *r, const char *tmpl)
 {
     dt_buf b = { 0 };
     dt_buf_add(&b, "", 0);
@@ -96,7 +98,7 @@ static char *dt_run__fill(const dt_run *r, const char *tmpl)
 /* Starts one command of this run (training or evaluation) under dt_exec.
  * CUDA_VISIBLE_DEVICES names the trial's GPU unless the command places it itself
  * with {gpu}: with both, "-i {gpu}" would name a device the program cannot see. */
-static int dt_run__launch(dt_run *r, const char *tmpl, dt_err *err)
+static int dt_run__launch(dt_run_exec *r, const char *tmpl, dt_err *err)
 {
     char *cmd = dt_run__fill(r, tmpl);
     char cuda[64];
@@ -111,8 +113,8 @@ static int dt_run__launch(dt_run *r, const char *tmpl, dt_err *err)
 }
 
 /* Ends the run as a failure with reason (printf-style). */
-static void dt_run__fail(dt_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dt_run__fail(dt_run *r, const char *fmt, ...)
+static void dt_run__fail(dt_run_exec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dt_run__fail(dt_run_exec *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -124,7 +126,7 @@ static void dt_run__fail(dt_run *r, const char *fmt, ...)
 
 /* Kills the current command (if any), keeps what it had already printed in the log,
  * and forgets it. */
-static void dt_run__drop_proc(dt_run *r, double grace_s)
+static void dt_run__drop_proc(dt_run_exec *r, double grace_s)
 {
     if (!r->proc) return;
     dt_proc_kill(r->proc, grace_s);
@@ -135,7 +137,7 @@ static void dt_run__drop_proc(dt_run *r, double grace_s)
 }
 
 /* The last line of the current command's output, for messages ("" when none). */
-static void dt_run__last_line(const dt_run *r, char *buf, size_t n)
+static void dt_run__last_line(const dt_run_exec *r, char *buf, size_t n)
 {
     const char *tail = r->proc ? dt_proc_tail(r->proc) : "";
     const char *nl = strrchr(tail, '\n');
@@ -144,7 +146,7 @@ static void dt_run__last_line(const dt_run *r, char *buf, size_t n)
 
 /* Waits for a command whose output has ended; one that lingers without output past
  * DT_RUN_REAP_S is killed. */
-static void dt_run__reap(dt_run *r, int *status)
+static void dt_run__reap(dt_run_exec *r, int *status)
 {
     double end = dt_now() + DT_RUN_REAP_S;
     while (!dt_proc_wait(r->proc, status, 0)) {
@@ -162,7 +164,7 @@ static void dt_run__reap(dt_run *r, int *status)
  * _final.weights and _last.weights goes into res.final_weights. Returns 1 when an
  * end-of-training file (the first two; _last is only a checkpoint) was written by
  * this run. */
-static int dt_run__find_weights(dt_run *r)
+static int dt_run__find_weights(dt_run_exec *r)
 {
     static const char *const suffixes[] = { ".weights", "_final.weights", "_last.weights" };
     struct timespec newest = { 0, 0 };
@@ -186,7 +188,7 @@ static int dt_run__find_weights(dt_run *r)
 
 /* Reads the final metric from what was seen; ends the run. how: "" after training
  * alone, else a note on how eval_command ended, for the message when it printed nothing. */
-static void dt_run__finish(dt_run *r, const char *how)
+static void dt_run__finish(dt_run_exec *r, const char *how)
 {
     double m = NAN;
     switch (r->metric) {
@@ -215,7 +217,7 @@ static void dt_run__finish(dt_run *r, const char *how)
 }
 
 /* Starts eval_command after a successful training, after a marker line in the log. */
-static void dt_run__start_eval(dt_run *r)
+static void dt_run__start_eval(dt_run_exec *r)
 {
     free(r->values[DT_PH_FINAL]);
     r->values[DT_PH_FINAL] = dt_xstrdup(r->res.final_weights);
@@ -251,7 +253,7 @@ static int dt_run__describe(int status, char *buf, size_t n)
 }
 
 /* The current command's output has ended: reap it and decide what comes next. */
-static void dt_run__command_ended(dt_run *r)
+static void dt_run__command_ended(dt_run_exec *r)
 {
     int status;
     char desc[96], last[160], how[288];
@@ -282,7 +284,7 @@ static void dt_run__command_ended(dt_run *r)
 }
 
 /* Turns one output line into an event; returns 1 when ev was filled. */
-static int dt_run__on_line(dt_run *r, const char *text, dt_event *ev)
+static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
 {
     dt_line line;
     switch (dt_logparse_line(text, &line)) {
@@ -322,7 +324,7 @@ static int dt_run__on_line(dt_run *r, const char *text, dt_event *ev)
 }
 
 /* Kills the command when it hung or the run is out of time; returns 1 when it did. */
-static int dt_run__watch(dt_run *r)
+static int dt_run__watch(dt_run_exec *r)
 {
     if (r->timeout_s > 0 && dt_now() - r->started > r->timeout_s) {
         dt_run__drop_proc(r, DT_RUN_GRACE_S);
@@ -340,10 +342,11 @@ static int dt_run__watch(dt_run *r)
 }
 
 /* dt_run_start for runner = exec. */
-static int dt_run__exec_start(dt_run **out, const dt_run_spec *spec, dt_err *err)
+static int dt_run__start(void **out, const dt_run_spec *spec, dt_err *err)
 {
+    *out = NULL;
     if (!spec->command || !spec->command[0]) return dt_errf(err, "runner 'exec' needs a command");
-    dt_run *r = dt_xcalloc(1, sizeof *r);
+    dt_run_exec *r = dt_xcalloc(1, sizeof *r);
     r->metric = spec->metric;
     r->max_batches = spec->max_batches;
     r->hang_s = spec->hang_s;
@@ -370,32 +373,24 @@ static int dt_run__exec_start(dt_run **out, const dt_run_spec *spec, dt_err *err
     r->wall_started = dt_wall();
     r->phase = DT_RUN__TRAIN;
     if (dt_run__launch(r, spec->command, err) != 0) {
-        dt_run_free(r);
+        dt_run__free(r);
         return -1;
     }
     *out = r;
     return 0;
 }
 
-/* Dispatches on the runner kind; only exec exists for now. */
-int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err)
-{
-    *out = NULL;
-    if (spec->runner == DT_RUNNER_LIBDARKNET)
-        return dt_errf(err, "runner 'libdarknet' is not available yet; use runner = exec");
-    if (spec->runner != DT_RUNNER_EXEC) return dt_errf(err, "unknown runner %d", spec->runner);
-    return dt_run__exec_start(out, spec, err);
-}
-
 /* The running command's pty, -1 between commands and after the end. */
-int dt_run_fd(const dt_run *r)
+static int dt_run__fd(const void *state)
 {
+    const dt_run_exec *r = state;
     return r->proc ? dt_proc_fd(r->proc) : -1;
 }
 
 /* Reads output until it makes an event, runs out, or the run ends. */
-int dt_run_next(dt_run *r, dt_event *ev)
+static int dt_run__next(void *state, dt_event *ev)
 {
+    dt_run_exec *r = state;
     while (r->phase != DT_RUN__DONE) {
         const char *line;
         int got = dt_proc_line(r->proc, &line);
@@ -411,24 +406,27 @@ int dt_run_next(dt_run *r, dt_event *ev)
 }
 
 /* Kills the current command at once; the run ends as "stopped". */
-void dt_run_stop(dt_run *r)
+static void dt_run__stop(void *state)
 {
+    dt_run_exec *r = state;
     if (r->phase == DT_RUN__DONE) return;
     dt_run__drop_proc(r, 0);
     dt_run__fail(r, "stopped");
 }
 
 /* Copies the result, with the iterations and loss seen so far. */
-void dt_run_outcome(const dt_run *r, dt_run_result *res)
+static void dt_run__outcome(const void *state, dt_run_result *res)
 {
+    const dt_run_exec *r = state;
     *res = r->res;
     res->iterations = r->last_iter < 0 ? 0 : r->last_iter;
     res->final_loss = r->last_avg;
 }
 
 /* Kills what still runs and releases the run. */
-void dt_run_free(dt_run *r)
+static void dt_run__free(void *state)
 {
+    dt_run_exec *r = state;
     if (!r) return;
     dt_run__drop_proc(r, DT_RUN_GRACE_S);
     for (int i = 0; i < DT_PH_COUNT; i++) free(r->values[i]);
@@ -438,3 +436,7 @@ void dt_run_free(dt_run *r)
     free(r->eval_template);
     free(r);
 }
+
+const dt_runner_ops dt_runner_exec_ops = {
+    "exec", dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
+};

@@ -74,6 +74,7 @@ void dt_cmd_sweep(dt_sweep *sw, const char *path, const char *trials, const char
             exit(DT_EXIT_USAGE);
         }
         sw->trials = (int)n;
+        dt_sweep_resolve_sampler(sw);   /* auto weighs the budget */
     }
     if (output) {
         /* The store follows the output folder unless the sweep names it. */

@@ -109,6 +109,7 @@ int cmd_run(int argc, char **argv)
     printf("study '%s': %d trials, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
            sw.trials, dt_sampler_name(sw.sampler), dt_pruner_name(sw.pruner), sw.maximize ? "maximize" : "minimize",
            dt_metric_name(sw.metric), sw.max_batches, sw.output);
+    if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler), sw.sampler_why);
     fflush(stdout);
 
     dt_err err;

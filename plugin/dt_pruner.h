@@ -3,8 +3,16 @@
  * The scheduler passes every intermediate value either runner reports (every
  * iteration's loss, every periodic metric) to dt_pruner_decide and stops the trial
  * when it answers 1. The pruner keeps its own record of what every trial reported,
- * so that pruners that compare trials (median, ASHA: next issue) need nothing else;
- * on resume the scheduler replays stored values through dt_pruner_record.
+ * so that pruners that compare trials (median, percentile, ASHA, Hyperband) need
+ * nothing else.
+ *
+ * Resume: for each stored trial, replay its stored values in order with
+ * dt_pruner_record, then, when it has finished (COMPLETE, PRUNED or FAIL), call
+ * dt_pruner_finish with its state. Record runs the very code of decide, so what a
+ * trial's values built the first time is built again: its series, and its value at
+ * each ASHA rung it reached. One approximation: should values stored after the report
+ * that pruned a trial (its run takes a moment to stop) pass the next ASHA rung, they
+ * put it into that rung too; rungs are normally hundreds of iterations apart.
  *
  * Every pruner, `none` included, stops a trial whose loss or metric is nan or inf:
  * a diverged Darknet never recovers and never stops by itself.
@@ -19,16 +27,25 @@
 
 typedef struct dt_pruner dt_pruner;
 
+/* Creates the pruner sw's [pruner] section describes; -1 with a message in err when
+ * its settings are impossible (the sweep refuses those before). Free with dt_pruner_free. */
 int dt_pruner_create(dt_pruner **out, const dt_sweep *sw, dt_err *err);
-void dt_pruner_free(dt_pruner *p);
+void dt_pruner_free(dt_pruner *p);   /* NULL is fine */
 
-/* Records a value without deciding anything (values replayed from the store). */
+/* Records a value as dt_pruner_decide would, without an answer (values replayed
+ * from the store). number >= 0. */
 void dt_pruner_record(dt_pruner *p, int number, dt_point pt);
-/* Records pt for trial `number` and decides: 0 go on, 1 prune, with a short reason
- * ("diverged: loss nan at iteration 12", "metric 0.08 below the threshold 0.2 at
- * iteration 100") written into reason (n bytes). */
+/* Records pt for trial `number` (>= 0) and decides: 0 go on, 1 prune, with a short
+ * reason ("diverged: loss nan at iteration 12", "median: best loss 1.93 worse than the
+ * median 1.41 of 6 trials at iteration 100") written into reason (n bytes). Within a
+ * trial steps must grow; a value at a step already seen is ignored. */
 int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t n);
-/* Tells the pruner a trial ended, with its final state. */
+/* Tells the pruner a trial ended, with its final state: at the end of a run, and on
+ * resume after replaying its values. COMPLETE trials become the references of median
+ * and percentile. */
 void dt_pruner_finish(dt_pruner *p, int number, dt_state state);
+/* Hyperband: the bracket of trial `number`, a function of the study seed and the
+ * number alone (0 for every other pruner). For logs and tests. */
+int dt_pruner_bracket(const dt_pruner *p, int number);
 
 #endif

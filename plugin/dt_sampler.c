@@ -6,9 +6,11 @@
  * so that a budget smaller than the grid still spreads over all of it), and hands
  * out the first row no trial has used yet.
  *
- * It does not decide which sampler a sweep gets (the caller resolves auto) and does
- * not model results: TPE is a later module. */
+ * TPE lives in dt_sampler_tpe.c; this handle only dispatches to it.
+ *
+ * It does not decide which sampler a sweep gets (the caller resolves auto). */
 #include "dt_sampler.h"
+#include "dt_sampler_tpe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,21 +28,25 @@ struct dt_sampler {
     dt_value *rows;        /* grid: nrows rows of space->n values */
     long nrows;
     int *order;            /* grid: row indices in the order they are handed out */
+    dt_tpe *tpe;           /* tpe: the model */
 };
 
-/* Creates a random or grid sampler; the grid is enumerated and shuffled here, so its
- * size errors come before any trial runs. */
+/* Creates a random, grid or TPE sampler; the grid is enumerated and shuffled here, so
+ * its size errors come before any trial runs. */
 int dt_sampler_create(dt_sampler **out, dt_sampler_kind kind, const dt_space *space,
                       unsigned long long seed, const dt_sweep *opts, dt_err *err)
 {
-    if (kind == DT_SAMPLER_TPE) return dt_errf(err, "sampler 'tpe' is not available yet");
-    if (kind != DT_SAMPLER_RANDOM && kind != DT_SAMPLER_GRID)
+    if (kind != DT_SAMPLER_RANDOM && kind != DT_SAMPLER_GRID && kind != DT_SAMPLER_TPE)
         return dt_errf(err, "sampler kind %d cannot be created: resolve 'auto' first", (int)kind);
 
     dt_sampler *s = dt_xcalloc(1, sizeof *s);
     s->kind = kind;
     s->space = space;
     s->seed = seed;
+    if (kind == DT_SAMPLER_TPE && dt_tpe_create(&s->tpe, space, seed, opts, err) < 0) {
+        free(s);
+        return -1;
+    }
     if (kind == DT_SAMPLER_GRID) {
         int points = opts && opts->grid_points > 0 ? opts->grid_points : DT_SAMPLER__GRID_POINTS;
         if (dt_space_grid(space, points, DT_SAMPLER__GRID_MAX, &s->rows, &s->nrows, err) < 0) {
@@ -75,7 +81,7 @@ static int dt_sampler__used(const dt_sampler *s, const dt_value *row, const dt_t
 }
 
 /* Random: a fresh generator for (seed, number). Grid: the first unused row in shuffled
- * order; 1 once every row has a trial. */
+ * order; 1 once every row has a trial. TPE: the model's pick (random's draw at first). */
 int dt_sampler_suggest(dt_sampler *s, const dt_trial *trials, int ntrials, int number,
                        dt_value *vals, dt_err *err)
 {
@@ -86,6 +92,7 @@ int dt_sampler_suggest(dt_sampler *s, const dt_trial *trials, int ntrials, int n
         dt_space_sample(s->space, &rng, vals);
         return 0;
     }
+    if (s->kind == DT_SAMPLER_TPE) return dt_tpe_suggest(s->tpe, trials, ntrials, number, vals, err);
     for (long i = 0; i < s->nrows; i++) {
         const dt_value *row = s->rows + (size_t)s->order[i] * (size_t)n;
         if (dt_sampler__used(s, row, trials, ntrials, number)) continue;
@@ -107,5 +114,6 @@ void dt_sampler_free(dt_sampler *s)
     if (!s) return;
     free(s->rows);
     free(s->order);
+    dt_tpe_free(s->tpe);
     free(s);
 }

@@ -262,6 +262,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
+            .seed = sw->seed, .trial = t.number, .eval_interval = sw->eval_interval,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -441,15 +442,17 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     if (dt_store_fail_running(s.store, s.id, DT_SCHED_INTERRUPTED " (darktune stopped)", &lost, err) != 0) goto out;
     if (dt_store_load(s.store, s.id, &sw->space, &s.trials, &s.n, err) != 0) goto out;
     s.cap = s.n;
+    /* The pruner sees the stored history again, so that its decisions go on as if
+     * darktune had never stopped. Every loaded trial has finished by now. */
+    if (dt_pruner_create(&s.pruner, sw, err) != 0) goto out;
     for (int i = 0; i < s.n; i++) {
         dt_point *pts;
         int np;
         if (dt_store_points(s.store, s.id, s.trials[i].number, &pts, &np, err) != 0) goto out;
-        if (!s.pruner && dt_pruner_create(&s.pruner, sw, err) != 0) { free(pts); goto out; }
         for (int k = 0; k < np; k++) dt_pruner_record(s.pruner, s.trials[i].number, pts[k]);
+        dt_pruner_finish(s.pruner, s.trials[i].number, s.trials[i].state);
         free(pts);
     }
-    if (!s.pruner && dt_pruner_create(&s.pruner, sw, err) != 0) goto out;
     if (dt_sampler_create(&s.sampler, sw->sampler, &sw->space, sw->seed, sw, err) != 0) goto out;
     dt_sched__find_reruns(&s);
     {

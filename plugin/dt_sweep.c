@@ -46,6 +46,7 @@ typedef enum dt_sweep__type {
     DT_SWEEP__INT,      /* int in [min, max] */
     DT_SWEEP__LONG,     /* long in [min, max] */
     DT_SWEEP__AUTOINT,  /* int in [min, max], or "auto" stored as 0 */
+    DT_SWEEP__AUTOFRAC, /* double in (min, max] (min excluded), or "auto" stored as 0 */
     DT_SWEEP__SEED,     /* unsigned long long */
     DT_SWEEP__REAL,     /* finite double in [min, max] */
     DT_SWEEP__DURATION, /* double, seconds: 90s, 15m, 2h */
@@ -101,6 +102,9 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
     {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(sampler), "random", dt_sweep__samplers, 0, 0},
     {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(startup_trials), "10", NULL, 0, INT_MAX},
     {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(grid_points), "5", NULL, 1, INT_MAX},
+    {"ei_candidates", DT_SWEEP__INT, DT_SWEEP__AT(ei_candidates), "24", NULL, 1, 100000},
+    {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(multivariate), "yes", NULL, 0, 0},
+    {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(gamma), "auto", NULL, 0, 1},
 };
 
 static const dt_sweep__key dt_sweep__pruner_keys[] = {
@@ -290,6 +294,15 @@ static int dt_sweep__set(dt_sweep *sw, const dt_sweep__key *k, const char *v, dt
                 return dt_errf(err, "%s must be a number from %g to %g, not '%s'", k->name, k->min, k->max, v);
             return dt_errf(err, "%s must be a number, not '%s'", k->name, v);
         }
+        *(double *)field = x;
+        return 0;
+    }
+    case DT_SWEEP__AUTOFRAC: {
+        double x = 0;
+        if (strcmp(v, "auto") != 0 &&
+            (dt_parse_double(v, &x) < 0 || !isfinite(x) || x <= k->min || x > k->max))
+            return dt_errf(err, "%s must be auto or a number above %g and at most %g, not '%s'", k->name, k->min,
+                           k->max, v);
         *(double *)field = x;
         return 0;
     }
@@ -571,10 +584,6 @@ static int dt_sweep__check_study(dt_sweep__ctx *c)
 static int dt_sweep__check_available(dt_sweep__ctx *c)
 {
     dt_sweep *sw = c->sw;
-    if (sw->sampler == DT_SAMPLER_TPE || sw->sampler == DT_SAMPLER_AUTO)
-        return dt_sweep__fail(c, dt_sweep_line(sw, "sampler", "type"),
-                              "sampler '%s' is not available yet; use random or grid",
-                              dt_sampler_name(sw->sampler));
     int pline = dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type");
     int wline = dt_sweep_line(sw, "pruner", "wrap");
     if (sw->pruner == DT_PRUNER_PATIENCE && !dt_sweep_line(sw, "pruner", "patience"))
@@ -1127,6 +1136,7 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
                       dt_sweep__check_objective(&c) < 0 || dt_sweep__check_data(&c) < 0 ||
                       dt_sweep__check_space(&c) < 0))
         c.failed = 1;
+    if (!c.failed) dt_sweep_resolve_sampler(sw);
 
     dt_cfg_free(c.cfg);
     free(c.secname);
@@ -1142,6 +1152,45 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
         return -1;
     }
     return 0;
+}
+
+/* [sampler] type = auto, from ../shared/TUNING-GUIDE.md's decision rules:
+ * - "grid search is fine" for one or two parameters and small grids, and "always use
+ *   random when grid > 100 configs": grid when the whole grid fits in the budget and
+ *   either every tuned parameter is discrete (choices, integers: the grid is the space
+ *   itself) or there are at most two;
+ * - Bayesian optimization is "not worth it under 20 configurations": random below 20 trials;
+ * - otherwise TPE (Bayesian optimization, "5+ parameters"; it also beats random on fewer).
+ * The budget counts the trials the sampler fills: the baseline takes one. */
+void dt_sweep_resolve_sampler(dt_sweep *sw)
+{
+    if (sw->sampler != DT_SAMPLER_AUTO && !sw->sampler_auto) return;
+    sw->sampler_auto = 1;
+    int tuned = dt_space_tuned(&sw->space), discrete = 1;
+    for (int i = 0; i < sw->space.n; i++) {
+        dt_kind k = sw->space.p[i].kind;
+        if (k == DT_UNIFORM || k == DT_LOG) discrete = 0;
+    }
+    long budget = (long)sw->trials - (sw->baseline ? 1 : 0), rows = 0;
+    const char *s = tuned == 1 ? "" : "s";
+    dt_value *grid = NULL;
+    dt_err e;
+    if (budget >= 1 && (discrete || tuned <= 2) &&
+        dt_space_grid(&sw->space, sw->grid_points, budget < 100000 ? budget : 100000, &grid, &rows, &e) == 0) {
+        free(grid);
+        sw->sampler = DT_SAMPLER_GRID;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, a grid of %ld fits in %ld trials: try every configuration", tuned, s, rows,
+                 budget);
+    } else if (sw->trials < 20) {
+        sw->sampler = DT_SAMPLER_RANDOM;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, %d trials: a model does not pay off under ~20 trials", tuned, s, sw->trials);
+    } else {
+        sw->sampler = DT_SAMPLER_TPE;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, %d trials: a model pays off past ~20 trials", tuned, s, sw->trials);
+    }
 }
 
 /* Frees what the sweep owns and zeroes it; a zeroed sweep frees to nothing. */

@@ -63,9 +63,14 @@ typedef struct dt_sweep {
     double trial_timeout_s;/* key `trial_timeout`: 0 = none */
 
     /* [sampler] */
-    dt_sampler_kind sampler;
-    int startup_trials;
+    dt_sampler_kind sampler; /* never AUTO after dt_sweep_load: auto is resolved there */
+    int startup_trials;    /* tpe: finished trials drawn at random before the model is used (10) */
     int grid_points;       /* grid: values per continuous parameter (default 5) */
+    int ei_candidates;     /* tpe: candidates drawn from l(x) and scored per suggestion (24) */
+    int multivariate;      /* tpe: 1 joint kernels over co-active parameters, 0 one per parameter (yes) */
+    double gamma;          /* tpe: fraction of finished trials taken as good; 0 = auto (Optuna's) */
+    int sampler_auto;      /* type = auto: sampler was chosen by dt_sweep_resolve_sampler */
+    char sampler_why[160]; /* type = auto: why that one, e.g. "5 parameters, 40 trials: ..."; else "" */
 
     /* [pruner] (Optuna's pruners, with Darknet iterations as steps) */
     dt_pruner_kind pruner;
@@ -102,6 +107,11 @@ int dt_sweep_line(const dt_sweep *sw, const char *section, const char *key);
  * file first, then in the sweep's folder (where commands run), then in the current
  * folder. Absolute, caller frees; NULL when it is in none of them. */
 char *dt_sweep_data_path(const dt_sweep *sw, const char *rel);
+
+/* type = auto: picks grid, random or tpe from the space and sw->trials, and says why
+ * in sw->sampler_why. dt_sweep_load calls it; call it again after changing trials
+ * (--trials). Does nothing for a sweep that names its sampler. */
+void dt_sweep_resolve_sampler(dt_sweep *sw);
 
 /* Names for messages and storage: "top1", "maximize", "random", ... */
 const char *dt_metric_name(dt_metric m);

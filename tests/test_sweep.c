@@ -144,6 +144,8 @@ static void test_minimal(void)
     CHECK(sw.sampler == DT_SAMPLER_RANDOM);
     CHECK(sw.startup_trials == 10);
     CHECK(sw.grid_points == 5);
+    CHECK(sw.ei_candidates == 24 && sw.multivariate == 1 && sw.gamma == 0);
+    CHECK(sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
     CHECK(sw.pruner == DT_PRUNER_NONE);
     CHECK(sw.warmup == 0);
     CHECK(sw.on_loss == 1);   /* no periodic metric */
@@ -196,6 +198,65 @@ static void test_hankai(void)
     CHECK(sw.on_loss == 1);
     CHECK(sw.gpus_auto == 0 && sw.ngpus == 0);
     CHECK_NEAR(sw.upper, 50, 0);
+    dt_sweep_free(&sw);
+}
+
+/* Loads a sweep written to tests/tmp with this [sampler] and [space] and trials; 0 on success. */
+static int load_with(dt_sweep *sw, const char *sampler, const char *space, int trials)
+{
+    char *dir = abs_in_sweeps("");
+    char *path = dt_xstrdup("tests/tmp/test_sweep_auto.ini");
+    char *text = dt_xasprintf("[study]\nname = auto\ntrials = %d\n[darknet]\nrunner = exec\ndata = %sfashion.data\n"
+                              "cfg = %sfashion.cfg\ncommand = %sbin/darknet classifier train {data} {cfg}\n"
+                              "[sampler]\n%s\n[space]\n%s\n", trials, dir, dir, dir, sampler, space);
+    dt_err err = {{0}};
+    int rc = dt_mkdirs("tests/tmp", &err) == 0 && dt_write_file(path, text, strlen(text), &err) == 0 ? 0 : -1;
+    memset(sw, 0, sizeof *sw);
+    if (rc == 0) rc = dt_sweep_load(sw, path, &err);
+    if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
+    free(text);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+/* [sampler] type = auto: a grid that fits the budget, random under ~20 trials, TPE
+ * beyond; re-resolved when the budget changes; tpe keys read. */
+static void test_auto(void)
+{
+    const char *five = "learning_rate = log(1e-4, 1e-1)\nmomentum = uniform(0.8, 0.99)\n"
+                       "decay = log(1e-5, 1e-2)\nbatch = choice(32, 64, 128)\nburn_in = int(0, 400, step=50)";
+    dt_sweep sw;
+    /* 3 batches x 5 burn_in = 15 rows; 20 trials less the baseline leave 19. */
+    CHECK(load_with(&sw, "type = auto", "batch = choice(32, 64, 128)\nburn_in = int(0, 400, step=100)", 20) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_GRID && sw.sampler_auto == 1);
+    CHECK_STR(sw.sampler_why, "2 parameters, a grid of 15 fits in 19 trials: try every configuration");
+    sw.trials = 12;   /* --trials 12: the grid no longer fits, and 12 trials are too few for a model */
+    dt_sweep_resolve_sampler(&sw);
+    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
+    dt_sweep_free(&sw);
+    CHECK(load_with(&sw, "type = auto", five, 40) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_TPE);
+    CHECK_STR(sw.sampler_why, "5 parameters, 40 trials: a model pays off past ~20 trials");
+    dt_sweep_free(&sw);
+    CHECK(load_with(&sw, "type = auto", five, 12) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
+    CHECK_STR(sw.sampler_why, "5 parameters, 12 trials: a model does not pay off under ~20 trials");
+    dt_sweep_free(&sw);
+    /* Two continuous parameters: a 5 x 5 grid fits 30 trials; a third makes it TPE. */
+    CHECK(load_with(&sw, "type = auto", "learning_rate = log(1e-4, 1e-1)\nmomentum = uniform(0.8, 0.99)", 30) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_GRID);
+    dt_sweep_free(&sw);
+    CHECK(load_with(&sw, "type = auto", "learning_rate = log(1e-4, 1e-1)\nmomentum = uniform(0.8, 0.99)\n"
+                    "decay = log(1e-5, 1e-2)", 200) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_TPE);
+    dt_sweep_free(&sw);
+    /* A named sampler is kept; the tpe keys are read. */
+    CHECK(load_with(&sw, "type = tpe\nstartup_trials = 4\nei_candidates = 48\nmultivariate = no\ngamma = 0.25",
+                    five, 12) == 0);
+    CHECK(sw.sampler == DT_SAMPLER_TPE && sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
+    CHECK(sw.startup_trials == 4 && sw.ei_candidates == 48 && sw.multivariate == 0);
+    CHECK_NEAR(sw.gamma, 0.25, 0);
     dt_sweep_free(&sw);
 }
 
@@ -263,6 +324,7 @@ int main(void)
     test_detect();
     test_hankai();
     test_missing_file();
+    test_auto();
     test_bad();
     return dt_test_done("sweep");
 }

@@ -1,0 +1,108 @@
+"""Optuna's side of `make bench-sampler` (bench/sampler.sh runs it beside
+bench/sampler_bench.c and prints both together). The spaces and functions are those
+of bench/problems.h, written again in Python; both minimize, regret = f(x) - f*.
+
+  optuna_bench.py quality random|tpe|tpe-multi SEEDS TRIALS
+  optuna_bench.py speed tpe|tpe-multi N
+"""
+import math
+import sys
+import time
+
+import optuna
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def branin(t):
+    x1, x2 = t.suggest_float("x1", -5, 10), t.suggest_float("x2", 0, 15)
+    b, c, s = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - s) * math.cos(x1) + 10
+
+
+A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+P = [[.1312, .1696, .5569, .0124, .8283, .5886], [.2329, .4135, .8307, .3736, .1004, .9991],
+     [.2348, .1451, .3522, .2883, .3047, .6650], [.4047, .8828, .8732, .5743, .1091, .0381]]
+ALPHA = [1.0, 1.2, 3.0, 3.2]
+
+
+def hartmann6(t):
+    x = [t.suggest_float(f"x{j + 1}", 0, 1) for j in range(6)]
+    return -sum(ALPHA[i] * math.exp(-sum(A[i][j] * (x[j] - P[i][j]) ** 2 for j in range(6))) for i in range(4))
+
+
+def rosenbrock4log(t):
+    v = [t.suggest_float(f"x{j + 1}", 0.01, 100, log=True) for j in range(4)]
+    return math.log1p(sum(100 * (v[i + 1] - v[i] ** 2) ** 2 + (1 - v[i]) ** 2 for i in range(3)))
+
+
+def catcond(t):
+    opt = t.suggest_categorical("opt", ["sgd", "adam", "rms"])
+    if opt == "sgd":
+        lr, mom = t.suggest_float("sgd_lr", 1e-4, 1, log=True), t.suggest_float("momentum", 0, 0.99)
+        return 0.5 * (math.log10(lr) + 1.5) ** 2 + 4 * (mom - 0.9) ** 2 + 0.1
+    if opt == "adam":
+        return 0.5 * (math.log10(t.suggest_float("adam_lr", 1e-5, 0.1, log=True)) + 3) ** 2
+    lr, dec = t.suggest_float("rms_lr", 1e-4, 1, log=True), t.suggest_float("rms_decay", 0.8, 0.999)
+    return 0.5 * (math.log10(lr) + 2) ** 2 + 20 * (dec - 0.95) ** 2 + 0.05
+
+
+PROBLEMS = [("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.32236801141551),
+            ("rosenbrock4log", rosenbrock4log, 0.0), ("catcond", catcond, 0.0)]
+
+
+def sampler(name, seed):
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, multivariate=(name == "tpe-multi"), n_startup_trials=10)
+
+
+def quality(name, seeds, budget):
+    for pname, f, fmin in PROBLEMS:
+        for seed in range(seeds):
+            study = optuna.create_study(sampler=sampler(name, seed))
+            best, marks = math.inf, {}
+            for k in range(budget):
+                tr = study.ask()
+                v = f(tr)
+                study.tell(tr, v)
+                best = min(best, v)
+                if k + 1 in (25, 50):
+                    marks[k + 1] = best
+            print(f"{pname} optuna-{name} {seed} {marks[25] - fmin:.6g} {marks[50] - fmin:.6g} {best - fmin:.6g}",
+                  flush=True)
+
+
+def speed(name, n):
+    """ms per suggestion of 8 parameters (as sampler_bench's speed space) after n trials."""
+    d = optuna.distributions
+    dists = {"learning_rate": d.FloatDistribution(1e-5, 1, log=True), "momentum": d.FloatDistribution(0.5, 0.99),
+             "decay": d.FloatDistribution(1e-6, 1e-2, log=True), "batch": d.CategoricalDistribution([16, 32, 64, 128]),
+             "burn_in": d.IntDistribution(0, 1000, step=50), "power": d.FloatDistribution(1, 4),
+             "subdivisions": d.IntDistribution(1, 64, log=True),
+             "policy": d.CategoricalDistribution(["constant", "steps", "poly"])}
+    study = optuna.create_study(sampler=sampler(name, 2))
+    rnd = optuna.samplers.RandomSampler(seed=1)
+    trials = []
+    for _ in range(n):
+        params = {}
+        for k, dist in dists.items():
+            params[k] = rnd.sample_independent(study, None, k, dist)
+        value = (math.log10(params["learning_rate"]) + 2) ** 2 + params["momentum"]
+        trials.append(optuna.trial.create_trial(params=params, distributions=dists, value=value))
+    study.add_trials(trials)
+    reps = 3 if n >= 10000 else 10
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        tr = study.ask(dists)   # ask with fixed distributions samples every parameter
+        study.tell(tr, state=optuna.trial.TrialState.FAIL)
+    print(f"speed optuna-{name} {n} {(time.perf_counter() - t0) / reps * 1e3:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "quality":
+        quality(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "speed":
+        speed(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)

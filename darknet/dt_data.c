@@ -1,0 +1,267 @@
+/* dt_data: Darknet classifier lists decoded once with stb_image (see dt_data.h). */
+#include "dt_data.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Our own static copy of stb_image: libdarknet exports its own stbi_* symbols, and
+ * two global definitions of one name would bind Darknet's calls to ours. */
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+/* stb declares functions it never defines when static; GCC reports that at the
+ * end of the file, so this one stays off for the whole file. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+#define DT_DATA_MAX_THREADS 16
+
+struct dt_dataset {
+    int n;
+    char **paths;       /* resolved paths, n of them */
+    int *cls;           /* class of each */
+    uint8_t **px;       /* stb's buffers, one an image */
+    int *w, *h, *c;
+    double seconds;
+    int threads;
+};
+
+/* Splits text into its lines in place: trims each, skips blank ones. Returns the
+ * number of lines; (*lines)[i] point into text, (*nums)[i] are 1-based line numbers.
+ * Caller frees both arrays (not the strings). */
+static int dt_data__lines(char *text, char ***lines, int **nums)
+{
+    int cap = 1024, n = 0, no = 0;
+    *lines = dt_xmalloc(sizeof **lines * (size_t)cap);
+    *nums = dt_xmalloc(sizeof **nums * (size_t)cap);
+    char *s = text;
+    while (*s) {
+        char *nl = strchr(s, '\n');
+        if (nl) *nl = '\0';
+        no++;
+        char *t = dt_trim(s);
+        if (*t) {
+            if (n == cap) {
+                cap *= 2;
+                *lines = dt_xrealloc(*lines, sizeof **lines * (size_t)cap);
+                *nums = dt_xrealloc(*nums, sizeof **nums * (size_t)cap);
+            }
+            (*lines)[n] = t;
+            (*nums)[n++] = no;
+        }
+        if (!nl) break;
+        s = nl + 1;
+    }
+    return n;
+}
+
+/* Reads the labels file (see dt_data.h): trimmed, non-blank lines, the first `classes`. */
+int dt_labels_read(const char *path, int classes, char ***labels, int *n, dt_err *err)
+{
+    char *text, **lines;
+    int *nums;
+    size_t len;
+    *labels = NULL;
+    *n = 0;
+    if (dt_read_file(path, &text, &len, err) != 0) return -1;
+    int m = dt_data__lines(text, &lines, &nums);
+    if (m == 0 || (classes > 0 && m < classes)) {
+        dt_errf(err, "'%s' has %d label%s, but the .data file says classes=%d", path, m, m == 1 ? "" : "s",
+                classes);
+        free(lines), free(nums), free(text);
+        return -1;
+    }
+    if (classes > 0) m = classes;
+    *labels = dt_xcalloc((size_t)m, sizeof **labels);
+    for (int i = 0; i < m; i++) (*labels)[i] = dt_xstrdup(lines[i]);
+    *n = m;
+    free(lines), free(nums), free(text);
+    return 0;
+}
+
+/* Frees what dt_labels_read made (NULL is fine). */
+void dt_labels_free(char **labels, int n)
+{
+    if (!labels) return;
+    for (int i = 0; i < n; i++) free(labels[i]);
+    free(labels);
+}
+
+/* Darknet's rule (fill_truth): every label whose text occurs in the path counts. */
+int dt_label_match(const char *path, char *const *labels, int n, int *cls)
+{
+    int count = 0;
+    *cls = -1;
+    for (int i = 0; i < n; i++) {
+        if (!strstr(path, labels[i])) continue;
+        if (count++ == 0) *cls = i;
+    }
+    return count;
+}
+
+/* What one decoding thread does and what it found. */
+typedef struct dt_data__job {
+    dt_dataset *ds;
+    int first, step;    /* images first, first + step, ... */
+    int bad;            /* the lowest index that failed, -1 none */
+    char why[160];
+} dt_data__job;
+
+/* Decodes one image into ds; returns 0, or -1 with the reason in why. Grey+alpha
+ * and RGBA drop their alpha in place (Darknet decodes 3 channels, alpha ignored). */
+static int dt_data__decode(dt_dataset *ds, int i, char *why, size_t n)
+{
+    int w, h, c;
+    uint8_t *px = stbi_load(ds->paths[i], &w, &h, &c, 0);
+    if (!px) {
+        snprintf(why, n, "%s", stbi_failure_reason() ? stbi_failure_reason() : "unknown error");
+        return -1;
+    }
+    if (c == 2 || c == 4) {
+        int keep = c - 1;
+        for (size_t p = 0; p < (size_t)w * h; p++)
+            memmove(px + p * keep, px + p * c, (size_t)keep);
+        c = keep;
+    }
+    ds->px[i] = px;
+    ds->w[i] = w;
+    ds->h[i] = h;
+    ds->c[i] = c;
+    return 0;
+}
+
+/* A decoding thread: its share of the images, stopping at the first failure. */
+static void *dt_data__worker(void *arg)
+{
+    dt_data__job *job = arg;
+    for (int i = job->first; i < job->ds->n; i += job->step)
+        if (dt_data__decode(job->ds, i, job->why, sizeof job->why) != 0) {
+            job->bad = i;
+            break;
+        }
+    return NULL;
+}
+
+/* Reads the list, gives every path its class (refusing none or two), then decodes
+ * the images on `threads` threads, each taking every threads-th image. */
+int dt_dataset_load(dt_dataset **out, const char *list, const char *base_dir, char *const *labels, int nlabels,
+                    int threads, dt_err *err)
+{
+    *out = NULL;
+    char *text, **lines;
+    int *nums;
+    size_t len;
+    if (dt_read_file(list, &text, &len, err) != 0) return -1;
+    int n = dt_data__lines(text, &lines, &nums);
+    if (n == 0) {
+        free(lines), free(nums), free(text);
+        return dt_errf(err, "'%s' lists no image", list);
+    }
+    double t0 = dt_now();
+    dt_dataset *ds = dt_xcalloc(1, sizeof *ds);
+    ds->n = n;
+    ds->paths = dt_xcalloc((size_t)n, sizeof *ds->paths);
+    ds->cls = dt_xcalloc((size_t)n, sizeof *ds->cls);
+    ds->px = dt_xcalloc((size_t)n, sizeof *ds->px);
+    ds->w = dt_xcalloc((size_t)n, sizeof *ds->w);
+    ds->h = dt_xcalloc((size_t)n, sizeof *ds->h);
+    ds->c = dt_xcalloc((size_t)n, sizeof *ds->c);
+    int rc = 0;
+    /* Classes first: a list with a bad path is refused before seconds of decoding. */
+    for (int i = 0; i < n && rc == 0; i++) {
+        ds->paths[i] = base_dir && lines[i][0] != '/' ? dt_path_join(base_dir, lines[i]) : dt_xstrdup(lines[i]);
+        int matches = dt_label_match(lines[i], labels, nlabels, &ds->cls[i]);
+        if (matches == 0)
+            rc = dt_errf(err, "%s:%d: '%s' matches no label (Darknet would train it on an all-zero truth)", list,
+                         nums[i], lines[i]);
+        else if (matches > 1) {
+            int second = -1;
+            for (int k = ds->cls[i] + 1; k < nlabels && second < 0; k++)
+                if (strstr(lines[i], labels[k])) second = k;
+            rc = dt_errf(err, "%s:%d: '%s' matches %d labels ('%s', '%s'%s): its class is ambiguous", list, nums[i],
+                         lines[i], matches, labels[ds->cls[i]], labels[second], matches > 2 ? ", ..." : "");
+        }
+    }
+    if (rc == 0) {
+        if (threads <= 0) {
+            long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+            threads = cpus > 0 ? (int)cpus : 1;
+        }
+        if (threads > DT_DATA_MAX_THREADS) threads = DT_DATA_MAX_THREADS;
+        if (threads > n) threads = n;
+        dt_data__job jobs[DT_DATA_MAX_THREADS];
+        pthread_t tids[DT_DATA_MAX_THREADS];
+        int started[DT_DATA_MAX_THREADS] = {0};
+        for (int t = 0; t < threads; t++)
+            jobs[t] = (dt_data__job){.ds = ds, .first = t, .step = threads, .bad = -1};
+        /* Job 0 runs on this thread; a job whose thread cannot start runs here too. */
+        for (int t = 1; t < threads; t++)
+            started[t] = pthread_create(&tids[t], NULL, dt_data__worker, &jobs[t]) == 0;
+        for (int t = 0; t < threads; t++)
+            if (!started[t]) dt_data__worker(&jobs[t]);
+        for (int t = 1; t < threads; t++)
+            if (started[t]) pthread_join(tids[t], NULL);
+        int bad = -1;
+        const char *why = "";
+        for (int t = 0; t < threads; t++)
+            if (jobs[t].bad >= 0 && (bad < 0 || jobs[t].bad < bad)) bad = jobs[t].bad, why = jobs[t].why;
+        if (bad >= 0)
+            rc = dt_errf(err, "%s:%d: cannot decode '%s': %s", list, nums[bad], ds->paths[bad], why);
+        ds->threads = threads;
+    }
+    free(lines), free(nums), free(text);
+    if (rc != 0) {
+        dt_dataset_free(ds);
+        return -1;
+    }
+    ds->seconds = dt_now() - t0;
+    *out = ds;
+    return 0;
+}
+
+/* The number of images. */
+int dt_dataset_count(const dt_dataset *ds)
+{
+    return ds->n;
+}
+
+/* Image i, pointing into the dataset. */
+void dt_dataset_get(const dt_dataset *ds, int i, dt_sample *s)
+{
+    s->px = ds->px[i];
+    s->w = ds->w[i];
+    s->h = ds->h[i];
+    s->c = ds->c[i];
+    s->cls = ds->cls[i];
+    s->path = ds->paths[i];
+}
+
+/* Wall seconds of dt_dataset_load. */
+double dt_dataset_seconds(const dt_dataset *ds)
+{
+    return ds->seconds;
+}
+
+/* Threads dt_dataset_load used. */
+int dt_dataset_threads(const dt_dataset *ds)
+{
+    return ds->threads;
+}
+
+/* Frees the pixels, the paths and the dataset (NULL is fine). */
+void dt_dataset_free(dt_dataset *ds)
+{
+    if (!ds) return;
+    for (int i = 0; i < ds->n; i++) {
+        free(ds->paths ? ds->paths[i] : NULL);
+        if (ds->px && ds->px[i]) stbi_image_free(ds->px[i]);
+    }
+    free(ds->paths), free(ds->cls), free(ds->px), free(ds->w), free(ds->h), free(ds->c);
+    free(ds);
+}

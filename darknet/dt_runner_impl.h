@@ -1,0 +1,24 @@
+/* dt_runner_impl: what each runner implements, for dt_runner.c's dispatch only.
+ *
+ * A runner is a table of the dt_run_* operations over its own state; dt_runner.c
+ * picks the table by spec->runner and forwards every call. The contracts are those
+ * of dt_runner.h. Nothing but the runners and the dispatch includes this header. */
+#ifndef DT_RUNNER_IMPL_H
+#define DT_RUNNER_IMPL_H
+
+#include "dt_runner.h"
+
+typedef struct dt_runner_ops {
+    const char *name;                                               /* as in sweep files */
+    int (*start)(void **state, const dt_run_spec *spec, dt_err *err);  /* *state NULL on failure */
+    int (*fd)(const void *state);
+    int (*next)(void *state, dt_event *ev);
+    void (*stop)(void *state);
+    void (*outcome)(const void *state, dt_run_result *res);
+    void (*free)(void *state);                                      /* NULL is fine */
+} dt_runner_ops;
+
+extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */
+extern const dt_runner_ops dt_runner_lib_ops;   /* dt_runner_lib.c: libdarknet in a forked child */
+
+#endif

@@ -1,0 +1,59 @@
+/* dt_train: the in-process runner's child: Darknet's classifier training loop over
+ * images dt_data decoded before the fork, reporting to the parent over a pipe.
+ *
+ * It does what `darknet classifier train` then `darknet classifier valid` do, with
+ * libdarknet's own functions: load_network, per iteration a batch of random images
+ * with Darknet's augmentation (random_augment_image, a random flip,
+ * random_distort_image), train_network; validation as validate_classifier_single
+ * (resize_min, centre crop, network_predict, top-k); save_weights at the end.
+ * Darknet's rand() is seeded from the trial's seed, and the images of each batch are
+ * drawn with a dt_rng from the same seed, so that a trial is repeatable.
+ *
+ * The parent reads fixed-size dt_train_rec records, each sent with one write()
+ * (smaller than PIPE_BUF, so never interleaved or split). The child's stdout and
+ * stderr are the trial's log: Darknet prints there (and prints its own errors before
+ * calling exit()), and so does this loop, in pjreddie's words, so that the log reads
+ * as darknet's would. This is the only darktune file that includes darknet.h; this
+ * header does not (darknet.h defines list, image, data, error, ...). */
+#ifndef DT_TRAIN_H
+#define DT_TRAIN_H
+
+#include <stdint.h>
+
+#include "dt_data.h"
+
+typedef enum dt_rec_kind { DT_REC_ITER = 1, DT_REC_METRIC = 2, DT_REC_DONE = 3 } dt_rec_kind;
+
+/* One report of the child. ITER: iteration (Darknet's get_current_batch after the
+ * update), loss, avg, rate, seconds (of train_network). METRIC: iteration, metric,
+ * top1, topk. DONE: iteration, avg, metric (the final one), top1, topk. Fields a
+ * kind does not use are NAN. 72 bytes, native layout (parent and child are one binary). */
+typedef struct dt_train_rec {
+    int32_t kind;       /* dt_rec_kind */
+    int32_t pad;
+    int64_t iteration;
+    double loss, avg, rate, seconds;
+    double metric;      /* what the study optimizes: top1, topk, or the average loss */
+    double top1, topk;  /* fractions */
+} dt_train_rec;
+
+typedef struct dt_train_spec {
+    const char *cfg;          /* the trial's cfg */
+    const char *weights;      /* starting weights or NULL */
+    const char *weights_out;  /* where the final weights go (<backup>/<cfgbase>.weights) */
+    const dt_dataset *train;
+    const dt_dataset *valid;  /* NULL: no validation (metric loss without eval_interval) */
+    int classes;              /* the .data's classes: truth columns, labels compared */
+    int topk;                 /* the .data's `top` (Darknet's default 1) */
+    int metric;               /* dt_metric */
+    long eval_interval;       /* validate every N iterations; 0: only at the end */
+    uint64_t seed, stream;    /* the study seed and the trial number */
+    int fd;                   /* the pipe's write end */
+} dt_train_spec;
+
+/* Trains, validates, saves, reports; meant to run in a forked child with its stdout
+ * and stderr on the trial's log. Returns the exit status the child should _exit
+ * with: 0 after DONE was sent. Darknet itself may exit() or crash on the way. */
+int dt_train_run(const dt_train_spec *spec);
+
+#endif

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make gpu` compiles and links wherever nvcc is, GPU or not, so the CUDA + cuDNN build
+# of Debian's darknet (darknet/build-gpu.sh, darknet/patches/) cannot rot unnoticed:
+# the library links the CUDA libraries and cuDNN, uses the cuDNN 8+ algorithm queries of
+# our patch, exports Darknet's GPU functions, and a second `make gpu` is a quick no-op.
+# Nothing runs on a GPU here: tests/gpu/check.sh does that on a machine with one.
+set -u
+. tests/lib.sh
+CUDA=${CUDA:-/usr/local/cuda}
+if [ ! -x "$CUDA/bin/nvcc" ] && command -v nvcc > /dev/null; then
+  CUDA=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
+fi
+if [ ! -x "$CUDA/bin/nvcc" ]; then
+  echo "t_gpu_build: skipped: no nvcc"
+  finish t_gpu_build
+  exit
+fi
+export CUDA
+out=build/darknet-gpu
+mkdir -p tests/tmp
+log=tests/tmp/gpu-build.log
+
+t0=$(date +%s)
+make --no-print-directory gpu > "$log" 2>&1
+check_eq "make gpu exit status" "$?" 0
+t1=$(date +%s)
+sed 's/^/    /' "$log"
+echo "make gpu: $((t1 - t0)) s"
+
+lib=$out/libdarknet.so
+check "libdarknet.so built" test -f "$lib"
+check "darknet program built" test -x "$out/darknet"
+needed=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+for l in libcudart libcublas libcurand libcudnn; do
+  check "libdarknet.so links $l" grep -q "^$l\.so" <<<"$needed"
+done
+check "darknet links libcudnn" grep -q 'libcudnn\.so' <(readelf -d "$out/darknet" 2>/dev/null)
+defined=$(nm -D --defined-only "$lib" 2>/dev/null)
+undefined=$(nm -D --undefined-only "$lib" 2>/dev/null)
+for s in cuda_set_device cudnn_convolutional_setup forward_convolutional_layer_gpu train_network; do
+  check "libdarknet.so exports $s" grep -qw "$s" <<<"$defined"
+done
+for s in Forward BackwardData BackwardFilter; do
+  check "uses cudnnGetConvolution${s}Algorithm_v7" grep -qw "cudnnGetConvolution${s}Algorithm_v7" <<<"$undefined"
+  check "no removed cudnnGetConvolution${s}Algorithm" \
+    bash -c '! grep -qw "$1" <<<"$2"' _ "cudnnGetConvolution${s}Algorithm" "$undefined"
+done
+for p in darknet/patches/*.patch; do
+  check "$p recorded as applied" grep -q " $p\$" build/darknet-gpu/patches.applied
+done
+
+# Consumers compile with flags.mk's macros; darknet_build.h refuses any others.
+cflags=$(sed -n 's/^DARKNET_CFLAGS := //p' "$out/flags.mk")
+check_eq "flags.mk macros" "$(grep -oE -- '-D[A-Z]+' <<<"$cflags" | tr '\n' ' ')" "-DGPU -DCUDNN "
+printf '#include "darknet_build.h"\nint main(void) { return (int)sizeof(layer) == 0; }\n' > tests/tmp/gpu-consumer.c
+check "darknet_build.h compiles with DARKNET_CFLAGS" cc $cflags -fsyntax-only tests/tmp/gpu-consumer.c
+check "darknet_build.h refuses -DGPU without -DCUDNN" \
+  bash -c '! cc -DGPU -I"$1" -I"$2/include" -fsyntax-only tests/tmp/gpu-consumer.c 2>/dev/null' _ "$out" "$CUDA"
+
+# Cached: nothing to fetch, patch or compile.
+make --no-print-directory gpu > "$log" 2>&1
+check_eq "cached make gpu exit status" "$?" 0
+t2=$(date +%s)
+echo "make gpu again (cached): $((t2 - t1)) s"
+check_grep "cached make gpu compiled nothing" 'up to date' "$log"
+check "cached make gpu under 10 s" test $((t2 - t1)) -lt 10
+finish t_gpu_build

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End to end with runner = libdarknet (in-process) on the Fashion-MNIST subsets: the
+# baseline and 3 random trials validated every 50 iterations, a rate of 50 pruned as
+# diverged; then a study in which Darknet aborts on one trial's cfg (width = 0),
+# which fails alone with its reason, and the same trial run twice gives the same top-1.
+set -u
+. tests/lib.sh
+out=tests/tmp/inprocess
+rm -rf "$out" tests/tmp/inprocess-broken tests/tmp/inprocess-again && mkdir -p tests/tmp
+d=$PWD/data/fashion
+printf 'classes=10\ntrain=%s\nvalid=%s\nlabels=%s\nbackup=backup\n' \
+    "$d/train-6k.list" "$d/valid-1k.list" "$d/labels.txt" > tests/tmp/fashion-small.data
+check_grep "version names the runner" 'runners: exec, libdarknet \(CPU\)' <("$DARKTUNE" --version)
+
+"$DARKTUNE" run tests/study/inprocess.ini > "$out.log" 2>&1
+check_eq "exit status" "$?" 0
+csv=$out/trials.csv
+check_eq "rows" "$(tail -n +2 "$csv" | wc -l)" 4
+check_eq "baseline is trial 0 with the base cfg's rate" "$(awk -F, '$1 == 0 { print $4 }' "$csv")" "0.01"
+check_eq "every diverging rate pruned" "$(awk -F, '$4 == 50 && $2 != "PRUNED"' "$csv" | wc -l)" 0
+check "a diverging rate was tried" grep -q ',PRUNED,,50,' "$csv"
+check_grep "pruned as diverged" 'PRUNED +diverged: loss (nan|inf)' "$out/report.txt"
+check_eq "diverged trials stopped within a few iterations" "$(awk -F, '$4 == 50 && $6 > 10' "$csv" | wc -l)" 0
+check_eq "others complete" "$(awk -F, 'NR > 1 && $4 != 50 && $2 != "COMPLETE"' "$csv" | wc -l)" 0
+check_eq "completed trials learned" "$(awk -F, '$2 == "COMPLETE" && $3 < 0.6' "$csv" | wc -l)" 0
+# Two metric points (iterations 50 and 100) and 100 loss points per completed trial.
+db=$out/study.db
+q() { sqlite3 "$db" "$1"; }
+check_eq "metric points at 50 and 100" \
+    "$(q "SELECT DISTINCT group_concat(step) FROM (SELECT p.number, p.step FROM point p JOIN trial t ON t.study = p.study AND t.number = p.number WHERE t.state = 'COMPLETE' AND p.kind = 1 ORDER BY p.number, p.step) GROUP BY number")" "50,100"
+check_eq "loss points every iteration" \
+    "$(q "SELECT DISTINCT count(*) FROM point p JOIN trial t ON t.study = p.study AND t.number = p.number WHERE t.state = 'COMPLETE' AND p.kind = 0 GROUP BY p.number")" 100
+check_eq "final value is the last metric point" \
+    "$(q "SELECT count(*) FROM trial t WHERE t.state = 'COMPLETE' AND abs(t.value - (SELECT value FROM point p WHERE p.study = t.study AND p.number = t.number AND p.kind = 1 AND p.step = 100)) > 1e-9")" 0
+n=$(awk -F, '$2 == "COMPLETE" && (b == "" || $3 > b) { b = $3; n = $1 } END { print n }' "$csv")
+check "the best trial's weights are kept" test -s "$out/trials/$n/backup/trial.weights"
+check_eq "no other weights are kept" "$(find "$out/trials" -name '*.weights' | wc -l)" 1
+check_grep "decoded once, noted in the first log" '^darktune: decoded 6000 images of .*train-6k.list' "$out/trials/0/log.txt"
+check_eq "decoded once for the study" "$(cat "$out"/trials/*/log.txt | grep -c '^darktune: decoded')" 2
+check_grep "the log reads like darknet's" '^100, [0-9.]+: [0-9.]+, [0-9.]+ avg, [0-9.]+ rate, [0-9.]+ seconds, 6400 images' \
+    "$out/trials/0/log.txt"
+check_grep "validation in the log" '^100: top 1: 0\.[0-9]+' "$out/trials/0/log.txt"
+
+# A trial Darknet aborts on fails alone, with the reason and Darknet's last line.
+"$DARKTUNE" run tests/study/inprocess-broken.ini > tests/tmp/inprocess-broken.log 2>&1
+check_eq "broken study exit status" "$?" 0
+bcsv=tests/tmp/inprocess-broken/trials.csv
+check_eq "width 0 fails" "$(awk -F, '$4 == 0 { print $2 }' "$bcsv")" FAIL
+check_eq "width 28 completes" "$(awk -F, '$4 == 28 { print $2 }' "$bcsv")" COMPLETE
+check_grep "the reason and darknet's last line" \
+    'FAIL +crashed: killed by signal 6 \(Aborted\); last output: .*Assertion' tests/tmp/inprocess-broken/report.txt
+check_grep "darknet's own error in the log" 'No input parameters supplied' \
+    tests/tmp/inprocess-broken/trials/0/log.txt
+# Same study seed and trial number: the same images, the same rand(), the same top-1.
+"$DARKTUNE" run tests/study/inprocess-broken.ini --output tests/tmp/inprocess-again > /dev/null 2>&1
+check_eq "repeatable" "$(awk -F, '$4 == 28 { print $3 }' tests/tmp/inprocess-again/trials.csv)" \
+    "$(awk -F, '$4 == 28 { print $3 }' "$bcsv")"
+finish t_inprocess

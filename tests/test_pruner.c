@@ -1,0 +1,492 @@
+/* test_pruner: hand-made learning curves whose right decisions are known, for every
+ * pruner: where median and percentile prune and where they must not (warm-up,
+ * interval, startup trials, min_trials, direction), ASHA promotions against a hand
+ * computation of Optuna's rule, Hyperband brackets, patience, divergence, and a
+ * resume that replays stored values and must decide as the first run did. */
+#include "dt_pruner.h"
+#include "dt_rng.h"
+#include "dt_test.h"
+
+#include <stdlib.h>
+
+#define MAXSTEP 400
+
+/* A sweep with the [pruner] defaults of SWEEPS.md, comparing the loss. */
+static dt_sweep sweep(dt_pruner_kind kind)
+{
+    dt_sweep sw;
+    memset(&sw, 0, sizeof sw);
+    sw.name = "test";
+    sw.seed = 7;
+    sw.max_batches = 1000;
+    sw.pruner = kind;
+    sw.on_loss = 1;
+    sw.prune_startup = 5;
+    sw.interval = 1;
+    sw.min_trials = 1;
+    sw.percentile = 25;
+    sw.reduction_factor = 3;
+    sw.lower = sw.upper = NAN;
+    return sw;
+}
+
+static dt_pruner *make(const dt_sweep *sw)
+{
+    dt_pruner *p = NULL;
+    dt_err err = {{0}};
+    CHECK(dt_pruner_create(&p, sw, &err) == 0);
+    return p;
+}
+
+static dt_point pt(int kind, long step, double value)
+{
+    return (dt_point){.step = step, .kind = kind, .value = value};
+}
+
+/* A learning curve: its value at each step, given a level a. */
+typedef double (*curve_fn)(long step, double a);
+
+static double sqrt_curve(long step, double a) { return a + 1 / sqrt((double)step); }
+static double flat_curve(long step, double a) { (void)step; return a; }
+static double ramp_curve(long step, double a) { return a * step / 100; }
+
+/* Reports f(step, a) for trial `number` every `every` iterations up to `upto`, and
+ * finishes it (PRUNED or COMPLETE). Returns the iteration it was pruned at, 0 if none;
+ * the reason lands in reason (may be NULL). */
+static long run(dt_pruner *p, int number, int kind, curve_fn f, double a, long upto, long every, char *reason)
+{
+    char buf[256];
+    for (long s = every; s <= upto; s += every) {
+        if (dt_pruner_decide(p, number, pt(kind, s, f(s, a)), buf, sizeof buf)) {
+            if (reason) snprintf(reason, 256, "%s", buf);
+            dt_pruner_finish(p, number, DT_PRUNED);
+            return s;
+        }
+    }
+    dt_pruner_finish(p, number, DT_COMPLETE);
+    return 0;
+}
+
+/* Five complete trials a + 1/sqrt(step), a = 1.0 .. 1.4, steps 1..upto. */
+static void five_done(dt_pruner *p, long upto)
+{
+    for (int i = 0; i < 5; i++) CHECK(run(p, i, DT_POINT_LOSS, sqrt_curve, 1.0 + 0.1 * i, upto, 1, NULL) == 0);
+}
+
+static void test_median(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
+    sw.warmup = 10;
+    sw.interval = 5;
+    dt_pruner *p = make(&sw);
+    five_done(p, 100);
+    /* Median at step 10: 1.2 + 1/sqrt(10); the worse trial goes at the warm-up, not before. */
+    CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 10);
+    CHECK_STR(why, "median: best loss 2.316 worse than the median 1.516 of 5 trials at iteration 10");
+    /* A flat 1.2 + 1/sqrt(10.5) is better than the median up to step 10, worse from 11:
+     * pruned at 15, the next step on the grid 10, 15, 20, ... */
+    CHECK(run(p, 6, DT_POINT_LOSS, flat_curve, 1.2 + 1 / sqrt(10.5), 100, 1, NULL) == 15);
+    CHECK(run(p, 7, DT_POINT_LOSS, sqrt_curve, 0.9, 100, 1, NULL) == 0);
+    dt_pruner_free(p);
+
+    sw.interval = 1;
+    p = make(&sw);
+    five_done(p, 100);
+    CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.2 + 1 / sqrt(10.5), 100, 1, NULL) == 11);
+    /* A trial's best so far counts, not its last value: 1.0 then 5.0 stays. */
+    CHECK(dt_pruner_decide(p, 6, pt(DT_POINT_LOSS, 1, 1.0), why, sizeof why) == 0);
+    for (long s = 2; s <= 100; s++) CHECK(dt_pruner_decide(p, 6, pt(DT_POINT_LOSS, s, 5.0), why, sizeof why) == 0);
+    dt_pruner_free(p);
+}
+
+static void test_startup_and_min_trials(void)
+{
+    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
+    sw.warmup = 10;
+    dt_pruner *p = make(&sw);
+    for (int i = 0; i < 4; i++) run(p, i, DT_POINT_LOSS, sqrt_curve, 1.0 + 0.1 * i, 100, 1, NULL);
+    /* Four complete, a fifth running or pruned: no pruning yet. */
+    dt_pruner_finish(p, 4, DT_PRUNED);
+    CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 0);   /* completes: the fifth */
+    CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 10);
+    dt_pruner_free(p);
+
+    sw.min_trials = 6;
+    p = make(&sw);
+    five_done(p, 100);
+    CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 0);
+    CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 10);   /* six now */
+    dt_pruner_free(p);
+
+    /* Only values at the same step count: complete trials stopped at 50. */
+    sw.min_trials = 1;
+    sw.warmup = 60;
+    p = make(&sw);
+    five_done(p, 50);
+    CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 0);
+    dt_pruner_free(p);
+}
+
+static void test_percentile(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_PERCENTILE);
+    /* Complete flat losses 1..5: 25th percentile 2, 75th 4, 30th 2.2 (interpolated),
+     * 100th 5; a trial equal to the percentile stays. */
+    double expect[][3] = {{25, 3, 1}, {25, 2, 0}, {75, 3, 0}, {75, 4.5, 1}, {100, 4.5, 0}, {30, 2.1, 0},
+                          {30, 2.3, 1}};
+    for (int k = 0; k < 7; k++) {
+        sw.percentile = expect[k][0];
+        dt_pruner *p = make(&sw);
+        for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 20, 1, NULL);
+        CHECK((run(p, 5, DT_POINT_LOSS, flat_curve, expect[k][1], 20, 1, why) == 1) == (int)expect[k][2]);
+        dt_pruner_free(p);
+    }
+    CHECK_STR(why, "percentile: best loss 2.3 worse than the 30th percentile 2.2 of 5 trials at iteration 1");
+
+    /* The loss is minimized even in a study that maximizes its metric. */
+    sw.percentile = 25;
+    sw.maximize = 1;
+    dt_pruner *p = make(&sw);
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 20, 1, NULL);
+    CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.5, 20, 1, NULL) == 0);
+    CHECK(run(p, 6, DT_POINT_LOSS, flat_curve, 2.5, 20, 1, NULL) == 1);
+    dt_pruner_free(p);
+}
+
+static void test_metric_direction(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_PERCENTILE);
+    sw.on_loss = 0;
+    sw.maximize = 1;
+    sw.warmup = 15;
+    sw.eval_interval = 10;
+    dt_pruner *p = make(&sw);
+    /* Complete metrics 0.1..0.5 every 10 iterations; maximized, Optuna keeps trials
+     * above the (100 - 25)th percentile: 0.4. The first report at or past 15 is 20. */
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, flat_curve, 0.1 * (i + 1), 100, 10, NULL);
+    CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.35, 100, 10, why) == 20);
+    CHECK_STR(why, "percentile: best metric 0.35 worse than the 75th percentile 0.4 of 5 trials at iteration 20");
+    CHECK(run(p, 6, DT_POINT_METRIC, flat_curve, 0.45, 100, 10, NULL) == 0);
+    /* Losses are only checked for divergence when the metric is compared. */
+    for (long s = 1; s <= 100; s++) CHECK(dt_pruner_decide(p, 7, pt(DT_POINT_LOSS, s, 1e6), why, sizeof why) == 0);
+    dt_pruner_free(p);
+
+    sw.maximize = 0;   /* a metric to minimize: the 25th percentile, 0.2 */
+    p = make(&sw);
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, flat_curve, 0.1 * (i + 1), 100, 10, NULL);
+    CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.35, 100, 10, NULL) == 20);
+    CHECK(run(p, 6, DT_POINT_METRIC, flat_curve, 0.15, 100, 10, NULL) == 0);
+    dt_pruner_free(p);
+
+    /* Interval 20 after a warm-up of 15: decisions at the first reports at or past
+     * 15, 35, 55, ... (20, 40, 60). Complete metrics rise as 0.1..0.5 * step / 100,
+     * their 75th percentile as 0.004 * step: a flat 0.18 is worse from 50 on. */
+    sw.maximize = 1;
+    sw.interval = 20;
+    p = make(&sw);
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, ramp_curve, 0.1 * (i + 1), 100, 10, NULL);
+    CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.18, 100, 10, NULL) == 60);
+    dt_pruner_free(p);
+    sw.interval = 1;
+    p = make(&sw);
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, ramp_curve, 0.1 * (i + 1), 100, 10, NULL);
+    CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.18, 100, 10, NULL) == 50);
+    dt_pruner_free(p);
+}
+
+static void test_noisy(void)
+{
+    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
+    sw.warmup = 20;
+    sw.interval = 10;
+    dt_pruner *p = make(&sw);
+    dt_rng r;
+    dt_rng_seed(&r, 42, 0);
+    long pruned[12] = {0};
+    /* Ten complete trials 1.0..1.45 + 3/sqrt(step), then a bad (2.5) and a good (0.8)
+     * one, all with Gaussian noise of 0.1 on every iteration. */
+    for (int i = 0; i < 12; i++) {
+        double a = i < 10 ? 1.0 + 0.05 * i : i == 10 ? 2.5 : 0.8;
+        char why[256];
+        for (long s = 1; s <= 200 && !pruned[i]; s++)
+            if (dt_pruner_decide(p, i, pt(DT_POINT_LOSS, s, a + 3 / sqrt((double)s) + 0.1 * dt_rng_normal(&r)),
+                                 why, sizeof why))
+                pruned[i] = s;
+        dt_pruner_finish(p, i, pruned[i] ? DT_PRUNED : DT_COMPLETE);
+    }
+    CHECK(pruned[10] == 20);
+    CHECK(pruned[11] == 0);
+    dt_pruner_free(p);
+}
+
+static void test_asha(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_ASHA);
+    sw.min_resource = 10;
+    dt_pruner *p = make(&sw);
+    /* Rung 0 at iteration 10, values arriving in this order. Optuna's rule, by hand:
+     * n values, k = max(n/3 - 1, 0), promoted when at most k are lower.
+     * 5 (n1 k0: 0 lower) 3 (n2: 0) 8 (n3 k0: 2) 1 (n4: 0) 2 (n5 k0: 1) 4 (n6 k1: 3)
+     * 7 (n7 k1: 5) 2.5 (n8 k1: 2) 1.5 (n9 k2: 1). */
+    double v[9] = {5, 3, 8, 1, 2, 4, 7, 2.5, 1.5};
+    long want[9] = {0, 0, 10, 0, 10, 10, 10, 10, 0};
+    for (int i = 0; i < 9; i++) CHECK(run(p, i, DT_POINT_LOSS, flat_curve, v[i], 10, 1, why) == want[i]);
+    CHECK_STR(why, "asha: loss 2.5 not in the top 1/3 of 8 trials at rung 0 (iteration 10)");
+    /* Rung 1 (iteration 30), reached by trials 0, 1, 3, 8 in this order: 5 (n1), 3 (n2:
+     * 0 lower), 1 (n3: 0), 1.5 (n4 k0: 1 lower, pruned). */
+    for (int i = 0; i < 4; i++) {
+        int t = (int[]){0, 1, 3, 8}[i];
+        CHECK(dt_pruner_decide(p, t, pt(DT_POINT_LOSS, 30, v[t]), why, sizeof why) == (t == 8));
+    }
+    dt_pruner_free(p);
+
+    /* min_early_stopping_rate 1: the first rung is at 30, not 10. */
+    sw.min_early_stopping_rate = 1;
+    p = make(&sw);
+    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, why) == 30);
+    CHECK_STR(why, "asha: loss 2 not in the top 1/3 of 2 trials at rung 0 (iteration 30)");
+    dt_pruner_free(p);
+
+    /* Automatic first rung: max_batches / rf^3 for the loss, eval_interval for the metric. */
+    sw.min_early_stopping_rate = 0;
+    sw.min_resource = 0;
+    sw.max_batches = 270;
+    p = make(&sw);
+    run(p, 0, DT_POINT_LOSS, flat_curve, 1, 270, 1, NULL);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 270, 1, NULL) == 10);
+    dt_pruner_free(p);
+    sw.on_loss = 0;
+    sw.maximize = 1;
+    sw.eval_interval = 50;
+    p = make(&sw);
+    run(p, 0, DT_POINT_METRIC, flat_curve, 0.9, 270, 10, NULL);
+    CHECK(run(p, 1, DT_POINT_METRIC, flat_curve, 0.95, 270, 10, NULL) == 0);   /* higher is better */
+    CHECK(run(p, 2, DT_POINT_METRIC, flat_curve, 0.5, 270, 10, NULL) == 50);
+    dt_pruner_free(p);
+}
+
+static void test_hyperband(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_HYPERBAND);
+    sw.min_resource = 10;
+    sw.max_batches = 270;   /* rungs 10, 30, 90, 270: four brackets */
+    dt_pruner *p = make(&sw), *q = make(&sw);
+    int count[5] = {0}, same = 1;
+    for (int i = 0; i < 200; i++) {
+        int b = dt_pruner_bracket(p, i);
+        CHECK(b >= 0 && b < 4);
+        if (b >= 0 && b < 4) count[b]++;
+        same &= b == dt_pruner_bracket(q, i);
+    }
+    CHECK(same);
+    /* Optuna's weights 27 : 12 : 6 : 4 (out of 49): 110, 49, 24, 16 of 200 expected. */
+    CHECK(count[0] > 80 && count[0] < 140);
+    CHECK(count[1] > count[3] && count[2] > 0 && count[3] > 0);
+    dt_pruner_free(q);
+    sw.seed = 8;
+    q = make(&sw);
+    same = 1;
+    for (int i = 0; i < 50; i++) same &= dt_pruner_bracket(p, i) == dt_pruner_bracket(q, i);
+    CHECK(!same);
+    dt_pruner_free(q);
+
+    /* Trials of bracket 1 (first rung at 30) do not count in bracket 0 (first rung at 10). */
+    int in[2][2], nin[2] = {0, 0};
+    for (int i = 0; i < 200; i++) {
+        int b = dt_pruner_bracket(p, i);
+        if (b < 2 && nin[b] < 2) in[b][nin[b]++] = i;
+    }
+    CHECK(nin[0] == 2 && nin[1] == 2);
+    CHECK(run(p, in[1][0], DT_POINT_LOSS, flat_curve, 1, 30, 1, NULL) == 0);
+    CHECK(run(p, in[0][0], DT_POINT_LOSS, flat_curve, 2, 270, 1, NULL) == 0);
+    CHECK(run(p, in[0][1], DT_POINT_LOSS, flat_curve, 3, 270, 1, why) == 10);
+    CHECK_STR(why, "hyperband: loss 3 not in the top 1/3 of 2 trials at rung 0 of bracket 0 (iteration 10)");
+    CHECK(run(p, in[1][1], DT_POINT_LOSS, flat_curve, 3, 270, 1, why) == 30);
+    CHECK_STR(why, "hyperband: loss 3 not in the top 1/3 of 2 trials at rung 0 of bracket 1 (iteration 30)");
+    dt_pruner_free(p);
+
+    sw.brackets = 2;
+    p = make(&sw);
+    int seen[2] = {0};
+    for (int i = 0; i < 50; i++) {
+        int b = dt_pruner_bracket(p, i);
+        CHECK(b == 0 || b == 1);
+        if (b == 0 || b == 1) seen[b] = 1;
+    }
+    CHECK(seen[0] && seen[1]);
+    dt_pruner_free(p);
+}
+
+/* 100 - step until step 20, then 80 for good. */
+static double plateau_curve(long step, double a) { return step < 20 ? 100 - step : 80 + a; }
+/* Improves by a per iteration, forever. */
+static double slope_curve(long step, double a) { return 100 - a * step; }
+
+static void test_patience(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_PATIENCE);
+    sw.patience = 5;
+    dt_pruner *p = make(&sw);
+    /* Best 80 at 20; 21..25 are the five iterations without improvement. */
+    CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 200, 1, why) == 25);
+    CHECK_STR(why, "patience: best loss 80 of the last 5 iterations not better than 80 before them at iteration 25");
+    CHECK(run(p, 1, DT_POINT_LOSS, plateau_curve, 0.5, 200, 1, NULL) == 25);
+    CHECK(run(p, 2, DT_POINT_LOSS, slope_curve, 1, 200, 1, NULL) == 0);
+    dt_pruner_free(p);
+
+    /* min_delta: 0.01 per iteration is 0.05 per window, not more than 0.1; the first
+     * window with something before it (steps 2..6) already stalls. */
+    sw.min_delta = 0.1;
+    p = make(&sw);
+    CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 6);
+    dt_pruner_free(p);
+    sw.min_delta = 0.04;
+    p = make(&sw);
+    CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 0);
+    dt_pruner_free(p);
+
+    /* Patience shorter than the metric's interval: the window is the last report alone. */
+    sw.min_delta = 0;
+    sw.patience = 3;
+    sw.on_loss = 0;
+    sw.maximize = 1;
+    p = make(&sw);
+    double m[] = {0.1, 0.2, 0.3, 0.35, 0.35};
+    long at = 0;
+    for (int i = 0; i < 5 && !at; i++)
+        if (dt_pruner_decide(p, 0, pt(DT_POINT_METRIC, 10 * (i + 1), m[i]), why, sizeof why)) at = 10 * (i + 1);
+    CHECK(at == 50);
+    dt_pruner_free(p);
+
+    /* Wrapping median: a stalled trial goes only when the median says so too. */
+    sw = sweep(DT_PRUNER_PATIENCE);
+    sw.patience = 5;
+    sw.wrap = DT_PRUNER_MEDIAN;
+    p = make(&sw);
+    for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 50, 1, NULL);
+    CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 2, 50, 1, NULL) == 0);
+    CHECK(run(p, 6, DT_POINT_LOSS, flat_curve, 4, 50, 1, why) == 6);
+    CHECK_STR(why, "patience: best loss 4 of the last 5 iterations not better than 4 before them at iteration 6; "
+                   "median: best loss 4 worse than the median 2.5 of 6 trials at iteration 6");
+    CHECK(run(p, 7, DT_POINT_LOSS, slope_curve, 0.001, 50, 1, NULL) == 0);   /* improving, if slowly */
+    dt_pruner_free(p);
+}
+
+static void test_threshold(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_THRESHOLD);
+    sw.upper = 20;
+    sw.warmup = 10;
+    dt_pruner *p = make(&sw);
+    CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 9, 25), why, sizeof why) == 0);
+    CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_METRIC, 10, 25), why, sizeof why) == 0);
+    CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 10, 25), why, sizeof why) == 1);
+    CHECK_STR(why, "loss 25 above the threshold 20 at iteration 10");
+    dt_pruner_free(p);
+}
+
+static void test_divergence(void)
+{
+    for (int k = DT_PRUNER_NONE; k <= DT_PRUNER_PATIENCE; k++) {
+        char why[256] = "";
+        dt_sweep sw = sweep((dt_pruner_kind)k);
+        sw.upper = 1e9;
+        sw.patience = 5;
+        dt_pruner *p = make(&sw);
+        CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 11, 3.0), why, sizeof why) == 0);
+        CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 12, NAN), why, sizeof why) == 1);
+        CHECK_STR(why, "diverged: loss nan at iteration 12");
+        CHECK(dt_pruner_decide(p, 1, pt(DT_POINT_METRIC, 3, INFINITY), why, sizeof why) == 1);
+        CHECK_STR(why, "diverged: metric inf at iteration 3");
+        CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 1, -INFINITY), why, sizeof why) == 1);
+        CHECK_STR(why, "diverged: loss -inf at iteration 1");
+        dt_pruner_free(p);
+    }
+}
+
+/* Trial i's loss in the resume scenario: levels and plateaus that differ by trial. */
+static double resume_loss(int i, long s)
+{
+    long cap = 8 + (i * 7) % 13;
+    return 1.0 + (i * 37 % 11) / 10.0 + 2 / sqrt((double)(s < cap ? s : cap));
+}
+
+/* Runs trials 0..n-1 for 40 iterations each on p, deciding live from trial `from`
+ * on and replaying trials before it (their first `stop[i]` iterations, as the store
+ * kept them) through record and finish. Writes the iteration each was pruned at. */
+static void resume_scenario(dt_pruner *p, int n, int from, long *stop)
+{
+    char why[256];
+    for (int i = 0; i < n; i++) {
+        if (i < from) {
+            long upto = stop[i] ? stop[i] : 40;
+            for (long s = 1; s <= upto; s++) dt_pruner_record(p, i, pt(DT_POINT_LOSS, s, resume_loss(i, s)));
+            dt_pruner_finish(p, i, stop[i] ? DT_PRUNED : DT_COMPLETE);
+            continue;
+        }
+        stop[i] = 0;
+        for (long s = 1; s <= 40 && !stop[i]; s++)
+            if (dt_pruner_decide(p, i, pt(DT_POINT_LOSS, s, resume_loss(i, s)), why, sizeof why)) stop[i] = s;
+        dt_pruner_finish(p, i, stop[i] ? DT_PRUNED : DT_COMPLETE);
+    }
+}
+
+static void test_resume(void)
+{
+    dt_pruner_kind kinds[] = {DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA, DT_PRUNER_HYPERBAND,
+                              DT_PRUNER_PATIENCE};
+    for (int k = 0; k < 5; k++) {
+        dt_sweep sw = sweep(kinds[k]);
+        sw.prune_startup = 3;
+        sw.warmup = 5;
+        sw.interval = 3;
+        sw.min_resource = 5;
+        sw.reduction_factor = 2;
+        sw.max_batches = 40;
+        sw.patience = 4;
+        sw.wrap = kinds[k] == DT_PRUNER_PATIENCE ? DT_PRUNER_PERCENTILE : DT_PRUNER_NONE;
+        long first[24], again[24];
+        dt_pruner *p = make(&sw);
+        resume_scenario(p, 24, 0, first);
+        dt_pruner_free(p);
+        int npruned = 0;
+        for (int i = 0; i < 24; i++) npruned += first[i] != 0;
+        CHECK(npruned > 0 && npruned < 24);   /* the scenario decides something */
+        memcpy(again, first, sizeof again);
+        p = make(&sw);
+        resume_scenario(p, 24, 12, again);
+        dt_pruner_free(p);
+        CHECK(memcmp(first, again, sizeof first) == 0);
+    }
+}
+
+int main(void)
+{
+    dt_err err = {{0}};
+    dt_pruner *p = NULL;
+    dt_sweep sw = sweep(DT_PRUNER_PATIENCE);
+    CHECK(dt_pruner_create(&p, &sw, &err) == -1 && p == NULL);   /* patience without patience */
+    CHECK(strstr(err.msg, "patience") != NULL);
+    dt_pruner_free(NULL);
+
+    test_median();
+    test_startup_and_min_trials();
+    test_percentile();
+    test_metric_direction();
+    test_noisy();
+    test_asha();
+    test_hyperband();
+    test_patience();
+    test_threshold();
+    test_divergence();
+    test_resume();
+    return dt_test_done("pruner");
+}
