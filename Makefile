@@ -24,7 +24,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 HDR := $(wildcard plugin/*.h darknet/*.h tests/*.h)
 
-.PHONY: all deps data demo test unit clean bench-inprocess
+.PHONY: all deps data demo test unit clean
 all: darktune build/mkfashion
 
 build/%.o: %.c $(HDR)
@@ -63,7 +63,7 @@ data: build/mkfashion
 
 demo: deps
 	@$(MAKE) --no-print-directory all data
-	./darktune run sweeps/fashion-random.ini
+	./darktune run sweeps/fashion-tpe-median.ini
 
 unit: $(TEST_BIN)
 	@tests/run.sh --unit
@@ -72,9 +72,32 @@ test: deps
 	@$(MAKE) --no-print-directory all data $(TEST_BIN)
 	@tests/run.sh
 
-# In-process vs `darknet classifier train`: ms per iteration, trials per hour (minutes).
+# Benchmarks (minutes each; never part of `make test`). Each prints ratios measured
+# side by side in one run.
+.PHONY: bench bench-inprocess bench-prune bench-sampler
+bench: bench-inprocess bench-prune bench-sampler
+
+# In-process vs `darknet classifier train`: ms per iteration, trials per hour.
 bench-inprocess: all data
 	bench/inprocess.sh
+
+# The same 30 configurations without pruning and with each pruner.
+bench-prune: all data
+	bench/prune.sh
+
+# darktune's TPE and random samplers beside Optuna's: speed and regret.
+bench-sampler: build/bench/sampler_bench
+	bench/sampler.sh
+
+build/bench/sampler_bench: bench/sampler_bench.c bench/problems.h build/libdarktune.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+
+# Records bench/fashion.table (replayed by runner = table, read by bench-sampler's
+# darknet-table problem): 96 real trainings, ~10 minutes of both cores; not in `bench`.
+.PHONY: bench-record
+bench-record: all data
+	bench/record.sh
 
 clean:
 	rm -rf build darktune

@@ -4,8 +4,14 @@ of bench/problems.h, written again in Python; both minimize, regret = f(x) - f*.
 
   optuna_bench.py quality random|tpe|tpe-multi SEEDS TRIALS
   optuna_bench.py speed tpe|tpe-multi N
+
+Besides the functions, "darknet-table": the recorded Darknet runs of
+bench/fashion.table ($BENCH_TABLE), scored as sampler_bench.c scores them: 1 - the
+final top-1 of the nearest recorded run, by darknet/dt_table.h's distance; skipped
+when the file is absent.
 """
 import math
+import os
 import sys
 import time
 
@@ -51,6 +57,92 @@ PROBLEMS = [("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.3
             ("rosenbrock4log", rosenbrock4log, 0.0), ("catcond", catcond, 0.0)]
 
 
+def number(text):
+    """The text as a finite float, or None (as dt_parse_double with isfinite)."""
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+def read_table(path):
+    """params [(name, kind)], rows [(texts, final)] of a darktune table (darknet/dt_table.h)."""
+    params, rows = None, []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" ")
+            if head == "params":
+                params = [tuple(w.split(":", 1)) for w in rest.split()]
+            elif head == "row":
+                fields = [x.strip() for x in rest.split("|")]
+                rows.append((fields[0].split(), float(fields[3])))
+    return params, rows
+
+
+def table_problem(path):
+    """The objective and its minimum: 1 - final top-1 of the nearest row, as dt_table_nearest finds it."""
+    params, rows = read_table(path)
+    ranges = []
+    for j, (name, kind) in enumerate(params):
+        if kind == "categorical":
+            words = []
+            for texts, _ in rows:
+                if texts[j] not in words:
+                    words.append(texts[j])
+            ranges.append(words)
+        else:
+            xs = [float(texts[j]) for texts, _ in rows]
+            ranges.append((min(xs), max(xs)))
+
+    def same(a, b):
+        x, y = number(a), number(b)
+        return a == b or (x is not None and y is not None and x == y)
+
+    def nearest(values):
+        best, bestd = -1, math.inf
+        for i, (texts, _) in enumerate(rows):
+            d = 0.0
+            for j, (name, kind) in enumerate(params):
+                if kind == "categorical":
+                    d += 0 if same(texts[j], values[j]) else 1
+                    continue
+                lo, hi = ranges[j]
+                q, x = float(values[j]), float(texts[j])
+                if kind == "log":
+                    lo, hi, q, x = math.log10(lo), math.log10(hi), math.log10(q), math.log10(x)
+                d += abs(q - x) / (hi - lo if hi > lo else 1)
+            if d < bestd:
+                best, bestd = i, d
+        return best
+
+    def f(t):
+        values = []
+        for j, (name, kind) in enumerate(params):
+            if kind == "categorical":
+                words = ranges[j]
+                values.append(t.suggest_categorical(name, words) if len(words) > 1 else words[0])
+            else:
+                lo, hi = ranges[j]
+                values.append(repr(t.suggest_float(name, lo, hi, log=(kind == "log")) if hi > lo else lo))
+        return 1 - rows[nearest(values)][1]
+
+    return f, 1 - max(final for _, final in rows)
+
+
+def problems():
+    """The functions, then the recorded table when it exists."""
+    path = os.environ.get("BENCH_TABLE", "bench/fashion.table")
+    if not os.path.exists(path):
+        print(f"optuna_bench: {path} is absent (make bench-record): skipping darknet-table", file=sys.stderr)
+        return PROBLEMS
+    f, fmin = table_problem(path)
+    return PROBLEMS + [("darknet-table", f, fmin)]
+
+
 def sampler(name, seed):
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
@@ -58,7 +150,7 @@ def sampler(name, seed):
 
 
 def quality(name, seeds, budget):
-    for pname, f, fmin in PROBLEMS:
+    for pname, f, fmin in problems():
         for seed in range(seeds):
             study = optuna.create_study(sampler=sampler(name, seed))
             best, marks = math.inf, {}

@@ -574,3 +574,22 @@ int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, si
     dt_buf_free(&b);
     return 0;
 }
+
+/* pjreddie's parse_net_options defaults (option_find_*'s last argument), for the
+ * keys whose default is a constant. */
+static const char *const dt_cfg__net_defaults[][2] = {
+    {"batch", "1"}, {"learning_rate", "0.001"}, {"momentum", "0.9"}, {"decay", "0.0001"},
+    {"subdivisions", "1"}, {"time_steps", "1"}, {"notruth", "0"}, {"random", "0"}, {"adam", "0"},
+    {"B1", "0.9"}, {"B2", "0.999"}, {"eps", "0.0000001"}, {"center", "0"}, {"clip", "0"},
+    {"angle", "0"}, {"aspect", "1"}, {"saturation", "1"}, {"exposure", "1"}, {"hue", "0"},
+    {"policy", "constant"}, {"burn_in", "0"}, {"power", "4"}, {"step", "1"}, {"scale", "1"},
+    {"gamma", "1"}, {"max_batches", "0"},
+};
+
+/* Looks key up in the table above; NULL when Darknet has no constant default for it. */
+const char *dt_cfg_net_default(const char *key)
+{
+    for (int i = 0; i < DT_CFG__COUNT(dt_cfg__net_defaults); i++)
+        if (strcmp(dt_cfg__net_defaults[i][0], key) == 0) return dt_cfg__net_defaults[i][1];
+    return NULL;
+}

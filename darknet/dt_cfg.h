@@ -69,5 +69,9 @@ void dt_cfg_drop_policy_keys(dt_cfg *c, int fork);
  * max_batches, each other number an iteration kept as is. Fails on a word, a
  * negative, or an iteration beyond max_batches. out holds n bytes. */
 int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, size_t n, dt_err *err);
+/* The value pjreddie's parse_net_options gives a [net] key the cfg leaves out, as
+ * text ("0.001" for learning_rate, "constant" for policy); NULL where Darknet has no
+ * fixed default (height, width, steps: absent, or derived from other keys). */
+const char *dt_cfg_net_default(const char *key);
 
 #endif

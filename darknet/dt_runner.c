@@ -1,7 +1,7 @@
 /* dt_runner: the dispatch in front of the runners (see dt_runner.h): dt_run_start
- * picks exec or libdarknet by spec->runner; every other call goes to the runner
- * that started the run. The runners themselves are dt_runner_exec.c and
- * dt_runner_lib.c, behind the table of dt_runner_impl.h. */
+ * picks exec, libdarknet or table by spec->runner; every other call goes to the
+ * runner that started the run. The runners themselves are dt_runner_exec.c,
+ * dt_runner_lib.c and dt_runner_table.c, behind the table of dt_runner_impl.h. */
 #include "dt_runner.h"
 
 #include <stdlib.h>
@@ -21,6 +21,7 @@ int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err)
     const dt_runner_ops *ops;
     if (spec->runner == DT_RUNNER_EXEC) ops = &dt_runner_exec_ops;
     else if (spec->runner == DT_RUNNER_LIBDARKNET) ops = &dt_runner_lib_ops;
+    else if (spec->runner == DT_RUNNER_TABLE) ops = &dt_runner_table_ops;
     else return dt_errf(err, "unknown runner %d", spec->runner);
     void *state = NULL;
     if (ops->start(&state, spec, err) != 0) return -1;

@@ -3,11 +3,12 @@
  * start -> (poll fd, next event)* -> result. Events are what the pruner needs: every
  * iteration's loss and every periodic metric. The runner decides nothing: the
  * scheduler (the parent) reads events, asks the pruner, and calls dt_run_stop.
- * Two runners sit behind these calls (dt_runner.c dispatches on spec->runner):
+ * Three runners sit behind these calls (dt_runner.c dispatches on spec->runner):
  * `exec` (dt_runner_exec.c: an external darknet program under a pty, its console
- * parsed; then eval_command for the final metric) and `libdarknet`
+ * parsed; then eval_command for the final metric), `libdarknet`
  * (dt_runner_lib.c: a forked child trains with libdarknet on images the parent
- * decoded once; classifiers, on the CPU). */
+ * decoded once; classifiers, on the CPU) and `table` (dt_runner_table.c: replays
+ * the nearest run of a recorded table, dt_table.h, at once and in-process). */
 #ifndef DT_RUNNER_H
 #define DT_RUNNER_H
 
@@ -35,6 +36,8 @@ typedef struct dt_run_spec {
     unsigned long long seed;   /* the study seed */
     int trial;                 /* the trial number */
     long eval_interval;        /* validate every N iterations (0: only at the end) */
+    /* table: the recorded table to replay (absolute), NULL for the other runners. */
+    const char *table;
 } dt_run_spec;
 
 typedef enum dt_event_kind { DT_EV_ITER = 1, DT_EV_METRIC = 2 } dt_event_kind;

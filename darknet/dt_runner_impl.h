@@ -20,5 +20,6 @@ typedef struct dt_runner_ops {
 
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */
 extern const dt_runner_ops dt_runner_lib_ops;   /* dt_runner_lib.c: libdarknet in a forked child */
+extern const dt_runner_ops dt_runner_table_ops; /* dt_runner_table.c: a recorded run replayed */
 
 #endif

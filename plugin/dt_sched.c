@@ -262,7 +262,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
-            .seed = sw->seed, .trial = t.number, .eval_interval = sw->eval_interval,
+            .seed = sw->seed, .trial = t.number, .eval_interval = sw->eval_interval, .table = sw->table,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -488,13 +488,17 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         }
         if (!dt_sched__running(&s)) break;
 
+        /* Wait for output, a quarter second at most (hang and timeout checks run in
+         * dt_run_next); a runner with nothing to wait on (-1) is ready at once. */
         struct pollfd pfd[256];
-        int np = 0;
+        int np = 0, ready = 0;
         for (int i = 0; i < s.nslots && np < 256; i++) {
-            int fd = s.slots[i].run ? dt_run_fd(s.slots[i].run) : -1;
+            if (!s.slots[i].run) continue;
+            int fd = dt_run_fd(s.slots[i].run);
             if (fd >= 0) pfd[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+            else ready = 1;
         }
-        poll(pfd, (nfds_t)np, 250);
+        poll(pfd, (nfds_t)np, ready ? 0 : 250);
         for (int i = 0; i < s.nslots; i++)
             if (s.slots[i].run && dt_sched__service(&s, &s.slots[i], err) != 0) goto out;
         if (dt_now() - last_tick >= 0.5) {

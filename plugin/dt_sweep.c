@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "dt_cfg.h"
+#include "dt_table.h"
 
 /* ---- The keys, declared once. */
 
@@ -32,7 +33,7 @@
 static const char *const dt_sweep__directions[] = {"minimize", "maximize", NULL};
 static const char *const dt_sweep__metrics[] = {"top1", "top5", "map50", "loss", NULL};
 static const char *const dt_sweep__tasks[] = {"classifier", "detector", NULL};
-static const char *const dt_sweep__runners[] = {"libdarknet", "exec", NULL};
+static const char *const dt_sweep__runners[] = {"libdarknet", "exec", "table", NULL};
 /* "auto" is not a dt_fork: it stays in sw->fork only until the program is looked at. */
 static const char *const dt_sweep__forks[] = {"pjreddie", "alexeyab", "hankai", "auto", NULL};
 #define DT_SWEEP__FORK_AUTO 3
@@ -96,6 +97,7 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
     {"eval_command", DT_SWEEP__STR, DT_SWEEP__AT(eval_command), NULL, NULL, 0, 0},
     {"hang_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(hang_s), "10m", NULL, 0, 0},
     {"trial_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(trial_timeout_s), "0", NULL, 0, 0},
+    {"table", DT_SWEEP__STR, DT_SWEEP__AT(table), NULL, NULL, 0, 0},
 };
 
 static const dt_sweep__key dt_sweep__sampler_keys[] = {
@@ -727,6 +729,45 @@ static int dt_sweep__check_exec(dt_sweep__ctx *c)
     return 0;
 }
 
+/* runner = table: the table file exists and loads (its own FILE:LINE in the message),
+ * the metric is one it recorded, eval_interval is the table's (its default), and
+ * each parameter it records has a value in every trial: from [space], the base
+ * cfg or Darknet's defaults. */
+static int dt_sweep__check_table(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    int line = dt_sweep_line(sw, "darknet", "table");
+    if (sw->runner != DT_RUNNER_TABLE) {
+        if (line) return dt_sweep__fail(c, line, "table applies to runner = table only");
+        return 0;
+    }
+    if (dt_sweep__need(c, DT_SWEEP__DARKNET, "table", sw->table) < 0 || dt_sweep__file(c, "table", &sw->table) < 0)
+        return -1;
+    dt_table *t;
+    dt_err e;
+    if (dt_table_load(&t, sw->table, &e) != 0) return dt_sweep__fail(c, line, "bad table: %s", e.msg);
+    int rc = 0, mline = dt_sweep_line(sw, "study", "metric");
+    if (mline && sw->metric != DT_METRIC_TOP1 && sw->metric != DT_METRIC_LOSS)
+        rc = dt_sweep__fail(c, mline, "runner table replays top-1 and loss; metric %s was not recorded",
+                            dt_metric_name(sw->metric));
+    int eline = dt_sweep_line(sw, "darknet", "eval_interval");
+    if (rc == 0 && !eline) sw->eval_interval = dt_table_eval_interval(t);
+    else if (rc == 0 && sw->eval_interval != dt_table_eval_interval(t))
+        rc = dt_sweep__fail(c, eline, "eval_interval %ld differs from the table's %ld (runner table replays the "
+                            "recorded evaluations)", sw->eval_interval, dt_table_eval_interval(t));
+    for (int j = 0; j < dt_table_nparams(t) && rc == 0; j++) {
+        const char *name = dt_table_param(t, j, NULL);
+        int k = dt_space_find(&sw->space, name);
+        /* A conditional parameter falls back to the base cfg when inactive. */
+        if (k >= 0 && !sw->space.p[k].cond_key) continue;
+        if (dt_cfg_get(c->cfg, "net", name, NULL) || dt_cfg_net_default(name)) continue;
+        rc = dt_sweep__fail(c, line, "the table records '%s', which neither [space] nor the base cfg sets and "
+                            "Darknet has no default for", name);
+    }
+    dt_table_free(t);
+    return rc;
+}
+
 /* 1 when the cfg ends in a detection layer, so that the task can default to it. */
 static int dt_sweep__is_detector(const dt_cfg *cfg)
 {
@@ -760,7 +801,7 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
                               higher ? "higher" : "lower");
 
     /* A metric during training: periodic validation, or AlexeyAB/hank-ai detectors run with -map. */
-    int periodic = sw->runner == DT_RUNNER_LIBDARKNET
+    int periodic = sw->runner == DT_RUNNER_LIBDARKNET || sw->runner == DT_RUNNER_TABLE
                        ? sw->eval_interval > 0
                        : sw->fork != DT_FORK_PJREDDIE && detector && sw->command && strstr(sw->command, "-map");
     int oline = dt_sweep_line(sw, "pruner", "on");
@@ -1133,6 +1174,7 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
 
     if (!c.failed && (dt_sweep__check_study(&c) < 0 || dt_sweep__check_files(&c) < 0 ||
                       dt_sweep__check_available(&c) < 0 || dt_sweep__check_exec(&c) < 0 ||
+                      dt_sweep__check_table(&c) < 0 ||
                       dt_sweep__check_objective(&c) < 0 || dt_sweep__check_data(&c) < 0 ||
                       dt_sweep__check_space(&c) < 0))
         c.failed = 1;
@@ -1198,7 +1240,7 @@ void dt_sweep_free(dt_sweep *sw)
 {
     if (!sw) return;
     char **strs[] = {&sw->path, &sw->dir, &sw->name, &sw->output, &sw->storage, &sw->data, &sw->cfg,
-                     &sw->weights, &sw->command, &sw->eval_command};
+                     &sw->weights, &sw->command, &sw->eval_command, &sw->table};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     dt_space_free(&sw->space);
     for (int i = 0; i < sw->nlines; i++) {

@@ -17,7 +17,7 @@
 
 typedef enum { DT_METRIC_TOP1, DT_METRIC_TOP5, DT_METRIC_MAP50, DT_METRIC_LOSS } dt_metric;
 typedef enum { DT_TASK_CLASSIFIER, DT_TASK_DETECTOR } dt_task;
-typedef enum { DT_RUNNER_LIBDARKNET, DT_RUNNER_EXEC } dt_runner_kind;
+typedef enum { DT_RUNNER_LIBDARKNET, DT_RUNNER_EXEC, DT_RUNNER_TABLE } dt_runner_kind;
 typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
 typedef enum {
     DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
@@ -61,6 +61,7 @@ typedef struct dt_sweep {
     char *eval_command;    /* exec: evaluation command template, NULL when none */
     double hang_s;         /* key `hang_timeout`: no output this long means hung (default 10m) */
     double trial_timeout_s;/* key `trial_timeout`: 0 = none */
+    char *table;           /* runner = table: the recorded table (absolute), NULL otherwise */
 
     /* [sampler] */
     dt_sampler_kind sampler; /* never AUTO after dt_sweep_load: auto is resolved there */

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     if (argc < 2) return dt_main__help(stderr);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("darktune %s (runners: exec, libdarknet (CPU))\n", DT_VERSION);
+        printf("darktune %s (runners: exec, libdarknet (CPU), table)\n", DT_VERSION);
         return DT_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

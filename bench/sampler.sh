@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# make bench-sampler: darktune's TPE and random samplers beside Optuna's, in one run.
+#  speed:   ms per suggestion of 8 parameters after 100, 1,000 and 10,000 finished
+#           trials, multivariate and univariate, and the ratio Optuna / darktune;
+#  quality: median over SEEDS seeds of the best-so-far regret after 25, 50 and 100
+#           trials on the functions of bench/problems.h (the same ones are written in
+#           bench/optuna_bench.py), and on "darknet-table": real Darknet runs replayed
+#           from bench/fashion.table (`make bench-record`; skipped when absent).
+# Optuna (the latest) is installed into bench/.venv by pip, or taken from Debian's
+# python3-optuna where PyPI is out of reach.
+set -eu
+cd "$(dirname "$0")/.."
+SEEDS=${SEEDS:-20} TRIALS=${TRIALS:-100}
+bin=build/bench/sampler_bench
+out=bench/out/sampler
+mkdir -p "$out"
+py=bench/.venv/bin/python
+if ! "$py" -c 'import optuna' 2>/dev/null; then
+  python3 -m venv bench/.venv && bench/.venv/bin/pip install -q --upgrade optuna ||
+    { py=python3; python3 -c 'import optuna' 2>/dev/null || apt-get install -y -qq python3-optuna >/dev/null; }
+fi
+echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+
+echo
+echo "speed: ms per suggestion, 8 parameters (log, uniform, stepped int, log int, categorical)"
+printf '%8s  %12s %12s %7s   %12s %12s %7s\n' trials "darktune mv" "optuna mv" ratio "darktune uni" "optuna uni" ratio
+for n in 100 1000 10000; do
+  dm=$("$bin" speed tpe "$n" | awk '{ print $4 }')
+  du=$("$bin" speed tpe-uni "$n" | awk '{ print $4 }')
+  om=$("$py" bench/optuna_bench.py speed tpe-multi "$n" | awk '{ print $4 }')
+  ou=$("$py" bench/optuna_bench.py speed tpe "$n" | awk '{ print $4 }')
+  awk -v n="$n" -v dm="$dm" -v om="$om" -v du="$du" -v ou="$ou" \
+    'BEGIN { printf "%8d  %12.3f %12.1f %6.0fx   %12.3f %12.1f %6.0fx\n", n, dm, om, om / dm, du, ou, ou / du }'
+done
+
+echo
+echo "quality: median regret over $SEEDS seeds after 25 / 50 / $TRIALS trials (lower is better)"
+: > "$out/rows"
+for s in random tpe; do "$bin" quality "$s" "$SEEDS" "$TRIALS" | sed 's/^\([^ ]*\) /\1 darktune-/' >> "$out/rows"; done
+for s in random tpe tpe-multi; do "$py" bench/optuna_bench.py quality "$s" "$SEEDS" "$TRIALS" >> "$out/rows"; done
+awk -v T="$TRIALS" '
+  function median(key,   n, i, j, t, a) {
+    n = split(vals[key], a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { for (k = 4; k <= 6; k++) vals[$1 " " $2 " " k] = vals[$1 " " $2 " " k] " " $k; probs[$1] = 1; samplers[$2] = 1 }
+  END {
+    split("darktune-random darktune-tpe optuna-random optuna-tpe optuna-tpe-multi", order, " ")
+    printf "%-16s", "problem"; for (i = 1; i <= 5; i++) printf " %24s", order[i]; printf "\n"
+    wins = 0; np = 0; sum = 0
+    for (p in probs) {
+      printf "%-16s", p
+      for (i = 1; i <= 5; i++)
+        printf " %24s", sprintf("%.3g / %.3g / %.3g", median(p " " order[i] " 4"), median(p " " order[i] " 5"),
+                                median(p " " order[i] " 6"))
+      printf "\n"
+      d = median(p " darktune-tpe 6"); o = median(p " optuna-tpe 6")
+      np++; if (d <= o) wins++
+      sum += (o > 0 ? log((d + 1e-12) / (o + 1e-12)) : 0)
+    }
+    printf "\ndarktune TPE no worse than Optuna TPE after %d trials on %d of %d problems; geometric mean regret ratio %.2f\n",
+           T, wins, np, exp(sum / np)
+  }' "$out/rows"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# runner = table: studies replayed from a recorded table (darknet/dt_table.h) run 30
+# trials of TPE + ASHA in a few seconds, reproducibly, and a replayed divergence is
+# pruned as one. tests/golden/table/tiny.table always; bench/fashion.table (the real
+# recording, bench/record.sh) when it exists. Also the sweep's refusals of bad tables.
+set -u
+. tests/lib.sh
+tmp=tests/tmp/table-sh
+rm -rf "$tmp" && mkdir -p "$tmp"
+
+# study SWEEP NAME: runs it twice into separate folders; checks time, rows, and that
+# both runs wrote the same trials.csv.
+study() {
+  local sweep=$1 name=$2 a=$tmp/$2-a b=$tmp/$2-b start secs
+  start=$(date +%s%N)
+  "$DARKTUNE" run "$sweep" --output "$a" > "$a.log" 2>&1
+  check_eq "$name: exit status" "$?" 0
+  secs=$(( ($(date +%s%N) - start) / 1000000 ))
+  check "$name: 30 trials in a few seconds (took ${secs} ms)" test "$secs" -lt 5000
+  "$DARKTUNE" run "$sweep" --output "$b" > "$b.log" 2>&1
+  check_eq "$name: exit status, again" "$?" 0
+  check_eq "$name: rows" "$(tail -n +2 "$a/trials.csv" | wc -l)" 30
+  check "$name: same trials.csv both times" cmp -s "$a/trials.csv" "$b/trials.csv"
+  check_eq "$name: no failed trial" "$(awk -F, '$2 == "FAIL"' "$a/trials.csv" | wc -l)" 0
+  check_grep "$name: trials complete" '^[0-9]+,COMPLETE,' "$a/trials.csv"
+  check_grep "$name: ASHA prunes" 'PRUNED +asha' "$a/report.txt"
+}
+
+# The tiny table: trials near learning_rate 1, momentum 0.9 replay a nan or inf loss.
+study tests/study/table.ini tiny
+check_grep "tiny: a replayed divergence is pruned" 'PRUNED +diverged: loss (nan|inf)' "$tmp/tiny-a/report.txt"
+check_grep "tiny: the best is a 0.9 row" '^best +trial [0-9]+: top1 = 0\.9$' "$tmp/tiny-a/report.txt"
+check_grep "tiny: the log names the replayed row" 'runner table: replaying .*tiny.table:[0-9]+ \(row [0-9]+' \
+  "$(ls -d "$tmp"/tiny-a/trials/*/log.txt | head -n 1)"
+
+# bench/record.sh's export, on the tiny study's store: its complete and diverged
+# trials come out with the very curves they replayed, and the table reads back.
+STUDY=table ITERATIONS=20 EVAL_INTERVAL=5 KINDS="learning_rate:log momentum:linear batch:categorical" \
+  bench/record.sh export "$tmp/tiny-a/study.db" "$tmp/export.table" > "$tmp/export.log" 2>&1
+check_eq "export: exit status" "$?" 0
+check_eq "export: one row per complete or diverged trial" "$(grep -c '^row' "$tmp/export.table")" \
+  "$(grep -Ec ',COMPLETE,|^[0-9]+,PRUNED,,' "$tmp/tiny-a/trials.csv")"
+check_eq "export: every row's curves are a tiny.table row's" \
+  "$(grep '^row' "$tmp/export.table" | cut -d'|' -f2- | grep -vxFf <(grep '^row' tests/golden/table/tiny.table | cut -d'|' -f2-) | wc -l)" 0
+check_grep "export: a diverged row ends in nan or inf" '^row .*,(nan|inf) \|  \| 0\.1$' "$tmp/export.table"
+
+# Refusals: FILE:LINE of the sweep (and of the table), exit 2.
+refuse() {  # NAME PATTERN: the sweep $tmp/bad.ini must be refused with PATTERN
+  "$DARKTUNE" run "$tmp/bad.ini" > "$tmp/bad.log" 2>&1
+  check_eq "$1: exit status" "$?" 2
+  check_grep "$1: message" "$2" "$tmp/bad.log"
+}
+base=$(sed -e "s|= \.\./golden/|= $PWD/tests/golden/|" -e "s|= fake\.|= $PWD/tests/study/fake.|" \
+  -e 's|^output .*|output = out|' tests/study/table.ini)
+printf '%s\n' "$base" | sed "s|^table .*|table = $PWD/$tmp/export.table|" > "$tmp/bad.ini"
+"$DARKTUNE" run "$tmp/bad.ini" --output "$tmp/replay-export" > "$tmp/replay-export.log" 2>&1
+check_eq "export: the exported table replays" "$?" 0
+printf '%s\n' "$base" | sed 's|^table .*|table = nowhere.table|' > "$tmp/bad.ini"
+refuse "missing table" "bad.ini:[0-9]+: table file 'nowhere.table' not found"
+printf 'darktune-table 1\nparams learning_rate:log\niterations 20\neval_interval 5\nrow 0.1 | 1,x | | 0.5\n' \
+  > "$tmp/bad.table"
+printf '%s\n' "$base" | sed 's|^table .*|table = bad.table|' > "$tmp/bad.ini"
+refuse "malformed table" "bad.ini:[0-9]+: bad table: .*bad.table:5: loss value 2, 'x', is not a number"
+printf '%s\n' "$base" | sed 's|^runner .*|runner = libdarknet|' > "$tmp/bad.ini"
+refuse "table without runner table" "bad.ini:[0-9]+: table applies to runner = table only"
+printf '%s\n' "$base" | sed 's|^max_batches .*|max_batches = 20\neval_interval = 4|' > "$tmp/bad.ini"
+refuse "eval_interval not the table's" "bad.ini:[0-9]+: eval_interval 4 differs from the table's 5"
+
+# The real recording, when bench/record.sh has made it.
+if [ -f bench/fashion.table ]; then
+  fashion_small_data
+  study tests/study/table-fashion.ini fashion
+else
+  echo "t_table: bench/fashion.table is absent (make bench-record makes it): skipping the real table"
+fi
+finish t_table
