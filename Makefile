@@ -24,14 +24,17 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
 HDR := $(wildcard plugin/*.h darknet/*.h tests/*.h)
 
-.PHONY: all deps data demo test unit clean
-all: darktune build/mkfashion
+.PHONY: all deps data data-shapes demo test unit clean
+all: darktune build/mkfashion build/mkshapes
 
 build/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 build/darknet/dt_train.o build/tests/test_lrate: CFLAGS += -I$(DARKNET_INC)
+# TPE's density loops (candidates x kernels x dimensions) vectorize at -O3: about 15%
+# fewer instructions per suggestion than -O2.
+build/plugin/dt_sampler_tpe.o: CFLAGS += -O3
 
 build/libdarktune.a: $(LIB_OBJ)
 	@rm -f $@
@@ -41,6 +44,9 @@ darktune: $(CMD_OBJ) build/libdarktune.a
 	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libdarktune.a $(LDLIBS)
 
 build/mkfashion: darknet/mkfashion.c build/libdarktune.a
+	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+
+build/mkshapes: darknet/mkshapes.c build/libdarktune.a
 	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 build/tests/%: tests/%.c build/libdarktune.a tests/dt_test.h
@@ -61,6 +67,11 @@ deps:
 data: build/mkfashion
 	@./build/mkfashion /usr/share/datasets/fashion-mnist data/fashion
 
+# Coloured shapes on textured backgrounds as Darknet detector data (64x64 PNGs, YOLO
+# labels, lists), drawn once: 4,000 train + 500 valid images, seed 1, ~10 s.
+data-shapes: build/mkshapes
+	@./build/mkshapes data/shapes
+
 demo: deps
 	@$(MAKE) --no-print-directory all data
 	./darktune run sweeps/fashion-tpe-median.ini
@@ -69,7 +80,7 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory all data $(TEST_BIN)
+	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN)
 	@tests/run.sh
 
 # Benchmarks (minutes each; never part of `make test`). Each prints ratios measured

@@ -2,8 +2,8 @@
 bench/sampler_bench.c and prints both together). The spaces and functions are those
 of bench/problems.h, written again in Python; both minimize, regret = f(x) - f*.
 
-  optuna_bench.py quality random|tpe|tpe-multi SEEDS TRIALS
-  optuna_bench.py speed tpe|tpe-multi N
+  optuna_bench.py quality random|tpe|tpe-uni SEEDS TRIALS
+  optuna_bench.py speed tpe|tpe-uni N
 
 Besides the functions, "darknet-table": the recorded Darknet runs of
 bench/fashion.table ($BENCH_TABLE), scored as sampler_bench.c scores them: 1 - the
@@ -144,9 +144,12 @@ def problems():
 
 
 def sampler(name, seed):
+    """random, tpe (Optuna's default: multivariate for one objective since Optuna 4), tpe-uni."""
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed, multivariate=(name == "tpe-multi"), n_startup_trials=10)
+    if name == "tpe-uni":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=False, n_startup_trials=10)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=10)
 
 
 def quality(name, seeds, budget):

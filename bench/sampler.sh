@@ -27,8 +27,8 @@ printf '%8s  %12s %12s %7s   %12s %12s %7s\n' trials "darktune mv" "optuna mv" r
 for n in 100 1000 10000; do
   dm=$("$bin" speed tpe "$n" | awk '{ print $4 }')
   du=$("$bin" speed tpe-uni "$n" | awk '{ print $4 }')
-  om=$("$py" bench/optuna_bench.py speed tpe-multi "$n" | awk '{ print $4 }')
-  ou=$("$py" bench/optuna_bench.py speed tpe "$n" | awk '{ print $4 }')
+  om=$("$py" bench/optuna_bench.py speed tpe "$n" | awk '{ print $4 }')
+  ou=$("$py" bench/optuna_bench.py speed tpe-uni "$n" | awk '{ print $4 }')
   awk -v n="$n" -v dm="$dm" -v om="$om" -v du="$du" -v ou="$ou" \
     'BEGIN { printf "%8d  %12.3f %12.1f %6.0fx   %12.3f %12.1f %6.0fx\n", n, dm, om, om / dm, du, ou, ou / du }'
 done
@@ -37,7 +37,7 @@ echo
 echo "quality: median regret over $SEEDS seeds after 25 / 50 / $TRIALS trials (lower is better)"
 : > "$out/rows"
 for s in random tpe; do "$bin" quality "$s" "$SEEDS" "$TRIALS" | sed 's/^\([^ ]*\) /\1 darktune-/' >> "$out/rows"; done
-for s in random tpe tpe-multi; do "$py" bench/optuna_bench.py quality "$s" "$SEEDS" "$TRIALS" >> "$out/rows"; done
+for s in random tpe; do "$py" bench/optuna_bench.py quality "$s" "$SEEDS" "$TRIALS" >> "$out/rows"; done
 awk -v T="$TRIALS" '
   function median(key,   n, i, j, t, a) {
     n = split(vals[key], a, " ")
@@ -46,12 +46,12 @@ awk -v T="$TRIALS" '
   }
   { for (k = 4; k <= 6; k++) vals[$1 " " $2 " " k] = vals[$1 " " $2 " " k] " " $k; probs[$1] = 1; samplers[$2] = 1 }
   END {
-    split("darktune-random darktune-tpe optuna-random optuna-tpe optuna-tpe-multi", order, " ")
-    printf "%-16s", "problem"; for (i = 1; i <= 5; i++) printf " %24s", order[i]; printf "\n"
+    split("darktune-random darktune-tpe optuna-random optuna-tpe", order, " ")
+    printf "%-16s", "problem"; for (i = 1; i <= 4; i++) printf " %24s", order[i]; printf "\n"
     wins = 0; np = 0; sum = 0
     for (p in probs) {
       printf "%-16s", p
-      for (i = 1; i <= 5; i++)
+      for (i = 1; i <= 4; i++)
         printf " %24s", sprintf("%.3g / %.3g / %.3g", median(p " " order[i] " 4"), median(p " " order[i] " 5"),
                                 median(p " " order[i] " 6"))
       printf "\n"

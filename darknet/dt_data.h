@@ -1,4 +1,4 @@
-/* dt_data: a Darknet classifier image list, decoded once into memory.
+/* dt_data: a Darknet image list (classifier or detector), decoded once into memory.
  *
  * The in-process runner decodes the study's train and valid lists in the parent,
  * before any trial forks: every child then reads the same pixels copy-on-write and
@@ -11,6 +11,15 @@
  * the image's path (strstr). Where Darknet only warns and trains on an all-zero
  * truth, a path that matches no label, or more than one, is refused here.
  *
+ * Detection lists: each image's boxes come from its label file, found by Darknet's
+ * rule (dt_label_path) and parsed as "class x y w h" lines (YOLO units: centre and
+ * size relative to the image). Where Darknet's fscanf stops silently at the first
+ * malformed line, such a line (or a class outside the .data's classes, which would
+ * write outside the network's outputs) is refused here with FILE:LINE. An image
+ * without a label file has no boxes (background), as in AlexeyAB's Darknet; the
+ * Debian pjreddie darknet stops there instead ("Couldn't open file"), so such
+ * images are counted (dt_dataset_unlabelled) for the log to say so.
+ *
  * Deliberately not here: augmentation, batches, floats (that is dt_train, the
  * only code that knows Darknet's image type). Nothing here includes darknet.h. */
 #ifndef DT_DATA_H
@@ -22,11 +31,19 @@
 
 typedef struct dt_dataset dt_dataset;
 
+/* One ground-truth box of a detection image, as its label file says it. */
+typedef struct dt_label_box {
+    int cls;            /* 0 <= cls < classes */
+    float x, y, w, h;   /* centre and size, fractions of the image's width and height */
+} dt_label_box;
+
 /* One decoded image, pointing into its dataset (valid while the dataset lives). */
 typedef struct dt_sample {
     const uint8_t *px;  /* h rows of w pixels of c interleaved bytes (HWC, stb's order) */
     int w, h, c;        /* c: 1 (grey) or 3 (RGB) */
-    int cls;            /* index of its label */
+    int cls;            /* classifier lists: index of its label; detection lists: -1 */
+    const dt_label_box *boxes;  /* detection lists: its boxes in file order (NULL when none) */
+    int nboxes;
     const char *path;   /* as written in the list, resolved against the base folder */
 } dt_sample;
 
@@ -48,7 +65,27 @@ int dt_label_match(const char *path, char *const *labels, int n, int *cls);
  * line of which file is wrong ("LIST:LINE: 'PATH' matches no label of LABELS"). */
 int dt_dataset_load(dt_dataset **out, const char *list, const char *base_dir, char *const *labels, int nlabels,
                     int threads, dt_err *err);
+/* Decodes a detection list: as dt_dataset_load, but each image's boxes are read
+ * from its label file (dt_label_path of the path as the list writes it, resolved
+ * like the image) before anything is decoded; classes bounds the class column.
+ * A malformed label line fails with "LABELS:LINE: ..." (the label file's own line). */
+int dt_dataset_load_detection(dt_dataset **out, const char *list, const char *base_dir, int classes, int threads,
+                              dt_err *err);
+/* The label file of an image path by Darknet's rule (pjreddie's fill_truth_detection:
+ * the first "images", then the first "JPEGImages", then the first "raw" become
+ * "labels"; then the first ".jpg", ".png", ".JPG", ".JPEG" each become ".txt").
+ * Caller frees. */
+char *dt_label_path(const char *image_path);
+/* Parses the text of a label file (modified in place): one "class x y w h" a line,
+ * blank lines skipped, a class a whole number in [0, classes), four finite numbers,
+ * w and h not negative. *boxes (caller frees; NULL when *n is 0) gets them in order.
+ * On a bad line: -1 and "FILE:LINE: what is wrong". */
+int dt_boxes_parse(char *text, const char *file, int classes, dt_label_box **boxes, int *n, dt_err *err);
 int dt_dataset_count(const dt_dataset *ds);
+/* Detection lists: images that had no label file (trained as background). */
+int dt_dataset_unlabelled(const dt_dataset *ds);
+/* Detection lists: boxes over all images. */
+long dt_dataset_boxes(const dt_dataset *ds);
 /* Fills *s with image i, 0 <= i < dt_dataset_count(ds). */
 void dt_dataset_get(const dt_dataset *ds, int i, dt_sample *s);
 /* Seconds the decoding took (wall clock), for reports. */

@@ -8,8 +8,8 @@
  * log.txt. The verdict comes from the records: a DONE record is a finished trial;
  * end of file without one is a crash or an early exit (Darknet calls exit() on bad
  * cfgs), told with the child's wait status and the last line of its log, in the
- * exec runner's words. This runner trains classifiers on the CPU (the Debian
- * libdarknet has no CUDA); it decides nothing else: the scheduler prunes. */
+ * exec runner's words. This runner trains classifiers and detectors on the CPU
+ * (the Debian libdarknet has no CUDA); it decides nothing else: the scheduler prunes. */
 #include "dt_runner_impl.h"
 
 #include <errno.h>
@@ -35,7 +35,8 @@
 #define DT_LIB_REAP_S 5.0   /* how long a child that closed its pipe may take to exit */
 #define DT_LIB_RECS 64      /* records read at once */
 
-/* Datasets decoded in this process, by (list, labels, classes): decoded on the first
+/* Datasets decoded in this process, by (list, labels, classes) or, for detection
+ * lists, (list, classes): decoded on the first
  * trial that needs them, shared by every later fork, never freed (they live as long
  * as the study). */
 typedef struct dt_lib__cached {
@@ -93,11 +94,12 @@ static void dt_lib__note(const char *log, const char *fmt, ...)
     fclose(f);
 }
 
-/* The decoded list, from the table or decoded now (noting the time in the log). */
+/* The decoded list, from the table or decoded now (noting the time in the log).
+ * labels_path NULL: a detection list, its boxes from its label files, nlabels the classes. */
 static int dt_lib__dataset(const char *list, const char *labels_path, char **labels, int nlabels,
                            const char *base, const char *log, const dt_dataset **out, dt_err *err)
 {
-    char *key = dt_xasprintf("%s\n%s\n%d", list, labels_path, nlabels);
+    char *key = dt_xasprintf("%s\n%s\n%d", list, labels_path ? labels_path : "(detection)", nlabels);
     for (int i = 0; i < dt_lib__ncache; i++)
         if (strcmp(dt_lib__cache[i].key, key) == 0) {
             free(key);
@@ -105,12 +107,17 @@ static int dt_lib__dataset(const char *list, const char *labels_path, char **lab
             return 0;
         }
     dt_dataset *ds;
-    if (dt_dataset_load(&ds, list, base, labels, nlabels, 0, err) != 0) {
+    int rc = labels_path ? dt_dataset_load(&ds, list, base, labels, nlabels, 0, err)
+                         : dt_dataset_load_detection(&ds, list, base, nlabels, 0, err);
+    if (rc != 0) {
         free(key);
         return -1;
     }
     dt_lib__note(log, "decoded %d images of %s in %.2f s (%d threads), once for the study",
                  dt_dataset_count(ds), list, dt_dataset_seconds(ds), dt_dataset_threads(ds));
+    if (!labels_path)
+        dt_lib__note(log, "%ld boxes in the label files of %s; %d images without a label file", dt_dataset_boxes(ds),
+                     list, dt_dataset_unlabelled(ds));
     if (dt_lib__ncache == dt_lib__cache_cap) {
         dt_lib__cache_cap = dt_lib__cache_cap ? 2 * dt_lib__cache_cap : 4;
         dt_lib__cache = dt_xrealloc(dt_lib__cache, sizeof *dt_lib__cache * (size_t)dt_lib__cache_cap);
@@ -130,10 +137,36 @@ static int dt_lib__data_int(const dt_cfg *d, const char *path, const char *key, 
     return 0;
 }
 
+/* A detector's lists: train and valid decoded with their label files' boxes;
+ * classes (required, >= 1) bounds the label files' class column. */
+static int dt_lib__prepare_detection(const dt_run_spec *spec, dt_train_spec *ts, dt_err *err)
+{
+    dt_cfg *d;
+    if (dt_cfg_read(&d, spec->data, err) != 0) return -1;
+    const char *train = dt_cfg_get(d, "", "train", NULL);
+    const char *valid = dt_cfg_get(d, "", "valid", NULL);
+    long classes = 0;
+    int rc = 0, need_valid = spec->metric != DT_METRIC_LOSS || spec->eval_interval > 0;
+    if (!train) rc = dt_errf(err, "%s has no 'train' list", spec->data);
+    else if (need_valid && !valid) rc = dt_errf(err, "%s has no 'valid' list", spec->data);
+    else if (!dt_cfg_get(d, "", "classes", NULL)) rc = dt_errf(err, "%s has no 'classes'", spec->data);
+    if (rc == 0) rc = dt_lib__data_int(d, spec->data, "classes", 0, &classes, err);
+    if (rc == 0 && (classes < 1 || classes > 100000))
+        rc = dt_errf(err, "%s: classes = %ld: out of range", spec->data, classes);
+    if (rc == 0) rc = dt_lib__dataset(train, NULL, NULL, (int)classes, spec->workdir, spec->log, &ts->train, err);
+    if (rc == 0 && need_valid)
+        rc = dt_lib__dataset(valid, NULL, NULL, (int)classes, spec->workdir, spec->log, &ts->valid, err);
+    ts->classes = (int)classes;
+    ts->topk = 1;
+    dt_cfg_free(d);
+    return rc;
+}
+
 /* What the child needs from the trial's .data (absolute paths, written by the
  * scheduler): the decoded lists, classes and top. */
 static int dt_lib__prepare(const dt_run_spec *spec, dt_train_spec *ts, dt_err *err)
 {
+    if (spec->task == DT_TASK_DETECTOR) return dt_lib__prepare_detection(spec, ts, err);
     dt_cfg *d;
     if (dt_cfg_read(&d, spec->data, err) != 0) return -1;
     const char *train = dt_cfg_get(d, "", "train", NULL);
@@ -193,11 +226,9 @@ static void dt_lib__child(const dt_train_spec *ts, int log_fd, pid_t parent)
 static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
-    if (spec->task != DT_TASK_CLASSIFIER)
-        return dt_errf(err, "runner 'libdarknet' trains classifiers only; use runner = exec");
     int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", spec->log, strerror(errno));
-    dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .metric = spec->metric,
+    dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .task = spec->task, .metric = spec->metric,
                         .eval_interval = spec->eval_interval, .seed = spec->seed, .stream = (uint64_t)spec->trial};
     if (dt_lib__prepare(spec, &ts, err) != 0) {
         close(log_fd);

@@ -1,11 +1,17 @@
-/* dt_train: the in-process runner's child: Darknet's classifier training loop over
- * images dt_data decoded before the fork, reporting to the parent over a pipe.
+/* dt_train: the in-process runner's child: Darknet's classifier or detector training
+ * loop over images dt_data decoded before the fork, reporting to the parent over a pipe.
  *
  * It does what `darknet classifier train` then `darknet classifier valid` do, with
  * libdarknet's own functions: load_network, per iteration a batch of random images
  * with Darknet's augmentation (random_augment_image, a random flip,
  * random_distort_image), train_network; validation as validate_classifier_single
  * (resize_min, centre crop, network_predict, top-k); save_weights at the end.
+ * Detectors as `darknet detector train` (train_detector, load_data_detection: the
+ * last layer's jitter as a random aspect placement on a grey canvas, HSV distortion,
+ * a flip, boxes moved, clipped and shuffled into max_boxes x (x y w h class) truth;
+ * random=1 resizes the net to (rand() % 10 + 10) * 32 every 10 iterations, 608 in the
+ * last 200) and mAP@0.5 as validate_detector then dt_map (letterboxed input,
+ * get_network_boxes at .005, do_nms_sort at .45), at the cfg's own size.
  * Darknet's rand() is seeded from the trial's seed, and the images of each batch are
  * drawn with a dt_rng from the same seed, so that a trial is repeatable.
  *
@@ -26,7 +32,8 @@ typedef enum dt_rec_kind { DT_REC_ITER = 1, DT_REC_METRIC = 2, DT_REC_DONE = 3 }
 
 /* One report of the child. ITER: iteration (Darknet's get_current_batch after the
  * update), loss, avg, rate, seconds (of train_network). METRIC: iteration, metric,
- * top1, topk. DONE: iteration, avg, metric (the final one), top1, topk. Fields a
+ * top1, topk (detectors: metric is mAP@0.5, top1 and topk NAN). DONE: iteration,
+ * avg, metric (the final one), top1, topk. Fields a
  * kind does not use are NAN. 72 bytes, native layout (parent and child are one binary). */
 typedef struct dt_train_rec {
     int32_t kind;       /* dt_rec_kind */
@@ -41,11 +48,12 @@ typedef struct dt_train_spec {
     const char *cfg;          /* the trial's cfg */
     const char *weights;      /* starting weights or NULL */
     const char *weights_out;  /* where the final weights go (<backup>/<cfgbase>.weights) */
-    const dt_dataset *train;
+    int task;                 /* dt_task: classifier or detector */
+    const dt_dataset *train;  /* detector: a detection list (dt_dataset_load_detection) */
     const dt_dataset *valid;  /* NULL: no validation (metric loss without eval_interval) */
     int classes;              /* the .data's classes: truth columns, labels compared */
-    int topk;                 /* the .data's `top` (Darknet's default 1) */
-    int metric;               /* dt_metric */
+    int topk;                 /* classifier: the .data's `top` (Darknet's default 1) */
+    int metric;               /* dt_metric: top1, top5, map50 or loss */
     long eval_interval;       /* validate every N iterations; 0: only at the end */
     uint64_t seed, stream;    /* the study seed and the trial number */
     int fd;                   /* the pipe's write end */

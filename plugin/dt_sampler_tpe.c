@@ -34,7 +34,6 @@
 #define DT_TPE__PRIOR_WEIGHT 1.0  /* weight of the prior kernel, as a trial's (Optuna's prior_weight) */
 #define DT_TPE__FLAT 25           /* default_weights: the last 25 observations weigh 1 */
 #define DT_TPE__GAMMA_CAP 25      /* default_gamma: at most 25 good trials */
-#define DT_TPE__SIGMA0 0.2        /* multivariate bandwidth: 0.2 * n^(-1/(d+4)) of the range (Scott's rule) */
 #define DT_TPE__STREAM 0x7470650000000000ULL /* "tpe": model draws, apart from random's streams */
 #define DT_TPE__LOG_SQRT_2PI 0.91893853320467274178
 #define DT_TPE__TAIL_MAX 6.0      /* one-sided tails beyond 6 sigma (under 1e-9) count as 0 */
@@ -81,6 +80,7 @@ struct dt_tpe {
 typedef struct dt_tpe__pe {
     int nk, nd;
     int first;        /* the first continuous dimension, -1 when none */
+    double *sis;      /* nd: 1 / sig shared by every observation's kernel (multivariate), 0 if not shared */
     double *w;        /* nk: mixture weights, summing to 1 */
     double *base;     /* nk: log weight plus each kernel's log density terms that do not depend on x */
     double *mu;       /* nd x nk, numeric dimensions, transformed space */
@@ -364,29 +364,30 @@ static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n)
     }
 }
 
-/* Univariate bandwidths (the original TPE): each observation's sigma is the larger
- * distance to its neighbours among the sorted observations, the prior's centre and the
- * range's ends; the outermost ones look inwards only (consider_endpoints = False). */
+/* Bandwidths, per dimension, as current Optuna computes them in both modes: each
+ * observation's sigma is the larger gap to its neighbours among the sorted observations
+ * (the range's ends stand beside the first and the last); with two or more, the first
+ * and the last look inwards only (consider_endpoints = False). The prior's centre is
+ * not among the neighbours (older TPEs put it there). */
 static void dt_tpe__neighbour_sigmas(const double *mus, int m, double lo, double hi, double *sig)
 {
-    /* The observations and the prior's centre (last), sorted. */
-    dt_tpe__keyed *s = dt_xmalloc((size_t)(m + 1) * 2 * sizeof *s);
-    for (int k = 0; k <= m; k++) s[k] = (dt_tpe__keyed){k < m ? mus[k] : 0.5 * (lo + hi), k};
-    dt_tpe__sort(s, s + m + 1, m + 1);
-    for (int k = 0; k <= m; k++) {
-        double x = s[k].v, left = k > 0 ? s[k - 1].v : lo, right = k < m ? s[k + 1].v : hi;
+    dt_tpe__keyed *s = dt_xmalloc((size_t)m * 2 * sizeof *s);
+    for (int k = 0; k < m; k++) s[k] = (dt_tpe__keyed){mus[k], k};
+    dt_tpe__sort(s, s + m, m);
+    for (int k = 0; k < m; k++) {
+        double x = s[k].v, left = k > 0 ? s[k - 1].v : lo, right = k < m - 1 ? s[k + 1].v : hi;
         double sg = fmax(x - left, right - x);
-        if (m >= 1 && k == 0) sg = right - x;
-        if (m >= 1 && k == m) sg = x - left;
-        if (s[k].i < m) sig[s[k].i] = sg;
+        if (m >= 2 && k == 0) sg = right - x;
+        if (m >= 2 && k == m - 1) sg = x - left;
+        sig[s[k].i] = sg;
     }
     free(s);
 }
 
 /* Builds the estimator over dims from m observations (rows of nd internal values, oldest
  * first). Weights: Optuna's default_weights (flat for the last 25, a ramp from 1/m before),
- * then the prior's, normalized. Bandwidths: multivariate, one per dimension from Scott's
- * rule; univariate, from neighbours; both clipped to [range / min(100, 1 + kernels), range]
+ * then the prior's, normalized. Bandwidths from neighbours (dt_tpe__neighbour_sigmas),
+ * clipped to [range / min(100, 1 + kernels), range]
  * (the "magic clip"). The prior kernel sits at the centre with the range as its sigma;
  * for a choice it is uniform, and each observation's row is its one-hot plus the prior's
  * share spread evenly. */
@@ -397,6 +398,7 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     pe->nk = nk;
     pe->nd = nd;
     pe->first = -1;
+    pe->sis = dt_xcalloc((size_t)nd, sizeof *pe->sis);
     for (int j = nd - 1; j >= 0; j--)
         if (!t->dims[dims[j]].cat && t->dims[dims[j]].step == 0) pe->first = j;
     pe->w = dt_xmalloc((size_t)nk * sizeof *pe->w);
@@ -449,15 +451,18 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
         double range = d->hi - d->lo;
         for (int k = 0; k < m; k++) mu[k] = obs[(size_t)k * nd + j];
         mu[m] = 0.5 * (d->lo + d->hi);
-        if (t->multivariate && m > 0) {
-            double sg = DT_TPE__SIGMA0 * pow((double)m, -1.0 / (nd + 4)) * range;
-            for (int k = 0; k < m; k++) sig[k] = sg;
-        } else if (m > 0) {
-            dt_tpe__neighbour_sigmas(mu, m, d->lo, d->hi, sig);
-        }
+        /* Each kernel's width is the distance to its farther neighbour, in multivariate
+         * mode too: Optuna dropped Scott's rule (0.2 n^(-1/(d+4)) of the range) for it,
+         * and on Hartmann-6 and Branin the neighbour widths find optima 3-4x closer. */
+        if (m > 0) dt_tpe__neighbour_sigmas(mu, m, d->lo, d->hi, sig);
         double minsig = range / fmin(100.0, 1.0 + nk), maxsig = range, lsig = 0;
         for (int k = 0; k < m; k++) sig[k] = sig[k] < minsig ? minsig : sig[k] > maxsig ? maxsig : sig[k];
         sig[m] = range;
+        /* Multivariate kernels share one width per dimension: the density loop then
+         * reads one array, not two (the prior, k = m, keeps its own). */
+        int shared = m > 0;
+        for (int k = 1; k < m && shared; k++) shared = sig[k] == sig[0];
+        pe->sis[j] = shared ? 1.0 / sig[0] : 0;
         for (int k = 0; k < nk; k++) {
             isig[k] = 1.0 / sig[k];
             pe->base[k] -= dt_tpe__log_inner_mass(t, (d->lo - mu[k]) * isig[k], (d->hi - mu[k]) * isig[k]);
@@ -498,6 +503,7 @@ static void dt_tpe__pe_free(dt_tpe__pe *pe)
 {
     for (int j = 0; j < pe->nd; j++) free(pe->logp[j]);
     free(pe->logp);
+    free(pe->sis);
     free(pe->w);
     free(pe->base);
     free(pe->mu);
@@ -555,9 +561,19 @@ static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *
         if (j0 >= 0) {
             double x = cand[(size_t)c * nd + j0];
             const double *mu = pe->mu + (size_t)j0 * nk, *is = pe->isig + (size_t)j0 * nk, *b = pe->base;
-            for (int k = 0; k < nk; k++) {
-                double z = (x - mu[k]) * is[k];
-                acc[k] = b[k] - 0.5 * z * z;
+            if (pe->sis[j0] > 0) {
+                double s1 = pe->sis[j0];
+                for (int k = 0; k < nk - 1; k++) {
+                    double z = (x - mu[k]) * s1;
+                    acc[k] = b[k] - 0.5 * z * z;
+                }
+                double z = (x - mu[nk - 1]) * is[nk - 1];
+                acc[nk - 1] = b[nk - 1] - 0.5 * z * z;
+            } else {
+                for (int k = 0; k < nk; k++) {
+                    double z = (x - mu[k]) * is[k];
+                    acc[k] = b[k] - 0.5 * z * z;
+                }
             }
         } else {
             memcpy(acc, pe->base, (size_t)nk * sizeof *acc);
@@ -571,7 +587,15 @@ static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *
                 for (int k = 0; k < nk; k++) acc[k] += row[k];
             } else if (d->step == 0) {
                 const double *mu = pe->mu + (size_t)j * nk, *is = pe->isig + (size_t)j * nk;
-                for (int k = 0; k < nk; k++) {
+                int k = 0;
+                if (pe->sis[j] > 0) {
+                    double s1 = pe->sis[j];
+                    for (; k < nk - 1; k++) {
+                        double z = (x - mu[k]) * s1;
+                        acc[k] -= 0.5 * z * z;
+                    }
+                }
+                for (; k < nk; k++) {
                     double z = (x - mu[k]) * is[k];
                     acc[k] -= 0.5 * z * z;
                 }

@@ -844,15 +844,21 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
     dt_err e;
     if (dt_cfg_read(&d, sw->data, &e) < 0) return dt_sweep__fail(c, line, "%s", e.msg);
     int eval = sw->metric != DT_METRIC_LOSS || sw->eval_interval > 0;
-    /* In-process, darktune reads the images itself: it needs the labels too. */
-    int inproc = sw->runner == DT_RUNNER_LIBDARKNET;
-    const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? "labels" : NULL};
+    /* In-process, darktune reads the images itself: a classifier needs the labels
+     * too; a detector its classes (boxes come from the label files) and names. */
+    int inproc = sw->runner == DT_RUNNER_LIBDARKNET, detector = sw->task == DT_TASK_DETECTOR;
+    const char *names = detector && !dt_cfg_get(d, "", "names", NULL) ? "labels" : "names";
+    const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? (detector ? names : "labels") : NULL};
     int rc = 0;
-    if (inproc && sw->task == DT_TASK_DETECTOR)
-        rc = dt_sweep__fail(c, dt_sweep_line(sw, "darknet", "runner") ? dt_sweep_line(sw, "darknet", "runner")
-                                                                       : c->header[DT_SWEEP__DARKNET],
-                            "task detector runs with runner = exec for now (in-process detector training is "
-                            "not available yet)");
+    if (inproc && detector) {
+        const char *v = dt_cfg_get(d, "", "classes", NULL);
+        long classes;
+        if (!v)
+            rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
+                                dt_basename(sw->data));
+        else if (dt_parse_long(v, &classes) != 0 || classes < 1)
+            rc = dt_sweep__fail(c, line, "%s: classes = '%s' is not a whole number >= 1", dt_basename(sw->data), v);
+    }
     for (int i = 0; i < 3 && rc == 0; i++) {
         if (!keys[i]) continue;
         int dline;
@@ -864,8 +870,8 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
             rc = dt_sweep__fail(c, line, "metric %s needs a validation list, but %s has no 'valid'",
                                 dt_metric_name(sw->metric), dt_basename(sw->data));
         else if (!rel)
-            rc = dt_sweep__fail(c, line, "runner libdarknet needs the class names, but %s has no 'labels'",
-                                dt_basename(sw->data));
+            rc = dt_sweep__fail(c, line, "runner libdarknet needs the class names, but %s has no '%s'",
+                                dt_basename(sw->data), detector ? "names" : "labels");
         else if (!found)
             rc = dt_sweep__fail(c, line, "cannot find '%s', the %s list of %s (line %d)", rel, keys[i],
                                 dt_basename(sw->data), dline);

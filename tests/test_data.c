@@ -1,6 +1,9 @@
 /* Tests of dt_data: labels by Darknet's strstr rule (and the refusals where Darknet
  * would train on an all-zero truth), pixels equal to stb_image's own decoding, the
- * same answer with 1 and 2 threads, and the real Fashion-MNIST valid list. */
+ * same answer with 1 and 2 threads, and the real Fashion-MNIST valid list; for
+ * detection lists, the label file rule (pjreddie's replacements, first occurrence
+ * only), "class x y w h" parsing with FILE:LINE refusals, and a small list with an
+ * unlabelled image. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,11 +158,111 @@ static void test_fashion(void)
     dt_labels_free(labels, n);
 }
 
+/* The label file of an image path, as fill_truth_detection finds it. */
+static void test_label_path(void)
+{
+    static const char *const cases[][2] = {
+        {"data/shapes/images/train/00001.png", "data/shapes/labels/train/00001.txt"},
+        {"VOC2007/JPEGImages/000005.jpg", "VOC2007/labels/000005.txt"},
+        {"a/b.JPEG", "a/b.txt"},
+        {"a/b.JPG", "a/b.txt"},
+        /* first occurrence only: the second "images" stays */
+        {"images/x/images/1.jpg", "labels/x/images/1.txt"},
+        /* "raw" anywhere becomes "labels", as in pjreddie's rule */
+        {"drawings/images/1.png", "dlabelsings/labels/1.txt"},
+        /* each extension once, in order: ".jpg", then ".png" */
+        {"images/a.jpg.png", "labels/a.txt.txt"},
+        {"pics/a.bmp", "pics/a.bmp"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = dt_label_path(cases[i][0]);
+        CHECK_STR(got, cases[i][1]);
+        free(got);
+    }
+}
+
+/* "class x y w h" lines: values, blank lines, and each refusal with FILE:LINE. */
+static void test_boxes_parse(void)
+{
+    dt_label_box *b;
+    int n;
+    dt_err err;
+    char ok[] = "0 0.5 0.25 0.1 0.2\n\n  2\t1e-1 .9 0 1  \r\n";
+    CHECK(dt_boxes_parse(ok, "l.txt", 3, &b, &n, &err) == 0);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK(b[0].cls == 0 && b[0].x == 0.5f && b[0].y == 0.25f && b[0].w == 0.1f && b[0].h == 0.2f);
+        CHECK(b[1].cls == 2 && b[1].x == 0.1f && b[1].y == 0.9f && b[1].w == 0 && b[1].h == 1);
+    }
+    free(b);
+    char empty[] = "\n  \n";
+    CHECK(dt_boxes_parse(empty, "e.txt", 3, &b, &n, &err) == 0 && n == 0 && b == NULL);
+    static const char *const bad[][2] = {
+        {"0 .5 .5 .1 .1\n1 .5 .5 .1\n", "l.txt:2: 4 fields where a label line has 5 (class x y w h)"},
+        {"0 .5 .5 .1 .1 7\n", "l.txt:1: more than 5 fields"},
+        {"\n\n1.5 .5 .5 .1 .1\n", "l.txt:3: class '1.5' is not a whole number"},
+        {"3 .5 .5 .1 .1\n", "l.txt:1: class 3 is outside 0..2 (the .data file says classes=3)"},
+        {"-1 .5 .5 .1 .1\n", "l.txt:1: class -1 is outside 0..2"},
+        {"0 .5 abc .1 .1\n", "l.txt:1: y 'abc' is not a finite number"},
+        {"0 nan .5 .1 .1\n", "l.txt:1: x 'nan' is not a finite number"},
+        {"0 .5 .5 -.1 .1\n", "l.txt:1: w = -.1 is negative"},
+        {"0 .5 .5 .1 .1,\n", "l.txt:1: h '.1,' is not a finite number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *text = dt_xstrdup(bad[i][0]);
+        err.msg[0] = '\0';
+        int rc = dt_boxes_parse(text, "l.txt", 3, &b, &n, &err);
+        CHECK(rc == -1 && b == NULL && n == 0);
+        if (!strstr(err.msg, bad[i][1])) {
+            dt_test_fail++;
+            fprintf(stderr, "bad label %zu: expected \"%s\", got \"%s\"\n", i, bad[i][1], err.msg);
+        } else dt_test_pass++;
+        free(text);
+    }
+}
+
+/* A detection list: boxes from the label files, an image without one counted as
+ * background, a malformed label file refused with its own FILE:LINE. */
+static void test_detection_list(void)
+{
+    dt_mkdirs(TMP "/det/images", NULL);
+    dt_mkdirs(TMP "/det/labels", NULL);
+    write_png("det/images/a.png", 8, 6, 3);
+    write_png("det/images/b.png", 8, 6, 3);
+    write_text(TMP "/det/labels/a.txt", "1 0.5 0.5 0.25 0.5\n0 0.1 0.2 0.1 0.1\n");
+    remove(TMP "/det/labels/b.txt");
+    write_text(TMP "/det/list.txt", "det/images/a.png\ndet/images/b.png\n");
+    dt_dataset *ds;
+    dt_err err;
+    CHECK(dt_dataset_load_detection(&ds, TMP "/det/list.txt", TMP, 2, 1, &err) == 0);
+    if (ds) {
+        CHECK(dt_dataset_count(ds) == 2 && dt_dataset_unlabelled(ds) == 1 && dt_dataset_boxes(ds) == 2);
+        dt_sample s;
+        dt_dataset_get(ds, 0, &s);
+        CHECK(s.w == 8 && s.h == 6 && s.c == 3 && s.cls == -1 && s.nboxes == 2);
+        CHECK(s.nboxes == 2 && s.boxes[0].cls == 1 && s.boxes[0].h == 0.5f && s.boxes[1].x == 0.1f);
+        dt_dataset_get(ds, 1, &s);
+        CHECK(s.nboxes == 0 && s.boxes == NULL);
+    }
+    dt_dataset_free(ds);
+    /* class 2 with classes = 2: refused with the label file's path and line */
+    write_text(TMP "/det/labels/b.txt", "0 .5 .5 .1 .1\n2 .5 .5 .1 .1\n");
+    CHECK(dt_dataset_load_detection(&ds, TMP "/det/list.txt", TMP, 2, 1, &err) == -1 && ds == NULL);
+    CHECK(strstr(err.msg, TMP "/det/labels/b.txt:2: class 2 is outside 0..1") != NULL);
+    /* a path with no label name by the rule */
+    write_text(TMP "/det/list2.txt", "det/pics/a.bmp\n");
+    CHECK(dt_dataset_load_detection(&ds, TMP "/det/list2.txt", TMP, 2, 1, &err) == -1);
+    CHECK(strstr(err.msg, "list2.txt:1: 'det/pics/a.bmp' has no label file name") != NULL);
+}
+
 int main(void)
 {
     dt_mkdirs(TMP, NULL);
     test_labels();
     test_decode_and_refusals();
     test_fashion();
+    test_label_path();
+    test_boxes_parse();
+    test_detection_list();
     return dt_test_done("data");
 }
