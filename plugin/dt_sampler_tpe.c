@@ -80,7 +80,6 @@ struct dt_tpe {
 typedef struct dt_tpe__pe {
     int nk, nd;
     int first;        /* the first continuous dimension, -1 when none */
-    double *sis;      /* nd: 1 / sig shared by every observation's kernel (multivariate), 0 if not shared */
     double *w;        /* nk: mixture weights, summing to 1 */
     double *base;     /* nk: log weight plus each kernel's log density terms that do not depend on x */
     double *mu;       /* nd x nk, numeric dimensions, transformed space */
@@ -398,7 +397,6 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     pe->nk = nk;
     pe->nd = nd;
     pe->first = -1;
-    pe->sis = dt_xcalloc((size_t)nd, sizeof *pe->sis);
     for (int j = nd - 1; j >= 0; j--)
         if (!t->dims[dims[j]].cat && t->dims[dims[j]].step == 0) pe->first = j;
     pe->w = dt_xmalloc((size_t)nk * sizeof *pe->w);
@@ -458,11 +456,6 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
         double minsig = range / fmin(100.0, 1.0 + nk), maxsig = range, lsig = 0;
         for (int k = 0; k < m; k++) sig[k] = sig[k] < minsig ? minsig : sig[k] > maxsig ? maxsig : sig[k];
         sig[m] = range;
-        /* Multivariate kernels share one width per dimension: the density loop then
-         * reads one array, not two (the prior, k = m, keeps its own). */
-        int shared = m > 0;
-        for (int k = 1; k < m && shared; k++) shared = sig[k] == sig[0];
-        pe->sis[j] = shared ? 1.0 / sig[0] : 0;
         for (int k = 0; k < nk; k++) {
             isig[k] = 1.0 / sig[k];
             pe->base[k] -= dt_tpe__log_inner_mass(t, (d->lo - mu[k]) * isig[k], (d->hi - mu[k]) * isig[k]);
@@ -503,7 +496,6 @@ static void dt_tpe__pe_free(dt_tpe__pe *pe)
 {
     for (int j = 0; j < pe->nd; j++) free(pe->logp[j]);
     free(pe->logp);
-    free(pe->sis);
     free(pe->w);
     free(pe->base);
     free(pe->mu);
@@ -561,19 +553,9 @@ static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *
         if (j0 >= 0) {
             double x = cand[(size_t)c * nd + j0];
             const double *mu = pe->mu + (size_t)j0 * nk, *is = pe->isig + (size_t)j0 * nk, *b = pe->base;
-            if (pe->sis[j0] > 0) {
-                double s1 = pe->sis[j0];
-                for (int k = 0; k < nk - 1; k++) {
-                    double z = (x - mu[k]) * s1;
-                    acc[k] = b[k] - 0.5 * z * z;
-                }
-                double z = (x - mu[nk - 1]) * is[nk - 1];
-                acc[nk - 1] = b[nk - 1] - 0.5 * z * z;
-            } else {
-                for (int k = 0; k < nk; k++) {
-                    double z = (x - mu[k]) * is[k];
-                    acc[k] = b[k] - 0.5 * z * z;
-                }
+            for (int k = 0; k < nk; k++) {
+                double z = (x - mu[k]) * is[k];
+                acc[k] = b[k] - 0.5 * z * z;
             }
         } else {
             memcpy(acc, pe->base, (size_t)nk * sizeof *acc);
@@ -587,15 +569,7 @@ static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *
                 for (int k = 0; k < nk; k++) acc[k] += row[k];
             } else if (d->step == 0) {
                 const double *mu = pe->mu + (size_t)j * nk, *is = pe->isig + (size_t)j * nk;
-                int k = 0;
-                if (pe->sis[j] > 0) {
-                    double s1 = pe->sis[j];
-                    for (; k < nk - 1; k++) {
-                        double z = (x - mu[k]) * s1;
-                        acc[k] -= 0.5 * z * z;
-                    }
-                }
-                for (; k < nk; k++) {
+                for (int k = 0; k < nk; k++) {
                     double z = (x - mu[k]) * is[k];
                     acc[k] -= 0.5 * z * z;
                 }
