@@ -67,6 +67,20 @@ static int dt_data__lines(char *text, char ***lines, int **nums)
     return n;
 }
 
+/* Reads an image list into its non-blank lines (see dt_data__lines); a list with no
+ * image is refused. Returns the count, or -1 with nothing left to free. */
+static int dt_data__read_list(const char *list, char **text, char ***lines, int **nums, dt_err *err)
+{
+    size_t len;
+    if (dt_read_file(list, text, &len, err) != 0) return -1;
+    int n = dt_data__lines(*text, lines, nums);
+    if (n == 0) {
+        free(*lines), free(*nums), free(*text);
+        return dt_errf(err, "'%s' lists no image", list);
+    }
+    return n;
+}
+
 /* Reads the labels file (see dt_data.h): trimmed, non-blank lines, the first `classes`. */
 int dt_labels_read(const char *path, int classes, char ***labels, int *n, dt_err *err)
 {
@@ -212,13 +226,8 @@ int dt_dataset_load(dt_dataset **out, const char *list, const char *base_dir, ch
     *out = NULL;
     char *text, **lines;
     int *nums;
-    size_t len;
-    if (dt_read_file(list, &text, &len, err) != 0) return -1;
-    int n = dt_data__lines(text, &lines, &nums);
-    if (n == 0) {
-        free(lines), free(nums), free(text);
-        return dt_errf(err, "'%s' lists no image", list);
-    }
+    int n = dt_data__read_list(list, &text, &lines, &nums, err);
+    if (n < 0) return -1;
     double t0 = dt_now();
     dt_dataset *ds = dt_data__new(n, 0);
     int rc = 0;
@@ -327,14 +336,9 @@ int dt_dataset_load_detection(dt_dataset **out, const char *list, const char *ba
     *out = NULL;
     char *text, **lines;
     int *nums;
-    size_t len;
     if (classes < 1) return dt_errf(err, "classes = %d: a detection list needs classes >= 1", classes);
-    if (dt_read_file(list, &text, &len, err) != 0) return -1;
-    int n = dt_data__lines(text, &lines, &nums);
-    if (n == 0) {
-        free(lines), free(nums), free(text);
-        return dt_errf(err, "'%s' lists no image", list);
-    }
+    int n = dt_data__read_list(list, &text, &lines, &nums, err);
+    if (n < 0) return -1;
     double t0 = dt_now();
     dt_dataset *ds = dt_data__new(n, 1);
     int rc = 0;
