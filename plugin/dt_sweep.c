@@ -1202,13 +1202,13 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
     return 0;
 }
 
-/* [sampler] type = auto, from ../shared/TUNING-GUIDE.md's decision rules:
- * - "grid search is fine" for one or two parameters and small grids, and "always use
- *   random when grid > 100 configs": grid when the whole grid fits in the budget and
- *   either every tuned parameter is discrete (choices, integers: the grid is the space
- *   itself) or there are at most two;
- * - Bayesian optimization is "not worth it under 20 configurations": random below 20 trials;
- * - otherwise TPE (Bayesian optimization, "5+ parameters"; it also beats random on fewer).
+/* [sampler] type = auto, following the practitioners' rules of thumb that
+ * ../shared/TUNING-GUIDE.md collects (in our words):
+ * - a grid only pays when it is small: one or two parameters, or every tuned parameter
+ *   discrete (choices, integers: the grid is the space itself), and the whole grid
+ *   fits in the budget; past about a hundred configurations random covers more;
+ * - a model of the results needs data: under about 20 trials, random;
+ * - otherwise TPE (it helps most with many parameters, and beats random on fewer).
  * The budget counts the trials the sampler fills: the baseline takes one. */
 void dt_sweep_resolve_sampler(dt_sweep *sw)
 {
