@@ -98,6 +98,13 @@ int cmd_run(int argc, char **argv)
     dt_sweep sw;
     dt_cmd_sweep(&sw, path, trials, output);
 
+    dt_err err;
+    if (dt_sched_check(&sw, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        dt_sweep_free(&sw);
+        return DT_EXIT_USAGE;
+    }
+
     struct sigaction sa = {.sa_handler = dt_run__signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
@@ -112,7 +119,6 @@ int cmd_run(int argc, char **argv)
     if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler), sw.sampler_why);
     fflush(stdout);
 
-    dt_err err;
     int rc = dt_sched_run(&sw, &hooks, &dt_run__stop, &err);
     dt_run__clear(&ui);
     int status = DT_EXIT_OK;

@@ -98,6 +98,34 @@ static int dt_sched__running(const dt_study *s)
     return r;
 }
 
+/* GPUs the NVIDIA driver lists (one folder each under /proc/driver/nvidia/gpus);
+ * 0 on a machine without the driver. */
+static int dt_sched__gpu_count(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/driver/nvidia/gpus");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+int dt_sched_check(const dt_sweep *sw, dt_err *err)
+{
+    int have = dt_sched__gpu_count();
+    for (int i = 0; i < sw->ngpus; i++) {
+        if (sw->gpus[i] < have) continue;
+        int line = dt_sweep_line(sw, "darknet", "gpus");
+        if (!have)
+            return dt_errf(err, "%s:%d: gpus names GPU %d, but this machine has no GPU (the NVIDIA driver lists "
+                           "none); use gpus = auto or none", sw->path, line, sw->gpus[i]);
+        return dt_errf(err, "%s:%d: gpus names GPU %d, but this machine has %d (0 to %d)", sw->path, line,
+                       sw->gpus[i], have, have - 1);
+    }
+    return 0;
+}
+
 /* Slots: one per (GPU, k) when there are GPUs, else one per CPU core (the Debian
  * libdarknet trains on one core, so each trial wants one). */
 static void dt_sched__slots(dt_study *s)
@@ -108,11 +136,9 @@ static void dt_sched__slots(dt_study *s)
         memcpy(gpus, sw->gpus, sizeof(int) * (size_t)sw->ngpus);
         ngpus = sw->ngpus;
     } else if (sw->gpus_auto) {
-        DIR *d = opendir("/proc/driver/nvidia/gpus");
-        struct dirent *e;
-        while (d && (e = readdir(d)) && ngpus < DT_MAX_GPUS)
-            if (e->d_name[0] != '.') gpus[ngpus] = ngpus, ngpus++;
-        if (d) closedir(d);
+        ngpus = dt_sched__gpu_count();
+        if (ngpus > DT_MAX_GPUS) ngpus = DT_MAX_GPUS;
+        for (int i = 0; i < ngpus; i++) gpus[i] = i;
         if (!ngpus) dt_sched__note(s, "gpus = auto: no GPU found, trials run on the CPU");
     }
     if (ngpus) {

@@ -40,6 +40,10 @@ typedef struct dt_sched_hooks {
 int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop,
                  dt_err *err);
 
+/* Checks the sweep against this machine before anything runs: every GPU that gpus
+ * names must exist. Returns -1 with "FILE:LINE: message" otherwise. */
+int dt_sched_check(const dt_sweep *sw, dt_err *err);
+
 /* Reads the study's trials from its store without running anything (status, best).
  * Returns -1 with a message when the store or the study does not exist. */
 int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err);

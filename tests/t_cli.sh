@@ -25,6 +25,13 @@ check_grep "missing sweep message" "missing.ini" "$tmp/stderr"
 "$DARKTUNE" status tests/study/faults.ini --output "$tmp/none" > /dev/null 2> "$tmp/stderr"
 check_eq "status of a study never run" "$?" 1
 check_grep "status message" "no study yet" "$tmp/stderr"
+# A GPU the machine does not have is bad input too, refused before anything is stored.
+printf '[study]\nname = nogpu\n[darknet]\nrunner = libdarknet\ndata = %s\ncfg = %s\ngpus = 63\n' \
+    "$PWD/cfg/fashion.data" "$PWD/cfg/fashion.cfg" > "$tmp/gpu.ini"
+"$DARKTUNE" run "$tmp/gpu.ini" --output "$tmp/gpuout" > /dev/null 2> "$tmp/stderr"
+check_eq "missing GPU" "$?" 2
+check_grep "missing GPU message" "gpu.ini:7: gpus names GPU 63, but this machine has" "$tmp/stderr"
+check "missing GPU: nothing written" test ! -e "$tmp/gpuout"
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli
