@@ -5,13 +5,14 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -Iplugin -Idarknet
-LDLIBS  := -linih -lsqlite3 -lutil -lz -lm
+BASE_LDLIBS := -linih -lsqlite3 -lutil -lz -lm -lpthread
+LDLIBS  := $(BASE_LDLIBS)
 # runner = libdarknet: the Debian libdarknet (CPU build: no -DGPU, no -DCUDNN, which
 # would change darknet.h's structs). Only darknet/dt_train.c and tests/test_lrate.c
 # include darknet.h.
 DARKNET_INC := /usr/lib/darknet/include
 DARKNET_LIB := /usr/lib/darknet
-LDLIBS  += -L$(DARKNET_LIB) -ldarknet -Wl,-rpath,$(DARKNET_LIB) -lpthread
+LDLIBS  += -L$(DARKNET_LIB) -ldarknet -Wl,-rpath,$(DARKNET_LIB)
 
 # Debian packages the build, the demo and the tests need.
 DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3
@@ -116,9 +117,22 @@ clean:
 # CUDA build of Debian's darknet source with our patches (darknet/patches/): into
 # build/darknet-gpu/ with cuDNN, build/darknet-gpu-nocudnn/ with CUDNN=0. Needs nvcc.
 # gpu-check is the device check (tests/gpu/check.sh), for a machine with a GPU.
-.PHONY: gpu gpu-check
-gpu:
+# gpu also links darktune-cuda: the in-process runner over that build (its
+# darknet/dt_train.c compiled with the build's macros, linked before libdarktune.a so
+# that it replaces the CPU one); `darktune-cuda --version` names the build.
+.PHONY: gpu gpu-lib gpu-check
+gpu: gpu-lib
+	@$(MAKE) --no-print-directory darktune-cuda GPU_DIR=$(if $(filter 0,$(CUDNN)),build/darknet-gpu-nocudnn,build/darknet-gpu)
+
+gpu-lib:
 	@CUDNN="$(or $(CUDNN),1)" bash darknet/build-gpu.sh
+
+GPU_DIR ?= build/darknet-gpu
+darktune-cuda: $(CMD_OBJ) build/libdarktune.a darknet/dt_train.c $(HDR) $(GPU_DIR)/flags.mk
+	@mkdir -p build/cuda
+	$(CC) $(CFLAGS) $(shell sed -n 's/^DARKNET_CFLAGS := //p' $(GPU_DIR)/flags.mk) -c darknet/dt_train.c -o build/cuda/dt_train.o
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/cuda/dt_train.o build/libdarktune.a $(BASE_LDLIBS) \
+	    $(shell sed -n 's/^DARKNET_LDLIBS := //p' $(GPU_DIR)/flags.mk)
 
 gpu-check:
 	@bash tests/gpu/check.sh

@@ -229,12 +229,15 @@ static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
     int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", spec->log, strerror(errno));
     dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .task = spec->task, .metric = spec->metric,
-                        .eval_interval = spec->eval_interval, .seed = spec->seed, .stream = (uint64_t)spec->trial};
+                        .eval_interval = spec->eval_interval, .seed = spec->seed, .stream = (uint64_t)spec->trial,
+                        .gpu = strcmp(dt_train_build(), "CPU") == 0 ? -1 : spec->gpu};
     if (dt_lib__prepare(spec, &ts, err) != 0) {
         close(log_fd);
         return -1;
     }
-    if (spec->gpu >= 0) dt_lib__note(spec->log, "the Debian libdarknet has no CUDA: this trial trains on the CPU");
+    if (spec->gpu >= 0 && ts.gpu < 0)
+        dt_lib__note(spec->log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): this trial "
+                                "trains on the CPU");
     const char *base = dt_basename(spec->cfg);
     size_t n = strlen(base);
     if (n > 4 && strcmp(base + n - 4, ".cfg") == 0) n -= 4;

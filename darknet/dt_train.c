@@ -417,6 +417,17 @@ static int dt_train__check(const dt_train__ctx *c)
     return 0;
 }
 
+const char *dt_train_build(void)
+{
+#if defined(GPU) && defined(CUDNN)
+    return "CUDA + cuDNN";
+#elif defined(GPU)
+    return "CUDA";
+#else
+    return "CPU";
+#endif
+}
+
 /* The child's whole life: seed, load the network, train to max_batches with a
  * report per iteration, validate every eval_interval and at the end, save, DONE. */
 int dt_train_run(const dt_train_spec *spec)
@@ -426,6 +437,13 @@ int dt_train_run(const dt_train_spec *spec)
     dt_rng_seed(&c.rng, spec->seed, spec->stream);
     /* Darknet's weight initialisation and augmentation draw from rand(). */
     srand((unsigned)dt_rng_u64(&c.rng));
+#ifdef GPU
+    /* Darknet builds its layers on the GPU when gpu_index >= 0 at load time. */
+    gpu_index = spec->gpu;
+    if (spec->gpu >= 0) cuda_set_device(spec->gpu);
+#else
+    gpu_index = -1;
+#endif
     char *weights = spec->weights ? dt_xstrdup(spec->weights) : NULL;
     char *cfg = dt_xstrdup(spec->cfg);
     /* clear = 0: a starting weights file keeps its iteration count, as

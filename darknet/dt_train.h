@@ -56,8 +56,13 @@ typedef struct dt_train_spec {
     int metric;               /* dt_metric: top1, top5, map50 or loss */
     long eval_interval;       /* validate every N iterations; 0: only at the end */
     uint64_t seed, stream;    /* the study seed and the trial number */
+    int gpu;                  /* CUDA device of the trial, -1: the CPU */
     int fd;                   /* the pipe's write end */
 } dt_train_spec;
+
+/* Which libdarknet this binary was built against: "CPU", "CUDA" or "CUDA + cuDNN"
+ * (darknet.h's GPU and CUDNN macros, which must match the library's build). */
+const char *dt_train_build(void);
 
 /* Trains, validates, saves, reports; meant to run in a forked child with its stdout
  * and stderr on the trial's log. Returns the exit status the child should _exit

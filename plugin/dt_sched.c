@@ -18,6 +18,7 @@
 #include "dt_runner.h"
 #include "dt_sampler.h"
 #include "dt_store.h"
+#include "dt_train.h"
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
 #define DT_SCHED_INTERRUPTED "interrupted"
@@ -114,6 +115,16 @@ static int dt_sched__gpu_count(void)
 int dt_sched_check(const dt_sweep *sw, dt_err *err)
 {
     int have = dt_sched__gpu_count();
+    /* pjreddie's CUDA build puts every layer's arrays on the GPU whatever gpu_index
+     * says: linked with it, the in-process runner cannot train on the CPU at all. */
+    const char *build = dt_train_build();
+    if (sw->runner == DT_RUNNER_LIBDARKNET && strcmp(build, "CPU") != 0 && (!have || (!sw->gpus_auto && !sw->ngpus))) {
+        int line = dt_sweep_line(sw, "darknet", "gpus");
+        if (!line) line = dt_sweep_line(sw, "darknet", "runner");
+        return dt_errf(err, "%s:%d: this darktune links the %s libdarknet, which trains on a GPU only, and %s; "
+                       "use the CPU build (./darktune)", sw->path, line ? line : 1, build,
+                       have ? "this sweep asks for none" : "this machine has none");
+    }
     for (int i = 0; i < sw->ngpus; i++) {
         if (sw->gpus[i] < have) continue;
         int line = dt_sweep_line(sw, "darknet", "gpus");

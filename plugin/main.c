@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dt_train.h"
 
 #define DT_VERSION "0.1.0"
 
@@ -30,7 +31,8 @@ int main(int argc, char **argv)
     if (argc < 2) return dt_main__help(stderr);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("darktune %s (runners: exec, libdarknet (CPU), table)\n", DT_VERSION);
+        printf("darktune %s (runners: exec, libdarknet with the %s libdarknet, table)\n", DT_VERSION,
+               dt_train_build());
         return DT_EXIT_OK;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

@@ -64,4 +64,17 @@ t2=$(date +%s)
 echo "make gpu again (cached): $((t2 - t1)) s"
 check_grep "cached make gpu compiled nothing" 'up to date' "$log"
 check "cached make gpu under 10 s" test $((t2 - t1)) -lt 10
+
+# darktune-cuda: the in-process runner linked with this build, and saying so.
+check "darktune-cuda linked" test -x darktune-cuda
+check_grep "darktune-cuda names its build" "libdarknet with the CUDA \+ cuDNN libdarknet" <(./darktune-cuda --version)
+check_grep "darktune-cuda links the CUDA libdarknet" "libdarknet.so => $PWD/build/darknet-gpu/libdarknet.so" <(ldd darktune-cuda)
+check_grep "darktune links the Debian libdarknet" "libdarknet.so => /usr/lib/darknet/libdarknet.so" <(ldd darktune)
+if [ -z "$(ls /proc/driver/nvidia/gpus 2>/dev/null)" ]; then
+  # pjreddie's CUDA build cannot train on the CPU: refused up front, not per trial.
+  ./darktune-cuda run tests/study/inprocess.ini --output tests/tmp/gpu-cpu > tests/tmp/gpu-cpu.log 2>&1
+  check_eq "darktune-cuda without a GPU: exit status" "$?" 2
+  check_grep "darktune-cuda without a GPU: message" "trains on a GPU only, and this machine has none" tests/tmp/gpu-cpu.log
+  check "darktune-cuda without a GPU: nothing written" test ! -e tests/tmp/gpu-cpu
+fi
 finish t_gpu_build
