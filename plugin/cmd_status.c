@@ -71,6 +71,9 @@ int cmd_best(int argc, char **argv)
         for (int i = 0; i < sw.space.n; i++)
             if (t->values[i].active && sw.space.p[i].kind != DT_FIXED)
                 printf("  %s = %s\n", sw.space.p[i].name, t->values[i].text);
+        dt_buf edges = {0};
+        if (dt_out_edges(&sw, t, &edges)) fputs(edges.p, stdout);
+        dt_buf_free(&edges);
         printf("%s/best.cfg\n", sw.output);
     }
     dt_trials_free(trials, n);

@@ -124,6 +124,24 @@ void dt_out_value(double v, char *buf, size_t n)
     else snprintf(buf, n, "%.6g", v);
 }
 
+int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
+{
+    int n = 0;
+    for (int i = 0; i < sw->space.n; i++) {
+        const dt_param *p = &sw->space.p[i];
+        const dt_value *v = &t->values[i];
+        if (!v->active || isnan(v->num) || p->kind == DT_FIXED || p->kind == DT_CHOICE || p->high <= p->low)
+            continue;
+        int lg = p->kind == DT_LOG || p->kind == DT_LOGINT;
+        double pos = lg ? log(v->num / p->low) / log(p->high / p->low) : (v->num - p->low) / (p->high - p->low);
+        if (pos > 0.05 && pos < 0.95) continue;
+        dt_buf_printf(b, "edge: %s = %s is at the %s end of its range %g..%g: the best value may lie beyond it; "
+                      "widen the range\n", p->name, v->text, pos <= 0.05 ? "lower" : "upper", p->low, p->high);
+        n++;
+    }
+    return n;
+}
+
 /* One CSV field: quoted when it holds a comma, a quote or a line break. */
 static void dt_out__csv_field(dt_buf *b, const char *s)
 {
@@ -220,6 +238,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         for (int i = 0; i < sw->space.n; i++)
             if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
                 dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
+        dt_out_edges(sw, t, &b);
         for (int i = 0; i < n; i++) {
             if (!trials[i].baseline || trials[i].state != DT_COMPLETE) continue;
             dt_out_value(trials[i].value, v, sizeof v);

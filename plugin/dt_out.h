@@ -33,6 +33,11 @@ int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n);
 /* trials.csv, best.cfg and report.txt in sw->output, all rewritten whole. */
 int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err);
 
+/* The tuning guide's edge rule: a best value within 5% of an end of its range (in
+ * the space the distribution is uniform in: log for log) suggests the optimum lies
+ * beyond it. Appends one line per such parameter of trial t to b; returns how many. */
+int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b);
+
 /* Formats an objective value for people: "0.8123", "" for NAN. */
 void dt_out_value(double v, char *buf, size_t n);
 
