@@ -6,22 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Darknet's own defaults for the [net] fields people tune (parse_net_options):
- * the baseline shows these when the base cfg leaves a field out. */
-static const struct { const char *key, *value; } dt_out__defaults[] = {
-    {"learning_rate", "0.001"}, {"momentum", "0.9"}, {"decay", "0.0001"},
-    {"subdivisions", "1"},     {"burn_in", "0"},    {"power", "4"},
-    {"policy", "constant"},    {"gamma", "1"},      {"scale", "1"},
-    {"step", "1"},
-};
-
-static const char *dt_out__default(const char *key)
-{
-    for (size_t i = 0; i < sizeof dt_out__defaults / sizeof *dt_out__defaults; i++)
-        if (strcmp(dt_out__defaults[i].key, key) == 0) return dt_out__defaults[i].value;
-    return NULL;
-}
-
 int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
 {
     dt_cfg *base;
@@ -29,7 +13,7 @@ int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
     for (int i = 0; i < sw->space.n; i++) {
         const dt_param *p = &sw->space.p[i];
         const char *text = p->kind == DT_FIXED ? p->choices[0] : dt_cfg_get(base, "net", p->name, NULL);
-        if (!text) text = dt_out__default(p->name);
+        if (!text) text = dt_cfg_net_default(p->name);   /* Darknet's own, where the cfg is silent */
         memset(&vals[i], 0, sizeof vals[i]);
         if (text) dt_value_text(p, text, &vals[i]);
         vals[i].active = text != NULL;
