@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,13 @@ static const dt_logparse__format dt_logparse__formats[] = {
     { DT_LINE_MAP, "last accuracy mAP@%f = %P %%" },
     /* classifier valid: "%d: top 1: %f, top %d: %f" */
     { DT_LINE_TOP, "%d: top 1: %1, top %K: %k" },
+    /* Out of GPU memory. pjreddie: "CUDA Error: out of memory"; AlexeyAB adds "CUDA
+     * Error Prev: out of memory" and "CUDA status Error: ..."; the libraries' own codes
+     * where a fork prints them instead of the CUDA runtime's message. */
+    { DT_LINE_OOM, "cuda%*out of memory" },
+    { DT_LINE_OOM, "cudaErrorMemoryAllocation" },
+    { DT_LINE_OOM, "CUDNN_STATUS_ALLOC_FAILED" },
+    { DT_LINE_OOM, "CUBLAS_STATUS_ALLOC_FAILED" },
 };
 
 /* Reads a number at s (no leading blanks) into *v; nan, -nan, inf and -inf included.
@@ -193,6 +201,26 @@ dt_line_kind dt_logparse_line(const char *line, dt_line *out)
     }
     if (copy != small) free(copy);
     return out->kind;
+}
+
+int dt_logparse_find(const char *text, dt_line_kind kind, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (const char *s = text; *s;) {
+        size_t len = strcspn(s, "\r\n");
+        char *line = dt_xasprintf("%.*s", (int)len, s);
+        dt_line out;
+        int hit = dt_logparse_line(line, &out) == kind;
+        if (hit) {
+            dt_logparse_strip_ansi(line);
+            snprintf(buf, n, "%s", dt_trim(line));
+        }
+        free(line);
+        if (hit) return 1;
+        s += len;
+        s += strspn(s, "\r\n");
+    }
+    return 0;
 }
 
 /* Copies everything but escape sequences, in place. */

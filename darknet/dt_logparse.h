@@ -1,18 +1,22 @@
 /* dt_logparse: what Darknet programs print, turned into numbers.
  *
  * Understands the per-iteration lines of pjreddie, AlexeyAB and hank-ai Darknet
- * (classifier and detector), their mAP lines, and `classifier valid`'s top-k lines
+ * (classifier and detector), their mAP lines, `classifier valid`'s top-k lines, and
+ * the CUDA, cuDNN and cuBLAS errors that mean the GPU's memory ran out
  * (../shared/DARKNET.md lists them). ANSI escapes are ignored, matches are searched
  * inside the line (never anchored at its start), and nan, -nan, inf and -inf are
  * read as such. Knows nothing of processes or trials. */
 #ifndef DT_LOGPARSE_H
 #define DT_LOGPARSE_H
 
+#include <stddef.h>
+
 typedef enum dt_line_kind {
     DT_LINE_NONE = 0,  /* nothing darktune reads */
     DT_LINE_ITER,      /* one training iteration */
     DT_LINE_MAP,       /* a mean average precision (mAP@0.5) result */
     DT_LINE_TOP,       /* classifier valid: running top-1 / top-k */
+    DT_LINE_OOM,       /* the GPU ran out of memory (CUDA, cuDNN or cuBLAS says so) */
 } dt_line_kind;
 
 typedef struct dt_line {
@@ -29,6 +33,10 @@ typedef struct dt_line {
 
 /* Parses one line (no newline needed). Returns out->kind; out is always filled. */
 dt_line_kind dt_logparse_line(const char *line, dt_line *out);
+
+/* The first line of text (several lines) of this kind, copied into buf without its
+ * escapes and outer blanks; returns 1 when there is one, else 0 with buf "". */
+int dt_logparse_find(const char *text, dt_line_kind kind, char *buf, size_t n);
 
 /* Removes ANSI escape sequences (CSI and OSC) from s in place. */
 void dt_logparse_strip_ansi(char *s);

@@ -58,6 +58,7 @@ typedef struct dt_run_result {
     double final_loss;       /* the last average loss (NAN when none) */
     long iterations;         /* iterations seen */
     char reason[256];        /* when !ok: what went wrong ("crashed: killed by signal 11", "hung: ...") */
+    int oom;                 /* when !ok: the GPU ran out of memory (reason starts "out of GPU memory") */
     char final_weights[4096];/* the weights file the run left, "" when none */
 } dt_run_result;
 

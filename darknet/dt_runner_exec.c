@@ -51,6 +51,7 @@ typedef struct dt_run_exec {
     long last_iter;         /* -1: no iteration line yet */
     double last_loss, last_avg, last_map, top1, topk;
     long metric_iter;       /* iteration of the last METRIC event: one per evaluation */
+    char oom[160];          /* the line that said the GPU ran out of memory, "" when none */
     dt_run_result res;
 } dt_run_exec;
 
@@ -112,7 +113,9 @@ static int dt_run__launch(dt_run_exec *r, const char *tmpl, dt_err *err)
     return rc;
 }
 
-/* Ends the run as a failure with reason (printf-style). */
+/* Ends the run as a failure with reason (printf-style). Whichever way a program that
+ * said the GPU ran out of memory then ended (an abort, an exit, a hang), that is the
+ * reason: the scheduler retries such a trial with fewer trials on the GPU. */
 static void dt_run__fail(dt_run_exec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void dt_run__fail(dt_run_exec *r, const char *fmt, ...)
 {
@@ -120,6 +123,8 @@ static void dt_run__fail(dt_run_exec *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->res.reason, sizeof r->res.reason, fmt, ap);
     va_end(ap);
+    if (r->oom[0]) snprintf(r->res.reason, sizeof r->res.reason, "out of GPU memory: %s", r->oom);
+    r->res.oom = r->oom[0] != '\0';
     r->res.ok = 0;
     r->phase = DT_RUN__DONE;
 }
@@ -318,6 +323,14 @@ static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
         r->top1 = line.top1;
         r->topk = line.topk;
         return 0;
+    case DT_LINE_OOM:
+        if (!r->oom[0]) {
+            char *t = dt_xstrdup(text);
+            dt_logparse_strip_ansi(t);
+            snprintf(r->oom, sizeof r->oom, "%s", dt_trim(t));
+            free(t);
+        }
+        return 0;
     default:
         return 0;
     }
@@ -411,6 +424,7 @@ static void dt_run__stop(void *state)
     dt_run_exec *r = state;
     if (r->phase == DT_RUN__DONE) return;
     dt_run__drop_proc(r, 0);
+    r->oom[0] = '\0';  /* stopped by darktune, whatever it printed */
     dt_run__fail(r, "stopped");
 }
 

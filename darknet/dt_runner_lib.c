@@ -29,6 +29,7 @@
 #include "dt_cfg.h"
 #include "dt_data.h"
 #include "dt_exec.h"
+#include "dt_logparse.h"
 #include "dt_sweep.h"
 #include "dt_train.h"
 
@@ -284,21 +285,23 @@ static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
     return 0;
 }
 
-/* The last non-empty line of the trial's log, for messages ("" when none). */
-static void dt_lib__last_line(const dt_run_lib *r, char *buf, size_t n)
+/* The last non-empty line of the trial's log, for messages ("" when none), and the
+ * line among the last ones that said the GPU ran out of memory ("" when none). */
+static void dt_lib__last_line(const dt_run_lib *r, char *buf, size_t n, char *oom, size_t noom)
 {
-    char tail[2048 + 1];
+    char tail[4096 + 1];
     size_t got = 0;
-    buf[0] = '\0';
+    buf[0] = oom[0] = '\0';
     FILE *f = fopen(r->log, "rb");
     if (!f) return;
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);
-        fseek(f, size > 2048 ? size - 2048 : 0, SEEK_SET);
-        got = fread(tail, 1, 2048, f);
+        fseek(f, size > 4096 ? size - 4096 : 0, SEEK_SET);
+        got = fread(tail, 1, 4096, f);
     }
     fclose(f);
     tail[got] = '\0';
+    dt_logparse_find(tail, DT_LINE_OOM, oom, noom);
     while (got && (tail[got - 1] == '\n' || tail[got - 1] == '\r' || tail[got - 1] == ' ')) tail[--got] = '\0';
     const char *nl = strrchr(tail, '\n');
     snprintf(buf, n, "%s", nl ? nl + 1 : tail);
@@ -343,11 +346,16 @@ static void dt_lib__ended(dt_run_lib *r)
         r->over = 1;
         return;
     }
-    char desc[96], last[160];
+    char desc[96], last[160], oom[160];
     dt_proc_describe(status, desc, sizeof desc);
-    dt_lib__last_line(r, last, sizeof last);
+    dt_lib__last_line(r, last, sizeof last, oom, sizeof oom);
     const char *sep = last[0] ? "; last output: " : "";
-    if (WIFSIGNALED(status))
+    if (oom[0]) {
+        /* libdarknet's CUDA code aborts or exits on a failed allocation: the child's
+         * log says why, and the scheduler retries such a trial with fewer per GPU. */
+        dt_lib__fail(r, "out of GPU memory: %s", oom);
+        r->res.oom = 1;
+    } else if (WIFSIGNALED(status))
         dt_lib__fail(r, "crashed: %s%s%s", desc, sep, last);
     else
         dt_lib__fail(r, "exited early at iteration %ld: %s%s%s", r->last_iter < 0 ? 0 : r->last_iter, desc, sep,

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dt_gpu.h"
 #include "dt_out.h"
+#include "dt_pack.h"
 #include "dt_pruner.h"
 #include "dt_runner.h"
 #include "dt_sampler.h"
@@ -22,10 +24,18 @@
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
 #define DT_SCHED_INTERRUPTED "interrupted"
+/* The reason of a trial that ran out of GPU memory and whose configuration runs again
+ * with fewer trials on its GPU; like an interrupted one, it does not count against the
+ * budget. A retry that runs out of memory again is an ordinary failure. */
+#define DT_SCHED_OOM_AGAIN "out of GPU memory (runs again)"
 
 typedef struct dt_slot {
     int gpu;               /* -1: CPU */
+    int pack;              /* index into dt_study.packs, -1 on the CPU */
+    int rank;              /* the slot's place on its GPU: it runs trials while rank < k */
     dt_run *run;           /* NULL: free */
+    int retry;             /* this trial retries one that ran out of GPU memory */
+    long seen;             /* iteration events of this trial */
     int number;            /* the trial it runs */
     double t0;             /* dt_now() at start */
     long iteration;
@@ -49,8 +59,10 @@ typedef struct dt_study {
     int n, cap;
     dt_slot *slots;
     int nslots;
-    int *rerun;            /* trial numbers whose configurations run again */
-    int nrerun;
+    dt_pack *packs;        /* one per GPU in use */
+    int npacks;
+    struct { int number, oom; } *rerun; /* trials whose configurations run again */
+    int nrerun, rerun_cap;
     int exhausted;         /* the sampler has nothing left */
     int best_number;       /* whose weights are kept, -1 none */
     double t0;
@@ -82,14 +94,44 @@ static int dt_sched__interrupted(const dt_trial *t)
     return t->state == DT_FAIL && strncmp(t->reason, DT_SCHED_INTERRUPTED, strlen(DT_SCHED_INTERRUPTED)) == 0;
 }
 
+static int dt_sched__oom_again(const dt_trial *t)
+{
+    return t->state == DT_FAIL && strncmp(t->reason, DT_SCHED_OOM_AGAIN, strlen(DT_SCHED_OOM_AGAIN)) == 0;
+}
+
 /* Trials that count against the budget: every finished one, except those cut short
- * by darktune itself (they run again). */
+ * by darktune itself or by its packing (their configurations run again). */
 static int dt_sched__done(const dt_study *s)
 {
     int done = 0;
     for (int i = 0; i < s->n; i++)
-        done += s->trials[i].state != DT_RUNNING && !dt_sched__interrupted(&s->trials[i]);
+        done += s->trials[i].state != DT_RUNNING && !dt_sched__interrupted(&s->trials[i]) &&
+                !dt_sched__oom_again(&s->trials[i]);
     return done;
+}
+
+/* Whether slot sl may start a trial: on a GPU, only the first k slots do. */
+static int dt_sched__open_slot(const dt_study *s, const dt_slot *sl)
+{
+    return sl->pack < 0 || sl->rank < s->packs[sl->pack].k;
+}
+
+/* Trials that may run at once now. */
+static int dt_sched__width(const dt_study *s)
+{
+    int w = 0;
+    for (int i = 0; i < s->nslots; i++) w += dt_sched__open_slot(s, &s->slots[i]);
+    return w > 0 ? w : 1;
+}
+
+static void dt_sched__push_rerun(dt_study *s, int number, int oom)
+{
+    if (s->nrerun == s->rerun_cap) {
+        s->rerun_cap = s->rerun_cap ? 2 * s->rerun_cap : 16;
+        s->rerun = dt_xrealloc(s->rerun, sizeof *s->rerun * (size_t)s->rerun_cap);
+    }
+    s->rerun[s->nrerun].number = number;
+    s->rerun[s->nrerun++].oom = oom;
 }
 
 static int dt_sched__running(const dt_study *s)
@@ -99,22 +141,9 @@ static int dt_sched__running(const dt_study *s)
     return r;
 }
 
-/* GPUs the NVIDIA driver lists (one folder each under /proc/driver/nvidia/gpus);
- * 0 on a machine without the driver. */
-static int dt_sched__gpu_count(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/driver/nvidia/gpus");
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 int dt_sched_check(const dt_sweep *sw, dt_err *err)
 {
-    int have = dt_sched__gpu_count();
+    int have = dt_gpu_count();
     /* pjreddie's CUDA build puts every layer's arrays on the GPU whatever gpu_index
      * says: linked with it, the in-process runner cannot train on the CPU at all. */
     const char *build = dt_train_build();
@@ -138,7 +167,8 @@ int dt_sched_check(const dt_sweep *sw, dt_err *err)
 }
 
 /* Slots: one per (GPU, k) when there are GPUs, else one per CPU core (the Debian
- * libdarknet trains on one core, so each trial wants one). */
+ * libdarknet trains on one core, so each trial wants one). With trials_per_gpu =
+ * auto every GPU has DT_PACK_MAX slots, of which its dt_pack opens the first k. */
 static void dt_sched__slots(dt_study *s)
 {
     const dt_sweep *sw = s->sw;
@@ -147,23 +177,32 @@ static void dt_sched__slots(dt_study *s)
         memcpy(gpus, sw->gpus, sizeof(int) * (size_t)sw->ngpus);
         ngpus = sw->ngpus;
     } else if (sw->gpus_auto) {
-        ngpus = dt_sched__gpu_count();
+        ngpus = dt_gpu_count();
         if (ngpus > DT_MAX_GPUS) ngpus = DT_MAX_GPUS;
         for (int i = 0; i < ngpus; i++) gpus[i] = i;
         if (!ngpus) dt_sched__note(s, "gpus = auto: no GPU found, trials run on the CPU");
     }
     if (ngpus) {
-        int k = sw->trials_per_gpu > 0 ? sw->trials_per_gpu : 1;
-        s->nslots = ngpus * k;
+        int k = sw->trials_per_gpu, kmax = k > 0 ? k : DT_PACK_MAX;
+        s->npacks = ngpus;
+        s->packs = dt_xcalloc((size_t)ngpus, sizeof *s->packs);
+        for (int g = 0; g < ngpus; g++) dt_pack_init(&s->packs[g], gpus[g], k, dt_gpu_memory);
+        s->nslots = ngpus * kmax;
         s->slots = dt_xcalloc((size_t)s->nslots, sizeof *s->slots);
-        for (int i = 0; i < s->nslots; i++) s->slots[i].gpu = gpus[i % ngpus];
-        dt_sched__note(s, "slots: %d GPU%s x %d trial%s each", ngpus, ngpus > 1 ? "s" : "", k, k > 1 ? "s" : "");
+        for (int i = 0; i < s->nslots; i++)
+            s->slots[i] = (dt_slot){.gpu = gpus[i % ngpus], .pack = i % ngpus, .rank = i / ngpus};
+        if (k > 0)
+            dt_sched__note(s, "slots: %d GPU%s x %d trial%s each", ngpus, ngpus > 1 ? "s" : "", k, k > 1 ? "s" : "");
+        else
+            dt_sched__note(s, "slots: %d GPU%s, trials per GPU measured: 1 at first, doubled while that raises "
+                           "the iterations per second by %.0f%% and memory allows", ngpus, ngpus > 1 ? "s" : "",
+                           100 * (DT_PACK_GAIN - 1));
         return;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->nslots = sw->cpu_slots > 0 ? sw->cpu_slots : (int)(cores > 0 ? cores : 1);
     s->slots = dt_xcalloc((size_t)s->nslots, sizeof *s->slots);
-    for (int i = 0; i < s->nslots; i++) s->slots[i].gpu = -1;
+    for (int i = 0; i < s->nslots; i++) s->slots[i] = (dt_slot){.gpu = -1, .pack = -1, .rank = i};
     dt_sched__note(s, "slots: %d trial%s at once on the CPU", s->nslots, s->nslots > 1 ? "s" : "");
 }
 
@@ -246,7 +285,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
         int done = dt_sched__done(s), left = s->sw->trials - done;
         double eta = -1;
         if (s->trials_done_here && left > 0)
-            eta = s->trial_secs / s->trials_done_here * left / s->nslots;
+            eta = s->trial_secs / s->trials_done_here * left / dt_sched__width(s);
         else if (left <= 0)
             eta = 0;
         s->hooks->finished(s->hooks->user, t, best >= 0 ? &s->trials[best] : NULL, done, s->sw->trials,
@@ -261,7 +300,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
 
 /* Starts a trial with these values on slot sl. A trial that cannot even start
  * (its files cannot be written, its command cannot run) ends as FAIL at once. */
-static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int baseline, dt_err *err)
+static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int baseline, int retry, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     dt_trial t;
@@ -274,9 +313,10 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
     }
     dt_sched__add_trial(s, &t);
 
-    int gpu = sl->gpu;
+    int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));
-    sl->gpu = gpu;
+    sl->gpu = gpu, sl->pack = pack, sl->rank = rank;
+    sl->retry = retry;
     sl->number = t.number;
     sl->t0 = dt_now();
     sl->metric = NAN;
@@ -315,18 +355,21 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
     return 0;
 }
 
-/* The values of the next trial to start, or 0 when none should start now. */
-static int dt_sched__next(dt_study *s, dt_value *vals, int *baseline, dt_err *err)
+/* The values of the next trial to start, or 0 when none should start now. *retry:
+ * they are those of a trial that ran out of GPU memory. */
+static int dt_sched__next(dt_study *s, dt_value *vals, int *baseline, int *retry, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     int number = s->n ? s->trials[s->n - 1].number + 1 : 0;
-    *baseline = 0;
+    *baseline = *retry = 0;
     if (s->nrerun) {
-        dt_trial *t = dt_sched__trial(s, s->rerun[0]);
+        dt_trial *t = dt_sched__trial(s, s->rerun[0].number);
         memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
         *baseline = t->baseline;
+        *retry = s->rerun[0].oom;
         memmove(s->rerun, s->rerun + 1, sizeof *s->rerun * (size_t)--s->nrerun);
-        dt_sched__note(s, "trial %d runs the configuration of interrupted trial %d again", number, t->number);
+        dt_sched__note(s, "trial %d runs the configuration of %s trial %d again", number,
+                       *retry ? "out-of-memory" : "interrupted", t->number);
         return 1;
     }
     if (sw->baseline) {
@@ -360,6 +403,8 @@ static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
         pt.kind = DT_POINT_LOSS;
         pt.value = isfinite(ev->loss) && !isnan(ev->avg_loss) ? ev->avg_loss : ev->loss;
         sl->loss = pt.value;
+        sl->seen++;
+        if (sl->pack >= 0) dt_pack_iters(&s->packs[sl->pack], 1);
     } else {
         pt.kind = DT_POINT_METRIC;
         pt.value = ev->metric;
@@ -398,6 +443,20 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
         return dt_sched__end(s, sl, DT_PRUNED, NAN, res.reason, NULL, err);
     }
     if (res.ok) return dt_sched__end(s, sl, DT_COMPLETE, res.metric, NULL, res.final_weights, err);
+    if (res.oom && sl->pack >= 0) {
+        /* Too many trials on this GPU: one fewer from now on, and this configuration
+         * gets one more chance (its own seed, so the retry trains what it would have). */
+        dt_pack *p = &s->packs[sl->pack];
+        const char *colon = strchr(res.reason, ':'), *detail = colon ? colon + 2 : res.reason;
+        dt_pack_oom(p, detail);
+        dt_sched__note(s, "%s", p->why);
+        if (!sl->retry) {
+            char reason[256];
+            snprintf(reason, sizeof reason, DT_SCHED_OOM_AGAIN ": %.200s", detail);
+            dt_sched__push_rerun(s, sl->number, 1);
+            return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
+        }
+    }
     return dt_sched__end(s, sl, DT_FAIL, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
 }
 
@@ -415,6 +474,23 @@ static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
         if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
     }
     return 0;
+}
+
+/* Lets each GPU's dt_pack see how full and warm it is, right after the slots were
+ * filled (a slot freed a moment ago is not an idle GPU). */
+static void dt_sched__pack(dt_study *s)
+{
+    double now = dt_now();
+    for (int g = 0; g < s->npacks; g++) {
+        int running = 0, warm = 0;
+        for (int i = 0; i < s->nslots; i++) {
+            const dt_slot *sl = &s->slots[i];
+            if (sl->pack != g || !sl->run) continue;
+            running++;
+            warm += sl->seen >= DT_PACK_WARM;
+        }
+        if (dt_pack_update(&s->packs[g], running, warm, now)) dt_sched__note(s, "%s", s->packs[g].why);
+    }
 }
 
 static void dt_sched__tick(dt_study *s)
@@ -439,18 +515,18 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     return 0;
 }
 
-/* Which interrupted trials still need their configuration run again: those that no
- * later trial has run with the same values. */
+/* Which interrupted or out-of-memory trials still need their configuration run
+ * again: those that no later trial has run with the same values. */
 static void dt_sched__find_reruns(dt_study *s)
 {
-    s->rerun = dt_xcalloc((size_t)s->n + 1, sizeof *s->rerun);
     for (int i = 0; i < s->n; i++) {
-        if (!dt_sched__interrupted(&s->trials[i])) continue;
+        int oom = dt_sched__oom_again(&s->trials[i]);
+        if (!oom && !dt_sched__interrupted(&s->trials[i])) continue;
         int again = 0;
         for (int j = i + 1; j < s->n && !again; j++)
             again = s->trials[j].baseline == s->trials[i].baseline &&
                     dt_values_equal(&s->sw->space, s->trials[j].values, s->trials[i].values);
-        if (!again) s->rerun[s->nrerun++] = s->trials[i].number;
+        if (!again) dt_sched__push_rerun(s, s->trials[i].number, oom);
     }
 }
 
@@ -462,6 +538,7 @@ static void dt_sched__close(dt_study *s)
         free(s->slots[i].dir);
     }
     free(s->slots);
+    free(s->packs);
     free(s->rerun);
     dt_trials_free(s->trials, s->n);
     dt_sampler_free(s->sampler);
@@ -472,6 +549,7 @@ static void dt_sched__close(dt_study *s)
 int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop, dt_err *err)
 {
     dt_study s = {.sw = sw, .hooks = hooks, .best_number = -1, .t0 = dt_now()};
+    dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
     if (dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
@@ -516,14 +594,15 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         }
         /* Fill free slots while the budget allows. */
         for (int i = 0; i < s.nslots && !timed_out; i++) {
-            if (s.slots[i].run) continue;
+            if (s.slots[i].run || !dt_sched__open_slot(&s, &s.slots[i])) continue;
             if (dt_sched__done(&s) + dt_sched__running(&s) >= sw->trials) break;
-            int baseline, got = dt_sched__next(&s, vals, &baseline, err);
+            int baseline, retry, got = dt_sched__next(&s, vals, &baseline, &retry, err);
             if (got < 0) goto out;
             if (!got) break;
-            if (dt_sched__launch(&s, &s.slots[i], vals, baseline, err) != 0) goto out;
+            if (dt_sched__launch(&s, &s.slots[i], vals, baseline, retry, err) != 0) goto out;
         }
         if (!dt_sched__running(&s)) break;
+        dt_sched__pack(&s);
 
         /* Wait for output, a quarter second at most (hang and timeout checks run in
          * dt_run_next); a runner with nothing to wait on (-1) is ready at once. */

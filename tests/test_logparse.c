@@ -28,6 +28,7 @@ static const char *kind_name(dt_line_kind k)
     case DT_LINE_ITER: return "ITER";
     case DT_LINE_MAP: return "MAP";
     case DT_LINE_TOP: return "TOP";
+    case DT_LINE_OOM: return "OOM";
     default: return "NONE";
     }
 }
@@ -136,8 +137,23 @@ static void test_absent_fields(void)
     CHECK_NEAR(out.avg_loss, 1.6, 1e-12);
 }
 
+static void test_find(void)
+{
+    char buf[64];
+    const char *log = "Loaded: 0.1 seconds\n3, 0.003: 2.3, 2.3 avg, 0.1 rate, 0.5 seconds, 384 images\r\n"
+                      "\033[31m  CUDA Error: out of memory\033[0m \nCUDA Error: out of memory: Success\n";
+    CHECK(dt_logparse_find(log, DT_LINE_OOM, buf, sizeof buf) == 1);
+    CHECK_STR(buf, "CUDA Error: out of memory");
+    CHECK(dt_logparse_find(log, DT_LINE_ITER, buf, sizeof buf) == 1);
+    CHECK(strncmp(buf, "3, 0.003:", 9) == 0);
+    CHECK(dt_logparse_find(log, DT_LINE_MAP, buf, sizeof buf) == 0);
+    CHECK_STR(buf, "");
+    CHECK(dt_logparse_find("", DT_LINE_OOM, buf, sizeof buf) == 0);
+}
+
 int main(void)
 {
+    test_find();
     test_golden();
     test_strip_ansi();
     test_absent_fields();
