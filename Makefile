@@ -73,9 +73,13 @@ data: build/mkfashion
 data-shapes: build/mkshapes
 	@./build/mkshapes data/shapes
 
+# With a GPU (nvidia-smi lists one) the demo builds the CUDA libdarknet and trains on it.
 demo: deps
 	@$(MAKE) --no-print-directory all data
-	./darktune run sweeps/fashion-tpe-median.ini
+	@if nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then \
+	  $(MAKE) --no-print-directory gpu && echo ./darktune-cuda run sweeps/fashion-tpe-median.ini && \
+	  ./darktune-cuda run sweeps/fashion-tpe-median.ini; \
+	else echo ./darktune run sweeps/fashion-tpe-median.ini && ./darktune run sweeps/fashion-tpe-median.ini; fi
 
 unit: $(TEST_BIN)
 	@tests/run.sh --unit
@@ -120,9 +124,12 @@ clean:
 # gpu also links darktune-cuda: the in-process runner over that build (its
 # darknet/dt_train.c compiled with the build's macros, linked before libdarktune.a so
 # that it replaces the CPU one); `darktune-cuda --version` names the build.
-.PHONY: gpu gpu-lib gpu-check
+.PHONY: gpu gpu-lib gpu-check gpu-kit
+# darktune-cuda is relinked whenever it last linked the other build (build/cuda/gpu_dir).
 gpu: gpu-lib
-	@$(MAKE) --no-print-directory darktune-cuda GPU_DIR=$(if $(filter 0,$(CUDNN)),build/darknet-gpu-nocudnn,build/darknet-gpu)
+	@d=$(if $(filter 0,$(CUDNN)),build/darknet-gpu-nocudnn,build/darknet-gpu); mkdir -p build/cuda; \
+	[ "$$(cat build/cuda/gpu_dir 2>/dev/null)" = "$$d" ] || rm -f darktune-cuda; \
+	$(MAKE) --no-print-directory darktune-cuda GPU_DIR=$$d && echo "$$d" > build/cuda/gpu_dir
 
 gpu-lib:
 	@CUDNN="$(or $(CUDNN),1)" bash darknet/build-gpu.sh
@@ -136,3 +143,9 @@ darktune-cuda: $(CMD_OBJ) build/libdarktune.a darknet/dt_train.c $(HDR) $(GPU_DI
 
 gpu-check:
 	@bash tests/gpu/check.sh
+
+# The device kit (tests/gpu/kit.sh): both CUDA builds, darktune-cuda, its libraries and
+# the Fashion-MNIST files, for a GPU machine without Debian's packages or a network.
+gpu-kit: all
+	@$(MAKE) --no-print-directory gpu CUDNN=0 && $(MAKE) --no-print-directory gpu
+	@bash tests/gpu/kit.sh

@@ -49,22 +49,28 @@ static int dt_gpu__run(char *const args[], char *buf, size_t n)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? (int)got : -1;
 }
 
+/* nvidia-smi's list of GPUs: one index a line. */
+static int dt_gpu__smi_count(void)
+{
+    char buf[4096];
+    int n = 0;
+    char *args[] = {"--query-gpu=index", "--format=csv,noheader", NULL};
+    if (dt_gpu__run(args, buf, sizeof buf) < 0) return 0;
+    for (char *s = strtok(buf, "\n"); s; s = strtok(NULL, "\n")) n += dt_trim(s)[0] != '\0';
+    return n;
+}
+
 int dt_gpu_count(void)
 {
+    if (getenv("DARKTUNE_NVIDIA_SMI")) return dt_gpu__smi_count();
+    /* One folder per GPU: no process to start, and nothing there without the driver.
+     * Some sandboxes hide it while the GPU works: nvidia-smi is asked then. */
     int n = 0;
-    if (getenv("DARKTUNE_NVIDIA_SMI")) {
-        char buf[4096];
-        char *args[] = {"--query-gpu=index", "--format=csv,noheader", NULL};
-        if (dt_gpu__run(args, buf, sizeof buf) < 0) return 0;
-        for (char *s = strtok(buf, "\n"); s; s = strtok(NULL, "\n")) n += dt_trim(s)[0] != '\0';
-        return n;
-    }
-    /* One folder per GPU; no process to start, and nothing there without the driver. */
     DIR *d = opendir("/proc/driver/nvidia/gpus");
     struct dirent *e;
     while (d && (e = readdir(d))) n += e->d_name[0] != '.';
     if (d) closedir(d);
-    return n;
+    return n ? n : dt_gpu__smi_count();
 }
 
 int dt_gpu_memory(int gpu, double *used_mib, double *total_mib)

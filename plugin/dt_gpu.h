@@ -8,7 +8,8 @@
 #ifndef DT_GPU_H
 #define DT_GPU_H
 
-/* How many GPUs this machine has; 0 without the NVIDIA driver. */
+/* How many GPUs this machine has: /proc/driver/nvidia/gpus, else nvidia-smi's list;
+ * 0 without the NVIDIA driver. */
 int dt_gpu_count(void);
 
 /* GPU gpu's memory in MiB: used by every process, and total. -1 when nvidia-smi
