@@ -575,9 +575,9 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         if (best >= 0) s.best_number = s.trials[best].number;
     }
     if (s.n)
-        dt_sched__note(&s, "resuming study '%s': %d finished trial%s kept, %d interrupted trial%s to run again",
-                       sw->name, dt_sched__done(&s), dt_sched__done(&s) == 1 ? "" : "s", s.nrerun,
-                       s.nrerun == 1 ? "" : "s");
+        dt_sched__note(&s, "resuming study '%s': %d finished trial%s kept, %d configuration%s to run again "
+                       "(interrupted, or out of GPU memory)", sw->name, dt_sched__done(&s),
+                       dt_sched__done(&s) == 1 ? "" : "s", s.nrerun, s.nrerun == 1 ? "" : "s");
     (void)lost;
     dt_sched__slots(&s);
 

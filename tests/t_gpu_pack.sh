@@ -54,5 +54,10 @@ csv=tests/tmp/gpu-oom/trials.csv
 for lr in $(awk -F, '$2 == "FAIL" { print $4 }' "$csv"); do
   check_eq "oom: lr $lr ran again" "$(awk -F, -v lr="$lr" '$2 == "COMPLETE" && $4 == lr' "$csv" | wc -l)" 1
 done
+# Resumed, the finished study owes nothing: each retry already ran.
+FAKE_GPUS=2 FAKE_GPU_CAP=8 FAKE_GPU_OOM=2 "$DARKTUNE" run tests/study/gpu-oom.ini > tests/tmp/gpu-oom-again.log 2>&1
+check_eq "oom: resume exit status" "$?" 0
+check_grep "oom: resume owes no retry" 'kept, 0 configurations to run again' tests/tmp/gpu-oom-again.log
+check_eq "oom: resume adds no trial" "$(rows gpu-oom)" 10
 check_eq "oom: both GPUs used" "$(awk '{ print $2 }' "$FAKE_GPU_DIR/starts" | sort -u | tr '\n' ' ')" "0 1 "
 finish t_gpu_pack

@@ -22,7 +22,7 @@ check_eq "no darknet left running for this study" "$(pgrep -f "$PWD/$out/trials"
 
 "$DARKTUNE" run tests/study/resume.ini > "$out.log2" 2>&1
 check_eq "resume exit status" "$?" 0
-check_grep "resume says what it kept" "resuming study 'resume': [0-9]+ finished trials? kept, [1-9][0-9]* interrupted" "$out.log2"
+check_grep "resume says what it kept" "resuming study 'resume': [0-9]+ finished trials? kept, [1-9][0-9]* configurations? to run again" "$out.log2"
 # Every row finished before the kill is still there, unchanged.
 while IFS= read -r row; do
     check "kept: ${row%%,*}" grep -qxF -- "$row" "$csv"
