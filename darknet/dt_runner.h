@@ -34,7 +34,8 @@ typedef struct dt_run_spec {
     /* libdarknet: the trial's randomness is seeded from (seed, trial); the train,
      * valid and labels lists, classes and top are read from `data`. */
     unsigned long long seed;   /* the study seed */
-    int trial;                 /* the trial number */
+    int trial;                 /* the trial number its seed derives from (its own, or the
+                                * first trial of a configuration that runs again) */
     long eval_interval;        /* validate every N iterations (0: only at the end) */
     /* table: the recorded table to replay (absolute), NULL for the other runners. */
     const char *table;

@@ -48,6 +48,15 @@ typedef struct dt_slot {
     char *dir;             /* trials/<number> */
 } dt_slot;
 
+/* What the next trial runs besides its values. */
+typedef struct dt_next {
+    int baseline;          /* the base cfg's own values */
+    int retry;             /* again after running out of GPU memory */
+    int seed_trial;        /* whose seed it trains with: its own number, or for a
+                            * configuration run again, the first trial that ran it, so
+                            * that running again trains what the first run would have */
+} dt_next;
+
 typedef struct dt_study {
     const dt_sweep *sw;
     const dt_sched_hooks *hooks;
@@ -300,13 +309,13 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
 
 /* Starts a trial with these values on slot sl. A trial that cannot even start
  * (its files cannot be written, its command cannot run) ends as FAIL at once. */
-static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int baseline, int retry, dt_err *err)
+static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, const dt_next *nx, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     dt_trial t;
     dt_trial_init(&t, sw->space.n);
     memcpy(t.values, vals, sizeof *vals * (size_t)sw->space.n);
-    t.baseline = baseline;
+    t.baseline = nx->baseline;
     if (dt_store_create_trial(s->store, s->id, &sw->space, &t, err) != 0) {
         dt_trial_free(&t);
         return -1;
@@ -316,7 +325,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));
     sl->gpu = gpu, sl->pack = pack, sl->rank = rank;
-    sl->retry = retry;
+    sl->retry = nx->retry;
     sl->number = t.number;
     sl->t0 = dt_now();
     sl->metric = NAN;
@@ -339,7 +348,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
-            .seed = sw->seed, .trial = t.number, .eval_interval = sw->eval_interval, .table = sw->table,
+            .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number, .eval_interval = sw->eval_interval, .table = sw->table,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -355,21 +364,23 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, int 
     return 0;
 }
 
-/* The values of the next trial to start, or 0 when none should start now. *retry:
- * they are those of a trial that ran out of GPU memory. */
-static int dt_sched__next(dt_study *s, dt_value *vals, int *baseline, int *retry, dt_err *err)
+/* The values of the next trial to start (1), or 0 when none should start now. */
+static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     int number = s->n ? s->trials[s->n - 1].number + 1 : 0;
-    *baseline = *retry = 0;
+    *nx = (dt_next){.seed_trial = -1};
     if (s->nrerun) {
         dt_trial *t = dt_sched__trial(s, s->rerun[0].number);
         memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
-        *baseline = t->baseline;
-        *retry = s->rerun[0].oom;
+        nx->baseline = t->baseline;
+        nx->retry = s->rerun[0].oom;
+        for (int i = 0; i < s->n && nx->seed_trial < 0; i++)
+            if (s->trials[i].baseline == t->baseline && dt_values_equal(&sw->space, s->trials[i].values, t->values))
+                nx->seed_trial = s->trials[i].number;
         memmove(s->rerun, s->rerun + 1, sizeof *s->rerun * (size_t)--s->nrerun);
-        dt_sched__note(s, "trial %d runs the configuration of %s trial %d again", number,
-                       *retry ? "out-of-memory" : "interrupted", t->number);
+        dt_sched__note(s, "trial %d runs the configuration of %s trial %d again (the seed of trial %d)", number,
+                       nx->retry ? "out-of-memory" : "interrupted", t->number, nx->seed_trial);
         return 1;
     }
     if (sw->baseline) {
@@ -377,7 +388,7 @@ static int dt_sched__next(dt_study *s, dt_value *vals, int *baseline, int *retry
         for (int i = 0; i < s->n; i++) have |= s->trials[i].baseline;
         if (!have) {
             if (dt_out_baseline_values(sw, vals, err) != 0) return -1;
-            *baseline = 1;
+            nx->baseline = 1;
             return 1;
         }
     }
@@ -596,10 +607,11 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         for (int i = 0; i < s.nslots && !timed_out; i++) {
             if (s.slots[i].run || !dt_sched__open_slot(&s, &s.slots[i])) continue;
             if (dt_sched__done(&s) + dt_sched__running(&s) >= sw->trials) break;
-            int baseline, retry, got = dt_sched__next(&s, vals, &baseline, &retry, err);
+            dt_next nx;
+            int got = dt_sched__next(&s, vals, &nx, err);
             if (got < 0) goto out;
             if (!got) break;
-            if (dt_sched__launch(&s, &s.slots[i], vals, baseline, retry, err) != 0) goto out;
+            if (dt_sched__launch(&s, &s.slots[i], vals, &nx, err) != 0) goto out;
         }
         if (!dt_sched__running(&s)) break;
         dt_sched__pack(&s);

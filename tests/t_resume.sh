@@ -35,5 +35,7 @@ for n in $(awk '/interrupted \(darktune stopped\)/ { print $2 }' "$out/report.tx
     vals=$(awk -F, -v n="$n" '$1 == n { print $4 "," $5 }' "$csv")
     again=$(awk -F, -v n="$n" -v v="$vals" '$1 > n && $4 "," $5 == v && $2 != "FAIL"' "$csv" | wc -l)
     check_eq "trial $n ran again" "$again" 1
+    # ... with the interrupted trial's seed, so that it trains what that trial would have.
+    check_grep "trial $n's seed kept" "configuration of interrupted trial $n again \(the seed of trial $n\)" "$out.log2"
 done
 finish t_resume
