@@ -11,17 +11,11 @@ g=${CUDA_VISIBLE_DEVICES:?no GPU given}
 d=$FAKE_GPU_DIR/gpu$g
 mkdir -p "$d"
 me=$d/t$$
-live() {
-    n=0
-    for f in "$d"/t*; do
-        [ -e "$f" ] && kill -0 "${f##*/t}" 2>/dev/null && n=$((n + 1))
-    done
-    echo "$n"
-}
+. "$(dirname "$0")/gpu_live.sh"
 # Registered under a lock: of several trials starting together, each sees the ones before.
 exec 9>"$d/.lock"
 flock 9
-others=$(live)
+others=$(live "$g")
 : > "$me"
 flock -u 9
 exec 9>&-
@@ -36,7 +30,7 @@ max=$(sed -n 's/^max_batches *= *//p' "$2" | head -n 1)
 backup=$(sed -n 's/^backup *= *//p' "$1" | head -n 1)
 i=1
 while [ "$i" -le "$max" ]; do
-    n=$(live)
+    n=$(live "$g")
     sleep "$(awk -v n="$n" -v c="$FAKE_GPU_CAP" -v s="$FAKE_GPU_SECONDS" 'BEGIN { print s * (n > c ? (n / c) ^ 1.5 : 1) }')"
     printf '%d, %d.%03d: 1.500000, 1.500000 avg, 0.010000 rate, 0.050000 seconds, %d images\n' \
         "$i" 0 "$i" $((i * 64))

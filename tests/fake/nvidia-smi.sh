@@ -3,13 +3,7 @@
 # darktune asks (dt_gpu.c). FAKE_GPUS GPUs; each has FAKE_GPU_MIB MiB, of which 500
 # are used by others and FAKE_TRIAL_MIB by each live trial of tests/fake/gpu_train.sh
 # on it. Without FAKE_GPU_MIB the memory query fails, as on a GPU it cannot read.
-live() {
-    n=0
-    for f in "$FAKE_GPU_DIR/gpu$1"/t*; do
-        [ -e "$f" ] && kill -0 "${f##*/t}" 2>/dev/null && n=$((n + 1))
-    done
-    echo "$n"
-}
+. "$(dirname "$0")/gpu_live.sh"
 case "$*" in
 *--query-gpu=index*)
     i=0
