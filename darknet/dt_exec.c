@@ -97,7 +97,8 @@ static char **dt_exec__environment(char *const *extra)
 
 /* The child's side of the fork: defaults for signals, /dev/null for stdin, then exec.
  * On failure it writes { step, errno } to report (step 0: chdir, 1: exec; the pipe is
- * close-on-exec, so a successful exec writes nothing) and exits. Only async-signal-safe calls: the parent may have threads. */
+ * close-on-exec, so a successful exec writes nothing) and exits. Only async-signal-safe
+ * calls: the parent may have threads. */
 static void dt_exec__child(const char *cmd, const char *cwd, char **envp, int report)
 {
     sigset_t none;

@@ -178,7 +178,8 @@ static int dt_lib__prepare(const dt_run_spec *spec, dt_train_spec *ts, dt_err *e
     int nlabels = 0, rc = 0;
     int need_valid = spec->metric != DT_METRIC_LOSS || spec->eval_interval > 0;
     if (!train) rc = dt_errf(err, "%s has no 'train' list", spec->data);
-    else if (!labels_path) rc = dt_errf(err, "%s has no 'labels' (runner libdarknet reads the images itself)", spec->data);
+    else if (!labels_path)
+        rc = dt_errf(err, "%s has no 'labels' (runner libdarknet reads the images itself)", spec->data);
     else if (need_valid && !valid) rc = dt_errf(err, "%s has no 'valid' list", spec->data);
     if (rc == 0) rc = dt_lib__data_int(d, spec->data, "classes", 0, &classes, err);
     if (rc == 0) rc = dt_lib__data_int(d, spec->data, "top", 1, &top, err);

@@ -348,7 +348,8 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
-            .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number, .eval_interval = sw->eval_interval, .table = sw->table,
+            .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number,
+            .eval_interval = sw->eval_interval, .table = sw->table,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
