@@ -76,10 +76,11 @@ struct dt_tpe {
     double tail[DT_TPE__TAIL_N + 2];
 };
 
-/* One Parzen estimator over nd dimensions: nk kernels (observations, then the prior). */
+/* One Parzen estimator over nd dimensions: nk kernels (observations, then the prior).
+ * Every array lives in one allocation (mem), as building two estimators per suggestion
+ * with a dozen mallocs each showed in profiles at small n. */
 typedef struct dt_tpe__pe {
     int nk, nd;
-    int first;        /* the first continuous dimension, -1 when none */
     double *w;        /* nk: mixture weights, summing to 1 */
     double *base;     /* nk: log weight plus each kernel's log density terms that do not depend on x */
     double *mu;       /* nd x nk, numeric dimensions, transformed space */
@@ -89,6 +90,7 @@ typedef struct dt_tpe__pe {
     int *nu;          /* nd: grid dimensions: distinct (mu, sig) pairs */
     double *umu, *uisig, *ulsig; /* nd x nk: those pairs' mu, 1 / sig, log sig */
     int *inv;         /* nd x nk: kernel -> its pair */
+    void *mem;
 } dt_tpe__pe;
 
 /* A finished trial's place in the ranking. */
@@ -168,20 +170,28 @@ void dt_tpe_free(dt_tpe *t)
 
 /* ---- Numbers. */
 
+/* erfc(|z| / sqrt 2), computed once into *memo (negative: not yet): neighbouring grid
+ * cells share an edge, and so this value. */
+static inline double dt_tpe__edge_erfc(double *memo, double z)
+{
+    if (*memo < 0) *memo = erfc(fabs(z) * M_SQRT1_2);
+    return *memo;
+}
+
 /* log of the standard normal's mass on [a, b], a < b, accurate in both tails (erfc on
- * the far side; a tail under 1e-9 is left out); where even
- * that underflows, the density at the nearer end times the width. */
-static double dt_tpe__log_mass(double a, double b)
+ * the far side; a tail under 1e-9 is left out); where even that underflows, the density
+ * at the nearer end times the width. ea and eb memoize erfc at a and at b. */
+static double dt_tpe__log_mass(double a, double b, double *ea, double *eb)
 {
     double m;
     if (a > 0) {
-        m = 0.5 * (erfc(a * M_SQRT1_2) - erfc(b * M_SQRT1_2));
+        m = 0.5 * (dt_tpe__edge_erfc(ea, a) - dt_tpe__edge_erfc(eb, b));
     } else if (b < 0) {
-        m = 0.5 * (erfc(-b * M_SQRT1_2) - erfc(-a * M_SQRT1_2));
+        m = 0.5 * (dt_tpe__edge_erfc(eb, b) - dt_tpe__edge_erfc(ea, a));
     } else {
         /* A tail beyond 6 sigma (under 1e-9) moves the log by under 1e-9: skipped, so
          * that a kernel pays for one erfc, not two (kernels are rarely near both ends). */
-        double ta = a < -6 ? 0 : erfc(-a * M_SQRT1_2), tb = b > 6 ? 0 : erfc(b * M_SQRT1_2);
+        double ta = a < -6 ? 0 : dt_tpe__edge_erfc(ea, a), tb = b > 6 ? 0 : dt_tpe__edge_erfc(eb, b);
         if (ta == 0 && tb == 0) return 0;
         return log1p(-0.5 * (ta + tb));
     }
@@ -217,31 +227,24 @@ static double dt_tpe__truncnorm(dt_rng *rng, double mu, double sig, double lo, d
     return mu < lo ? lo : mu > hi ? hi : mu;
 }
 
-/* e^x for x in [-37, 0] with a relative error under 1e-8, several times cheaper than
+/* e^x for x in [-708, 0] with a relative error under 1e-8, several times cheaper than
  * libm's exp: 2^x/ln2 split into an integer power (built in the exponent bits) and
- * 2^f for |f| <= 1/2 (Taylor to degree 7). It only feeds sums that rank candidates. */
+ * 2^f for |f| <= 1/2 (Taylor to degree 7). It only feeds sums that rank candidates.
+ * Rounding to an integer by adding and taking away 1.5 * 2^52 (which leaves the integer
+ * in the low bits) instead of nearbyint lets gcc vectorize loops that call it. */
 static inline double dt_tpe__exp_neg(double x)
 {
-    double t = x * M_LOG2E, n = nearbyint(t), f = (t - n) * M_LN2;
+    const double magic = 0x1.8p52;
+    double t = x * M_LOG2E, sh = t + magic, n = sh - magic, f = (t - n) * M_LN2;
     double p = 1 + f * (1 + f * (1.0 / 2 + f * (1.0 / 6 + f * (1.0 / 24 + f * (1.0 / 120 + f * (1.0 / 720 +
                f * (1.0 / 5040)))))));
-    uint64_t bits = (uint64_t)((int64_t)n + 1023) << 52;
+    uint64_t bits, mbits;
+    memcpy(&bits, &sh, sizeof bits);
+    memcpy(&mbits, &magic, sizeof mbits);
+    bits = (bits - mbits + 1023) << 52;
     double scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
-}
-
-/* log(sum(exp(a[0..n-1]))) without overflow; the terms too small to count are not computed. */
-static double dt_tpe__logsumexp(const double *a, int n)
-{
-    double m = -INFINITY;
-    for (int k = 0; k < n; k++)
-        if (a[k] > m) m = a[k];
-    if (!isfinite(m)) return m;
-    double s = 0;
-    for (int k = 0; k < n; k++)   /* e^-37 < 2^-53: such terms cannot change the sum */
-        if (a[k] - m > -37) s += dt_tpe__exp_neg(a[k] - m);
-    return m + log(s);
 }
 
 /* ---- Ranking the trials. */
@@ -340,43 +343,65 @@ static int dt_tpe__observe(const dt_tpe *t, const int *dims, int nd, const dt_va
     return 1;
 }
 
-/* A value and where it came from, for sorting. */
+/* A value, as an integer key whose unsigned order is the values' order, and where it came from. */
 typedef struct dt_tpe__keyed {
-    double v;
+    uint64_t k;
     int i;
 } dt_tpe__keyed;
 
-/* The sort order: by value, then index (so the result is the stable one). */
-static int dt_tpe__before(const dt_tpe__keyed *x, const dt_tpe__keyed *y)
+/* The key of a finite double: the sign bit flipped for positives, every bit for
+ * negatives, so that unsigned comparison orders keys as the values. Adding 0.0 first
+ * makes -0.0 and 0.0 one key, as they compare equal. */
+static inline uint64_t dt_tpe__key(double v)
 {
-    return x->v < y->v || (x->v == y->v && x->i < y->i);
+    uint64_t u;
+    v += 0.0;
+    memcpy(&u, &v, sizeof u);
+    return u >> 63 ? ~u : u | 0x8000000000000000ULL;
 }
 
-/* Sorts a[0..n-1] with tmp as scratch: a bottom-up merge sort, as qsort's indirect
- * comparisons dominated univariate suggestions. */
+/* The double whose key is k. */
+static inline double dt_tpe__unkey(uint64_t k)
+{
+    uint64_t u = k >> 63 ? k & 0x7fffffffffffffffULL : ~k;
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* Sorts a[0..n-1] (entered in index order) by key, ties in index order, with tmp as
+ * scratch: a byte-wise LSD radix sort, stable, so ties keep their index order. With one
+ * sort per dimension per estimator per suggestion, comparison sorts (qsort, then a merge
+ * sort) were a third of a suggestion at 1,000 trials; this is a few passes over the
+ * keys. A byte that is the same in every key (the exponent's, often) costs no pass;
+ * short arrays are sorted by insertion. */
 static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n)
 {
-    /* Runs of 16 by insertion, then merge passes between a and tmp in turn (no copy
-     * back per pass): with one sort per dimension per suggestion, this is hot. */
-    enum { RUN = 16 };
-    for (int lo = 0; lo < n; lo += RUN) {
-        int hi = lo + RUN < n ? lo + RUN : n;
-        for (int k = lo + 1; k < hi; k++) {
+    if (n <= 48) {
+        for (int k = 1; k < n; k++) {
             dt_tpe__keyed x = a[k];
             int j = k;
-            for (; j > lo && dt_tpe__before(&x, &a[j - 1]); j--) a[j] = a[j - 1];
+            for (; j > 0 && x.k < a[j - 1].k; j--) a[j] = a[j - 1];
             a[j] = x;
         }
+        return;
+    }
+    uint32_t cnt[8][256];
+    memset(cnt, 0, sizeof cnt);
+    for (int x = 0; x < n; x++) {
+        uint64_t k = a[x].k;
+        for (int d = 0; d < 8; d++) cnt[d][(k >> (8 * d)) & 255]++;
     }
     dt_tpe__keyed *src = a, *dst = tmp;
-    for (int width = RUN; width < n; width *= 2) {
-        for (int lo = 0; lo < n; lo += 2 * width) {
-            int mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-            int x = lo, y = mid, k = lo;
-            while (x < mid && y < hi) dst[k++] = dt_tpe__before(&src[y], &src[x]) ? src[y++] : src[x++];
-            while (x < mid) dst[k++] = src[x++];
-            while (y < hi) dst[k++] = src[y++];
+    for (int d = 0; d < 8; d++) {
+        uint32_t *c = cnt[d], sum = 0;
+        if (c[(src[0].k >> (8 * d)) & 255] == (uint32_t)n) continue;
+        for (int b = 0; b < 256; b++) {
+            uint32_t v = c[b];
+            c[b] = sum;
+            sum += v;
         }
+        for (int x = 0; x < n; x++) dst[c[(src[x].k >> (8 * d)) & 255]++] = src[x];
         dt_tpe__keyed *t = src;
         src = dst;
         dst = t;
@@ -388,20 +413,29 @@ static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n)
  * observation's sigma is the larger gap to its neighbours among the sorted observations
  * (the range's ends stand beside the first and the last); with two or more, the first
  * and the last look inwards only (consider_endpoints = False). The prior's centre is
- * not among the neighbours (older TPEs put it there). */
-static void dt_tpe__neighbour_sigmas(const double *mus, int m, double lo, double hi, double *sig)
+ * not among the neighbours (older TPEs put it there). s is 2m scratch. */
+static void dt_tpe__neighbour_sigmas(const double *mus, int m, double lo, double hi, double *sig, dt_tpe__keyed *s)
 {
-    dt_tpe__keyed *s = dt_xmalloc((size_t)m * 2 * sizeof *s);
-    for (int k = 0; k < m; k++) s[k] = (dt_tpe__keyed){mus[k], k};
+    for (int k = 0; k < m; k++) s[k] = (dt_tpe__keyed){dt_tpe__key(mus[k]), k};
     dt_tpe__sort(s, s + m, m);
+    double left = lo, x = dt_tpe__unkey(s[0].k);
     for (int k = 0; k < m; k++) {
-        double x = s[k].v, left = k > 0 ? s[k - 1].v : lo, right = k < m - 1 ? s[k + 1].v : hi;
-        double sg = fmax(x - left, right - x);
+        double right = k < m - 1 ? dt_tpe__unkey(s[k + 1].k) : hi;
+        double sg = x - left > right - x ? x - left : right - x;
         if (m >= 2 && k == 0) sg = right - x;
         if (m >= 2 && k == m - 1) sg = x - left;
         sig[s[k].i] = sg;
+        left = x;
+        x = right;
     }
-    free(s);
+}
+
+/* Carves n bytes, 16-aligned, from *at (a bump allocator over one block). */
+static void *dt_tpe__carve(char **at, size_t n)
+{
+    void *p = *at;
+    *at += (n + 15) & ~(size_t)15;
+    return p;
 }
 
 /* Builds the estimator over dims from m observations (rows of nd internal values, oldest
@@ -414,24 +448,38 @@ static void dt_tpe__neighbour_sigmas(const double *mus, int m, double lo, double
 static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, int nd, const double *obs, int m)
 {
     int nk = m + 1;
+    size_t nn = (size_t)nd * (size_t)nk, cats = 0, bytes = 0;
+    for (int j = 0; j < nd; j++)
+        if (t->dims[dims[j]].cat) cats += (size_t)t->dims[dims[j]].nc * (size_t)nk;
+    /* The estimator's arrays, then scratch: sort keys (2m), choice indices (m), and the
+     * product of each kernel's continuous sigmas relative to their ranges (nk). */
+    size_t sizes[] = {nk * sizeof(double), nk * sizeof(double), nn * sizeof(double), nn * sizeof(double),
+                      nn * sizeof(double), nd * sizeof(double *), nd * sizeof(int), nn * sizeof(double),
+                      nn * sizeof(double), nn * sizeof(double), nn * sizeof(int), cats * sizeof(double),
+                      2 * (size_t)nk * sizeof(dt_tpe__keyed), nk * sizeof(int), nk * sizeof(double)};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) bytes += (sizes[i] + 15) & ~(size_t)15;
     memset(pe, 0, sizeof *pe);
+    pe->mem = dt_xmalloc(bytes);
+    char *at = pe->mem;
     pe->nk = nk;
     pe->nd = nd;
-    pe->first = -1;
-    for (int j = nd - 1; j >= 0; j--)
-        if (!t->dims[dims[j]].cat && t->dims[dims[j]].step == 0) pe->first = j;
-    pe->w = dt_xmalloc((size_t)nk * sizeof *pe->w);
-    pe->base = dt_xmalloc((size_t)nk * sizeof *pe->base);
-    size_t nn = (size_t)nd * (size_t)nk;
-    pe->mu = dt_xmalloc(nn * sizeof *pe->mu);
-    pe->sig = dt_xmalloc(nn * sizeof *pe->sig);
-    pe->isig = dt_xmalloc(nn * sizeof *pe->isig);
-    pe->logp = dt_xcalloc((size_t)nd, sizeof *pe->logp);
-    pe->nu = dt_xcalloc((size_t)nd, sizeof *pe->nu);
-    pe->umu = dt_xmalloc(nn * sizeof *pe->umu);
-    pe->uisig = dt_xmalloc(nn * sizeof *pe->uisig);
-    pe->ulsig = dt_xmalloc(nn * sizeof *pe->ulsig);
-    pe->inv = dt_xmalloc(nn * sizeof *pe->inv);
+    pe->w = dt_tpe__carve(&at, sizes[0]);
+    pe->base = dt_tpe__carve(&at, sizes[1]);
+    pe->mu = dt_tpe__carve(&at, sizes[2]);
+    pe->sig = dt_tpe__carve(&at, sizes[3]);
+    pe->isig = dt_tpe__carve(&at, sizes[4]);
+    pe->logp = dt_tpe__carve(&at, sizes[5]);
+    pe->nu = dt_tpe__carve(&at, sizes[6]);
+    pe->umu = dt_tpe__carve(&at, sizes[7]);
+    pe->uisig = dt_tpe__carve(&at, sizes[8]);
+    pe->ulsig = dt_tpe__carve(&at, sizes[9]);
+    pe->inv = dt_tpe__carve(&at, sizes[10]);
+    double *catbuf = dt_tpe__carve(&at, sizes[11]);
+    dt_tpe__keyed *keys = dt_tpe__carve(&at, sizes[12]);
+    int *ci = dt_tpe__carve(&at, sizes[13]);
+    double *rsig = dt_tpe__carve(&at, sizes[14]);
+    memset(pe->logp, 0, sizes[5]);
+    memset(pe->nu, 0, sizes[6]);
 
     double sum = 0;
     for (int k = 0; k < m; k++) {
@@ -446,22 +494,29 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     for (int k = 0; k < nk; k++) {
         pe->w[k] /= sum;
         pe->base[k] = log(pe->w[k]);
+        rsig[k] = 1;
     }
 
     /* Open addressing over (mu, sig) for the grid dimensions' distinct pairs. */
     int hsize = 1;
     while (hsize < 2 * nk) hsize <<= 1;
     int *slot = dt_xmalloc((size_t)hsize * sizeof *slot);
+    int ncont = 0;
     for (int j = 0; j < nd; j++) {
         const dt_tpe__dim *d = &t->dims[dims[j]];
         if (d->cat) {
             int nc = d->nc;
-            double *lp = dt_xmalloc((size_t)nc * (size_t)nk * sizeof *lp);
+            double *lp = catbuf;
+            catbuf += (size_t)nc * (size_t)nk;
             double share = DT_TPE__PRIOR_WEIGHT / nk;
             double lshare = log(share / (nc * share + 1.0)), lhit = log((share + 1.0) / (nc * share + 1.0));
+            /* A select over whole rows, no branch per entry: with random choices that
+             * branch was mispredicted half the time. */
+            for (int k = 0; k < m; k++) ci[k] = (int)obs[(size_t)k * nd + j];
             for (int c = 0; c < nc; c++) {
-                for (int k = 0; k < m; k++) lp[(size_t)c * nk + k] = (int)obs[(size_t)k * nd + j] == c ? lhit : lshare;
-                lp[(size_t)c * nk + m] = -log((double)nc);
+                double *row = lp + (size_t)c * nk;
+                for (int k = 0; k < m; k++) row[k] = ci[k] == c ? lhit : lshare;
+                row[m] = -log((double)nc);
             }
             pe->logp[j] = lp;
             continue;
@@ -473,20 +528,30 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
         /* Each kernel's width is the distance to its farther neighbour, in multivariate
          * mode too: Optuna dropped Scott's rule (0.2 n^(-1/(d+4)) of the range) for it,
          * and on Hartmann-6 and Branin the neighbour widths find optima 3-4x closer. */
-        if (m > 0) dt_tpe__neighbour_sigmas(mu, m, d->lo, d->hi, sig);
-        double minsig = range / fmin(100.0, 1.0 + nk), maxsig = range, lsig = 0;
+        if (m > 0) dt_tpe__neighbour_sigmas(mu, m, d->lo, d->hi, sig, keys);
+        double minsig = range / fmin(100.0, 1.0 + nk), maxsig = range, irange = 1 / range;
         for (int k = 0; k < m; k++) sig[k] = sig[k] < minsig ? minsig : sig[k] > maxsig ? maxsig : sig[k];
         sig[m] = range;
         for (int k = 0; k < nk; k++) {
             isig[k] = 1.0 / sig[k];
             pe->base[k] -= dt_tpe__log_inner_mass(t, (d->lo - mu[k]) * isig[k], (d->hi - mu[k]) * isig[k]);
-            if (d->step > 0) continue;
-            if (k == 0 || sig[k] != sig[k - 1]) lsig = log(sig[k]);
-            pe->base[k] -= lsig + DT_TPE__LOG_SQRT_2PI;
         }
-        if (d->step == 0) continue;
+        if (d->step == 0) {
+            /* log sig over the continuous dimensions as log range plus one log of the
+             * product of sig / range (each in [1/100, 1]): one log per kernel, not one per
+             * kernel and dimension; flushed every 64 dimensions, before it could underflow. */
+            for (int k = 0; k < nk; k++) rsig[k] *= sig[k] * irange;
+            double lr = log(range) + DT_TPE__LOG_SQRT_2PI;
+            for (int k = 0; k < nk; k++) pe->base[k] -= lr;
+            if (++ncont % 64 == 0)
+                for (int k = 0; k < nk; k++) {
+                    pe->base[k] -= log(rsig[k]);
+                    rsig[k] = 1;
+                }
+            continue;
+        }
         /* A grid point's mass depends on the kernel through (mu, sig) only, and on a grid
-         * few pairs are distinct: each distinct pair is scored once per candidate. */
+         * few pairs are distinct: each distinct pair is scored once per candidate value. */
         double *umu = pe->umu + (size_t)j * nk, *uisig = pe->uisig + (size_t)j * nk;
         double *ulsig = pe->ulsig + (size_t)j * nk;
         int *inv = pe->inv + (size_t)j * nk, nu = 0;
@@ -509,24 +574,15 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
         }
         pe->nu[j] = nu;
     }
+    if (ncont % 64)
+        for (int k = 0; k < nk; k++) pe->base[k] -= log(rsig[k]);
     free(slot);
 }
 
 /* Frees what dt_tpe__pe_build allocated. */
 static void dt_tpe__pe_free(dt_tpe__pe *pe)
 {
-    for (int j = 0; j < pe->nd; j++) free(pe->logp[j]);
-    free(pe->logp);
-    free(pe->w);
-    free(pe->base);
-    free(pe->mu);
-    free(pe->sig);
-    free(pe->isig);
-    free(pe->nu);
-    free(pe->umu);
-    free(pe->uisig);
-    free(pe->ulsig);
-    free(pe->inv);
+    free(pe->mem);
 }
 
 /* Draws ncand points from the mixture into cand (ncand x nd): a kernel by weight, then
@@ -562,65 +618,153 @@ static void dt_tpe__pe_sample(const dt_tpe__pe *pe, const dt_tpe *t, const int *
     }
 }
 
-/* Log density of the mixture at each candidate (out[c]); acc and lm are nk scratch. */
+/* For one grid dimension j of pe: the log mass of each distinct (mu, sig) pair u on the
+ * cell of each distinct candidate value ux[i] (ascending), into lm[i * nu + u]. Cells
+ * are scored per distinct value, not per candidate (candidates drawn from l repeat
+ * values), and the erfc at an edge shared by two neighbouring cells is computed once:
+ * the same numbers as scoring each candidate alone, at about half the erfc calls. */
+static void dt_tpe__cell_masses(const dt_tpe__pe *pe, int j, const dt_tpe__dim *d, const double *ux, int nux,
+                                double *lm, double *scratch)
+{
+    int nk = pe->nk, nu = pe->nu[j];
+    const double *umu = pe->umu + (size_t)j * nk, *uis = pe->uisig + (size_t)j * nk;
+    const double *uls = pe->ulsig + (size_t)j * nk;
+    /* Per value: its cell's ends (logged where log), centre, width, log width; the index
+     * of its left and right edges among the distinct edges; the memo of erfc per edge. */
+    double *left = scratch, *right = left + nux, *mid = right + nux, *width = mid + nux, *lwidth = width + nux;
+    double *memo = lwidth + nux;
+    int *le = (int *)(memo + 2 * nux), *re = le + nux, ne = 0;
+    for (int i = 0; i < nux; i++) {
+        double l = ux[i] - d->step / 2, r = ux[i] + d->step / 2;
+        if (d->log) {
+            l = log(l);
+            r = log(r);
+        }
+        left[i] = l;
+        right[i] = r;
+        mid[i] = 0.5 * (l + r);
+        width[i] = r - l;
+        lwidth[i] = log(width[i]);
+        le[i] = i > 0 && right[i - 1] == l ? re[i - 1] : ne++;
+        re[i] = ne++;
+    }
+    for (int u = 0; u < nu; u++) {
+        double *row = lm + u;
+        for (int e = 0; e < ne; e++) memo[e] = -1;
+        for (int i = 0; i < nux; i++) {
+            /* Narrower than a tenth of sigma, a cell's mass is the density at its centre
+             * times its width, corrected to second order (relative error under 1e-4):
+             * no erfc needed. */
+            double w = width[i] * uis[u];
+            if (w <= 0.1) {
+                double z = (mid[i] - umu[u]) * uis[u], e = (z * z - 1) * w * w / 24;
+                row[(size_t)i * nu] = -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + lwidth[i] - uls[u] + e - 0.5 * e * e;
+            } else {
+                row[(size_t)i * nu] = dt_tpe__log_mass((left[i] - umu[u]) * uis[u], (right[i] - umu[u]) * uis[u],
+                                                       &memo[le[i]], &memo[re[i]]);
+            }
+        }
+    }
+}
+
+/* Kernels per block in dt_tpe__pe_logpdf: a block's columns of every dimension (a few
+ * KB) stay in L1 cache while all candidates are scored against them. */
+#define DT_TPE__BLOCK 128
+
+/* Log density of the mixture at each candidate (out[c]). Kernels are taken a block at a
+ * time, every candidate against each block, and the log-sum-exp over kernels runs
+ * online: per candidate a running maximum and a sum of exponentials scaled to it,
+ * rescaled when a block raises the maximum. Scoring candidate by candidate instead
+ * streamed all of the estimator (nd x nk x 16 bytes) from L2 once per candidate. */
 static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *dims, const double *cand, int ncand,
-                              double *out, double *acc, double *lm)
+                              double *out)
 {
     int nk = pe->nk, nd = pe->nd;
-    for (int c = 0; c < ncand; c++) {
-        /* The first continuous dimension writes acc from base (no separate copy: in
-         * univariate mode that copy was a good part of the work); the others add to it. */
-        int j0 = pe->first;
-        if (j0 >= 0) {
-            double x = cand[(size_t)c * nd + j0];
-            const double *mu = pe->mu + (size_t)j0 * nk, *is = pe->isig + (size_t)j0 * nk, *b = pe->base;
-            for (int k = 0; k < nk; k++) {
-                double z = (x - mu[k]) * is[k];
-                acc[k] = b[k] - 0.5 * z * z;
+    /* Per candidate and dimension: the value (continuous), or the row to add (a choice's
+     * log probabilities; a grid value's pair masses, read through inv). */
+    size_t ngrid = 0;
+    for (int j = 0; j < nd; j++)
+        if (!t->dims[dims[j]].cat && t->dims[dims[j]].step > 0) ngrid += (size_t)pe->nu[j] * (size_t)ncand;
+    /* xs and rows (nc x nd), mx and sm (nc), the distinct values ux (nc) and the scratch
+     * of dt_tpe__cell_masses (7 doubles and 2 ints per value), the grid masses. */
+    size_t nc = (size_t)ncand;
+    double *xs = dt_xmalloc(nc * nd * sizeof(double *) + (nc * nd + 11 * nc + ngrid) * sizeof(double));
+    double *mx = xs + nc * nd, *sm = mx + nc, *ux = sm + nc, *scratch = ux + nc, *lmbuf = scratch + 8 * nc;
+    const double **rows = (const double **)(lmbuf + ngrid);
+    for (int j = 0; j < nd; j++) {
+        const dt_tpe__dim *d = &t->dims[dims[j]];
+        for (int c = 0; c < ncand; c++) xs[(size_t)c * nd + j] = cand[(size_t)c * nd + j];
+        if (d->cat) {
+            for (int c = 0; c < ncand; c++)
+                rows[(size_t)c * nd + j] = pe->logp[j] + (size_t)cand[(size_t)c * nd + j] * (size_t)nk;
+        } else if (d->step > 0) {
+            /* The distinct values among the candidates, ascending (insertion: few). */
+            int nux = 0;
+            for (int c = 0; c < ncand; c++) {
+                double x = cand[(size_t)c * nd + j];
+                int at = 0;
+                while (at < nux && ux[at] < x) at++;
+                if (at < nux && ux[at] == x) continue;
+                memmove(ux + at + 1, ux + at, (size_t)(nux - at) * sizeof *ux);
+                ux[at] = x;
+                nux++;
             }
-        } else {
-            memcpy(acc, pe->base, (size_t)nk * sizeof *acc);
-        }
-        for (int j = 0; j < nd; j++) {
-            if (j == j0) continue;
-            const dt_tpe__dim *d = &t->dims[dims[j]];
-            double x = cand[(size_t)c * nd + j];
-            if (d->cat) {
-                const double *row = pe->logp[j] + (size_t)x * nk;
-                for (int k = 0; k < nk; k++) acc[k] += row[k];
-            } else if (d->step == 0) {
-                const double *mu = pe->mu + (size_t)j * nk, *is = pe->isig + (size_t)j * nk;
-                for (int k = 0; k < nk; k++) {
-                    double z = (x - mu[k]) * is[k];
-                    acc[k] -= 0.5 * z * z;
-                }
-            } else {
-                /* The cell [x - step/2, x + step/2] (logged where log). Narrower than a
-                 * tenth of sigma, its mass is the density at its centre times its width,
-                 * corrected to second order (relative error under 1e-4): no erfc needed. */
-                double left = x - d->step / 2, right = x + d->step / 2;
-                if (d->log) {
-                    left = log(left);
-                    right = log(right);
-                }
-                double mid = 0.5 * (left + right), width = right - left, lwidth = log(width);
-                const double *umu = pe->umu + (size_t)j * nk, *uis = pe->uisig + (size_t)j * nk;
-                const double *uls = pe->ulsig + (size_t)j * nk;
-                const int *inv = pe->inv + (size_t)j * nk;
-                for (int u = 0; u < pe->nu[j]; u++) {
-                    double w = width * uis[u];
-                    if (w <= 0.1) {
-                        double z = (mid - umu[u]) * uis[u], e = (z * z - 1) * w * w / 24;
-                        lm[u] = -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + lwidth - uls[u] + e - 0.5 * e * e;
-                    } else {
-                        lm[u] = dt_tpe__log_mass((left - umu[u]) * uis[u], (right - umu[u]) * uis[u]);
-                    }
-                }
-                for (int k = 0; k < nk; k++) acc[k] += lm[inv[k]];
+            dt_tpe__cell_masses(pe, j, d, ux, nux, lmbuf, scratch);
+            for (int c = 0; c < ncand; c++) {
+                double x = cand[(size_t)c * nd + j];
+                int i = 0;
+                while (ux[i] != x) i++;
+                rows[(size_t)c * nd + j] = lmbuf + (size_t)i * pe->nu[j];
             }
+            lmbuf += (size_t)nux * pe->nu[j];
         }
-        out[c] = dt_tpe__logsumexp(acc, nk);
     }
+    for (int c = 0; c < ncand; c++) {
+        mx[c] = -INFINITY;
+        sm[c] = 0;
+    }
+    double acc[DT_TPE__BLOCK];
+    for (int k0 = 0; k0 < nk; k0 += DT_TPE__BLOCK) {
+        int nb = nk - k0 < DT_TPE__BLOCK ? nk - k0 : DT_TPE__BLOCK;
+        for (int c = 0; c < ncand; c++) {
+            memcpy(acc, pe->base + k0, (size_t)nb * sizeof *acc);
+            for (int j = 0; j < nd; j++) {
+                const dt_tpe__dim *d = &t->dims[dims[j]];
+                const double *row = rows[(size_t)c * nd + j];
+                if (d->cat) {
+                    row += k0;
+                    for (int k = 0; k < nb; k++) acc[k] += row[k];
+                } else if (d->step == 0) {
+                    double x = xs[(size_t)c * nd + j];
+                    const double *mu = pe->mu + (size_t)j * nk + k0, *is = pe->isig + (size_t)j * nk + k0;
+                    for (int k = 0; k < nb; k++) {
+                        double z = (x - mu[k]) * is[k];
+                        acc[k] -= 0.5 * z * z;
+                    }
+                } else {
+                    const int *inv = pe->inv + (size_t)j * nk + k0;
+                    for (int k = 0; k < nb; k++) acc[k] += row[inv[k]];
+                }
+            }
+            double bm = acc[0];
+            for (int k = 1; k < nb; k++) bm = acc[k] > bm ? acc[k] : bm;
+            if (bm > mx[c]) {
+                double dm = mx[c] - bm;
+                sm[c] *= dt_tpe__exp_neg(dm < -700 ? -700 : dm);
+                mx[c] = bm;
+            }
+            /* e^-700 is as good as 0 here: clamping keeps exp_neg in range, and the loop
+             * free of branches so that it vectorizes. */
+            double s = 0, m = mx[c];
+            for (int k = 0; k < nb; k++) {
+                double dk = acc[k] - m;
+                s += dt_tpe__exp_neg(dk < -700 ? -700 : dk);
+            }
+            sm[c] += s;
+        }
+    }
+    for (int c = 0; c < ncand; c++) out[c] = isfinite(mx[c]) ? mx[c] + log(sm[c]) : mx[c];
+    free(xs);
 }
 
 /* ---- Suggesting. */
@@ -631,8 +775,8 @@ static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *
 static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const dt_trial *trials, int ntrials,
                                 const signed char *below, dt_rng *rng, dt_value *vals)
 {
-    double *obs_l = dt_xmalloc((size_t)(ntrials + 1) * (size_t)nd * sizeof *obs_l);
-    double *obs_g = dt_xmalloc((size_t)(ntrials + 1) * (size_t)nd * sizeof *obs_g);
+    double *obs_l = dt_xmalloc((size_t)(ntrials + 1) * (size_t)nd * 2 * sizeof *obs_l);
+    double *obs_g = obs_l + (size_t)(ntrials + 1) * (size_t)nd;
     int ml = 0, mg = 0;
     for (int i = 0; i < ntrials; i++) {
         if (below[i] < 0) continue;
@@ -645,13 +789,12 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
     dt_tpe__pe_build(&l, t, dims, nd, obs_l, ml);
     dt_tpe__pe_build(&g, t, dims, nd, obs_g, mg);
 
-    int nc = t->ncand, nk = (ml > mg ? ml : mg) + 1;
-    double *cand = dt_xmalloc((size_t)nc * (size_t)nd * sizeof *cand);
-    double *ll = dt_xmalloc((size_t)nc * 2 * sizeof *ll), *lg = ll + nc;
-    double *scratch = dt_xmalloc((size_t)nk * 2 * sizeof *scratch);
+    int nc = t->ncand;
+    double *cand = dt_xmalloc((size_t)nc * ((size_t)nd + 2) * sizeof *cand);
+    double *ll = cand + (size_t)nc * nd, *lg = ll + nc;
     dt_tpe__pe_sample(&l, t, dims, rng, nc, cand);
-    dt_tpe__pe_logpdf(&l, t, dims, cand, nc, ll, scratch, scratch + nk);
-    dt_tpe__pe_logpdf(&g, t, dims, cand, nc, lg, scratch, scratch + nk);
+    dt_tpe__pe_logpdf(&l, t, dims, cand, nc, ll);
+    dt_tpe__pe_logpdf(&g, t, dims, cand, nc, lg);
     int best = 0;
     for (int c = 1; c < nc; c++)
         if (ll[c] - lg[c] > ll[best] - lg[best]) best = c;
@@ -663,13 +806,10 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
         if (d->cat) dt_value_choice(p, (int)x, &vals[d->p]);
         else dt_value_num(p, d->step == 0 && d->log ? exp(x) : x, &vals[d->p]);
     }
-    free(scratch);
-    free(ll);
     free(cand);
     dt_tpe__pe_free(&l);
     dt_tpe__pe_free(&g);
     free(obs_l);
-    free(obs_g);
 }
 
 /* Whether a condition (parent index or -1, value) holds given the values settled so far. */
