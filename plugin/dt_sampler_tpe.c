@@ -48,6 +48,7 @@ typedef struct dt_tpe__dim {
     int log;          /* LOG, LOGINT: modelled in log space */
     double step;      /* INT, LOGINT: grid step; 0 for continuous */
     double low, high; /* the distribution's bounds, in its own units */
+    double lowtol, hightol; /* those widened by 1e-9 of the range: what observations may hold */
     double lo, hi;    /* the model's bounds: widened by step/2 on a grid, then logged where log */
 } dt_tpe__dim;
 
@@ -82,10 +83,12 @@ struct dt_tpe {
 typedef struct dt_tpe__pe {
     int nk, nd;
     double *w;        /* nk: mixture weights, summing to 1 */
-    double *base;     /* nk: log weight plus each kernel's log density terms that do not depend on x */
+    double *base;     /* nk: each kernel's log density terms that do not depend on x (not the weight:
+                       * dt_tpe__pe_logpdf multiplies by w, saving a log per kernel) */
     double *mu;       /* nd x nk, numeric dimensions, transformed space */
     double *sig;      /* nd x nk */
     double *isig;     /* nd x nk: 1 / sig */
+    double *hsig;     /* nd x nk, continuous dimensions: sqrt(1/2) / sig, so that -z^2/2 is one square */
     double **logp;    /* nd: categorical, nc x nk log probabilities (choice-major); NULL otherwise */
     int *nu;          /* nd: grid dimensions: distinct (mu, sig) pairs */
     double *umu, *uisig, *ulsig; /* nd x nk: those pairs' mu, 1 / sig, log sig */
@@ -146,6 +149,8 @@ int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, 
         d->step = p->kind == DT_INT || p->kind == DT_LOGINT ? (p->step > 0 ? p->step : 1) : 0;
         d->low = p->low;
         d->high = p->high;
+        d->lowtol = d->low - 1e-9 * (d->high - d->low);
+        d->hightol = d->high + 1e-9 * (d->high - d->low);
         d->lo = p->low - d->step / 2;
         d->hi = p->high + d->step / 2;
         if (d->log) {
@@ -323,7 +328,8 @@ static int dt_tpe__split(const dt_tpe *t, const dt_trial *trials, int ntrials, i
 /* ---- Parzen estimators. */
 
 /* Whether trial values hold a usable value of every dimension in dims; writes the
- * internal values (category index, or number in the transformed space) into row. */
+ * internal values into row: a category's index, or the number (clamped to the range;
+ * still in its own units: the caller takes the logs, a column at a time). */
 static int dt_tpe__observe(const dt_tpe *t, const int *dims, int nd, const dt_value *vals, double *row)
 {
     for (int j = 0; j < nd; j++) {
@@ -335,61 +341,52 @@ static int dt_tpe__observe(const dt_tpe *t, const int *dims, int nd, const dt_va
             row[j] = v->idx;
             continue;
         }
-        double x = v->num, tol = 1e-9 * (d->high - d->low);
-        if (!isfinite(x) || x < d->low - tol || x > d->high + tol) return 0;  /* outside the distribution */
-        x = x < d->low ? d->low : x > d->high ? d->high : x;
-        row[j] = d->log ? log(x) : x;
+        double x = v->num;
+        if (!(x >= d->lowtol && x <= d->hightol)) return 0;  /* outside the distribution, or NaN */
+        x = x < d->low ? d->low : x;
+        row[j] = x > d->high ? d->high : x;
     }
     return 1;
 }
 
-/* A value, as an integer key whose unsigned order is the values' order, and where it came from. */
+/* A value, where it came from, and its bucket while sorting. */
 typedef struct dt_tpe__keyed {
-    uint64_t k;
-    int i;
+    double v;
+    int i, b;
 } dt_tpe__keyed;
 
-/* The key of a finite double: the sign bit flipped for positives, every bit for
- * negatives, so that unsigned comparison orders keys as the values. Adding 0.0 first
- * makes -0.0 and 0.0 one key, as they compare equal. */
+/* An integer key whose unsigned order is the order of finite doubles: the sign bit
+ * flipped for positives, every bit for negatives. Adding 0.0 first makes -0.0 and 0.0
+ * one key, as they compare equal. */
 static inline uint64_t dt_tpe__key(double v)
 {
     uint64_t u;
     v += 0.0;
     memcpy(&u, &v, sizeof u);
-    return u >> 63 ? ~u : u | 0x8000000000000000ULL;
+    return u ^ ((uint64_t)((int64_t)u >> 63) | 0x8000000000000000ULL);
 }
 
-/* The double whose key is k. */
-static inline double dt_tpe__unkey(uint64_t k)
-{
-    uint64_t u = k >> 63 ? k & 0x7fffffffffffffffULL : ~k;
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-/* Sorts a[0..n-1] (entered in index order) by key, ties in index order, with tmp as
- * scratch: a byte-wise LSD radix sort, stable, so ties keep their index order. A byte
- * that is the same in every key (the exponent's, often) costs no pass. */
+/* Sorts a[0..n-1] by value with tmp as scratch: a byte-wise LSD radix sort on
+ * dt_tpe__key, stable, so equal values keep their order. A byte that is the same in
+ * every key (the exponent's, often) costs no pass. */
 static void dt_tpe__radix_sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n)
 {
     uint32_t cnt[8][256];
     memset(cnt, 0, sizeof cnt);
     for (int x = 0; x < n; x++) {
-        uint64_t k = a[x].k;
+        uint64_t k = dt_tpe__key(a[x].v);
         for (int d = 0; d < 8; d++) cnt[d][(k >> (8 * d)) & 255]++;
     }
     dt_tpe__keyed *src = a, *dst = tmp;
     for (int d = 0; d < 8; d++) {
         uint32_t *c = cnt[d], sum = 0;
-        if (c[(src[0].k >> (8 * d)) & 255] == (uint32_t)n) continue;
+        if (c[(dt_tpe__key(src[0].v) >> (8 * d)) & 255] == (uint32_t)n) continue;
         for (int b = 0; b < 256; b++) {
             uint32_t v = c[b];
             c[b] = sum;
             sum += v;
         }
-        for (int x = 0; x < n; x++) dst[c[(src[x].k >> (8 * d)) & 255]++] = src[x];
+        for (int x = 0; x < n; x++) dst[c[(dt_tpe__key(src[x].v) >> (8 * d)) & 255]++] = src[x];
         dt_tpe__keyed *t = src;
         src = dst;
         dst = t;
@@ -397,29 +394,43 @@ static void dt_tpe__radix_sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n)
     if (src != a) memcpy(a, src, (size_t)n * sizeof *a);
 }
 
-/* Sorts a[0..n-1] (entered in index order) by key, ties in index order, with tmp (n)
+/* Sorts a[0..n-1] (entered in index order) by value, ties in index order, with tmp (n)
  * and cnt (n + 1) as scratch. With one sort per dimension per estimator per suggestion,
  * comparison sorts (qsort, then a merge sort) were a third of a suggestion at 1,000
- * trials. Here: one stable counting pass into about n buckets of equal width between
- * the smallest and the largest value (the bucket is a monotone function of the value,
- * so buckets come in order and equal values share one), then insertion within buckets,
- * where only a few values meet; a bucket of more than 32 (values crowded near an
- * optimum) goes to the radix sort instead, so crowding never costs quadratic time. */
-static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, const double *v, int n, uint32_t *cnt)
+ * trials. Here: one stable counting pass into n buckets of equal width between the
+ * smallest and the largest value (the bucket is a monotone function of the value, so
+ * buckets come in order and equal values share one), then one insertion pass, which
+ * only moves values that met in a bucket. When that moves more than 8n entries (values
+ * crowded near an optimum), the radix sort finishes instead, so crowding never costs
+ * quadratic time. Both passes are stable: equal values stay in index order. */
+static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, int n, uint32_t *cnt)
 {
     if (n <= 32) {
         for (int k = 1; k < n; k++) {
             dt_tpe__keyed x = a[k];
             int j = k;
-            for (; j > 0 && x.k < a[j - 1].k; j--) a[j] = a[j - 1];
+            for (; j > 0 && x.v < a[j - 1].v; j--) a[j] = a[j - 1];
             a[j] = x;
         }
         return;
     }
-    double lo = v[0], hi = v[0];
-    for (int k = 1; k < n; k++) {
-        lo = v[k] < lo ? v[k] : lo;
-        hi = v[k] > hi ? v[k] : hi;
+    /* Four lanes, so that the comparisons do not wait on each other. */
+    double lo4[4], hi4[4];
+    for (int q = 0; q < 4; q++) lo4[q] = hi4[q] = a[0].v;
+    for (int k = 0; k + 4 <= n; k += 4)
+        for (int q = 0; q < 4; q++) {
+            double v = a[k + q].v;
+            lo4[q] = v < lo4[q] ? v : lo4[q];
+            hi4[q] = v > hi4[q] ? v : hi4[q];
+        }
+    for (int k = n & ~3; k < n; k++) {
+        lo4[0] = a[k].v < lo4[0] ? a[k].v : lo4[0];
+        hi4[0] = a[k].v > hi4[0] ? a[k].v : hi4[0];
+    }
+    double lo = lo4[0], hi = hi4[0];
+    for (int q = 1; q < 4; q++) {
+        lo = lo4[q] < lo ? lo4[q] : lo;
+        hi = hi4[q] > hi ? hi4[q] : hi;
     }
     if (!(hi > lo)) return;   /* all equal: index order is the order */
     double scale = n / (hi - lo);
@@ -429,31 +440,24 @@ static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, const double *v, 
     }
     memset(cnt, 0, (size_t)(n + 1) * sizeof *cnt);
     for (int k = 0; k < n; k++) {
-        int b = (int)((v[a[k].i] - lo) * scale);
+        int b = (int)((a[k].v - lo) * scale);
         b = b > n - 1 ? n - 1 : b;
+        a[k].b = b;
         cnt[b + 1]++;
     }
     for (int b = 0; b < n; b++) cnt[b + 1] += cnt[b];
-    for (int k = 0; k < n; k++) {
-        int b = (int)((v[a[k].i] - lo) * scale);
-        b = b > n - 1 ? n - 1 : b;
-        tmp[cnt[b]++] = a[k];
-    }
-    /* cnt[b] is now the end of bucket b, and the start of b + 1. */
-    int start = 0;
-    for (int b = 0; b < n; b++) {
-        int end = (int)cnt[b], len = end - start;
-        if (len > 32) {
-            dt_tpe__radix_sort(tmp + start, a + start, len);
-        } else {
-            for (int k = start + 1; k < end; k++) {
-                dt_tpe__keyed x = tmp[k];
-                int j = k;
-                for (; j > start && x.k < tmp[j - 1].k; j--) tmp[j] = tmp[j - 1];
-                tmp[j] = x;
-            }
+    for (int k = 0; k < n; k++) tmp[cnt[a[k].b]++] = a[k];
+    long moves = 0, budget = 8L * n;
+    for (int k = 1; k < n; k++) {
+        dt_tpe__keyed x = tmp[k];
+        int j = k;
+        for (; j > 0 && x.v < tmp[j - 1].v; j--) tmp[j] = tmp[j - 1];
+        tmp[j] = x;
+        moves += k - j;
+        if (moves > budget) {
+            dt_tpe__radix_sort(tmp, a, n);
+            break;
         }
-        start = end;
     }
     memcpy(a, tmp, (size_t)n * sizeof *a);
 }
@@ -466,18 +470,18 @@ static void dt_tpe__sort(dt_tpe__keyed *a, dt_tpe__keyed *tmp, const double *v, 
 static void dt_tpe__neighbour_sigmas(const double *mus, int m, double lo, double hi, double *sig, dt_tpe__keyed *s,
                                      uint32_t *cnt)
 {
-    for (int k = 0; k < m; k++) s[k] = (dt_tpe__keyed){dt_tpe__key(mus[k]), k};
-    dt_tpe__sort(s, s + m, mus, m, cnt);
-    double left = lo, x = dt_tpe__unkey(s[0].k);
-    for (int k = 0; k < m; k++) {
-        double right = k < m - 1 ? dt_tpe__unkey(s[k + 1].k) : hi;
-        double sg = x - left > right - x ? x - left : right - x;
-        if (m >= 2 && k == 0) sg = right - x;
-        if (m >= 2 && k == m - 1) sg = x - left;
-        sig[s[k].i] = sg;
-        left = x;
-        x = right;
+    for (int k = 0; k < m; k++) s[k] = (dt_tpe__keyed){mus[k], k, 0};
+    dt_tpe__sort(s, s + m, m, cnt);
+    if (m == 1) {
+        sig[s[0].i] = s[0].v - lo > hi - s[0].v ? s[0].v - lo : hi - s[0].v;
+        return;
     }
+    sig[s[0].i] = s[1].v - s[0].v;
+    for (int k = 1; k < m - 1; k++) {
+        double x = s[k].v, dl = x - s[k - 1].v, dr = s[k + 1].v - x;
+        sig[s[k].i] = dl > dr ? dl : dr;
+    }
+    sig[s[m - 1].i] = s[m - 1].v - s[m - 2].v;
 }
 
 /* Carves n bytes, 16-aligned, from *at (a bump allocator over one block). */
@@ -504,7 +508,7 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     /* The estimator's arrays, then scratch: sort keys (2m), choice indices or sort counts (nk), and the
      * product of each kernel's continuous sigmas relative to their ranges (nk). */
     size_t sizes[] = {nk * sizeof(double), nk * sizeof(double), nn * sizeof(double), nn * sizeof(double),
-                      nn * sizeof(double), nd * sizeof(double *), nd * sizeof(int), nn * sizeof(double),
+                      nn * sizeof(double), nn * sizeof(double), nd * sizeof(double *), nd * sizeof(int), nn * sizeof(double),
                       nn * sizeof(double), nn * sizeof(double), nn * sizeof(int), cats * sizeof(double),
                       2 * (size_t)nk * sizeof(dt_tpe__keyed), nk * sizeof(int), nk * sizeof(double)};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) bytes += (sizes[i] + 15) & ~(size_t)15;
@@ -518,18 +522,19 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     pe->mu = dt_tpe__carve(&at, sizes[2]);
     pe->sig = dt_tpe__carve(&at, sizes[3]);
     pe->isig = dt_tpe__carve(&at, sizes[4]);
-    pe->logp = dt_tpe__carve(&at, sizes[5]);
-    pe->nu = dt_tpe__carve(&at, sizes[6]);
-    pe->umu = dt_tpe__carve(&at, sizes[7]);
-    pe->uisig = dt_tpe__carve(&at, sizes[8]);
-    pe->ulsig = dt_tpe__carve(&at, sizes[9]);
-    pe->inv = dt_tpe__carve(&at, sizes[10]);
-    double *catbuf = dt_tpe__carve(&at, sizes[11]);
-    dt_tpe__keyed *keys = dt_tpe__carve(&at, sizes[12]);
-    int *ci = dt_tpe__carve(&at, sizes[13]);
-    double *rsig = dt_tpe__carve(&at, sizes[14]);
-    memset(pe->logp, 0, sizes[5]);
-    memset(pe->nu, 0, sizes[6]);
+    pe->hsig = dt_tpe__carve(&at, sizes[5]);
+    pe->logp = dt_tpe__carve(&at, sizes[6]);
+    pe->nu = dt_tpe__carve(&at, sizes[7]);
+    pe->umu = dt_tpe__carve(&at, sizes[8]);
+    pe->uisig = dt_tpe__carve(&at, sizes[9]);
+    pe->ulsig = dt_tpe__carve(&at, sizes[10]);
+    pe->inv = dt_tpe__carve(&at, sizes[11]);
+    double *catbuf = dt_tpe__carve(&at, sizes[12]);
+    dt_tpe__keyed *keys = dt_tpe__carve(&at, sizes[13]);
+    int *ci = dt_tpe__carve(&at, sizes[14]);
+    double *rsig = dt_tpe__carve(&at, sizes[15]);
+    memset(pe->logp, 0, sizes[6]);
+    memset(pe->nu, 0, sizes[7]);
 
     double sum = 0;
     for (int k = 0; k < m; k++) {
@@ -543,7 +548,7 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     sum += DT_TPE__PRIOR_WEIGHT;
     for (int k = 0; k < nk; k++) {
         pe->w[k] /= sum;
-        pe->base[k] = log(pe->w[k]);
+        pe->base[k] = 0;
         rsig[k] = 1;
     }
 
@@ -580,7 +585,10 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
          * and on Hartmann-6 and Branin the neighbour widths find optima 3-4x closer. */
         if (m > 0) dt_tpe__neighbour_sigmas(mu, m, d->lo, d->hi, sig, keys, (uint32_t *)ci);
         double minsig = range / fmin(100.0, 1.0 + nk), maxsig = range, irange = 1 / range;
-        for (int k = 0; k < m; k++) sig[k] = sig[k] < minsig ? minsig : sig[k] > maxsig ? maxsig : sig[k];
+        for (int k = 0; k < m; k++) {
+            double sg = sig[k] < minsig ? minsig : sig[k];
+            sig[k] = sg > maxsig ? maxsig : sg;
+        }
         sig[m] = range;
         for (int k = 0; k < nk; k++) {
             isig[k] = 1.0 / sig[k];
@@ -590,7 +598,11 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
             /* log sig over the continuous dimensions as log range plus one log of the
              * product of sig / range (each in [1/100, 1]): one log per kernel, not one per
              * kernel and dimension; flushed every 64 dimensions, before it could underflow. */
-            for (int k = 0; k < nk; k++) rsig[k] *= sig[k] * irange;
+            double *hsig = pe->hsig + (size_t)j * nk;
+            for (int k = 0; k < nk; k++) {
+                rsig[k] *= sig[k] * irange;
+                hsig[k] = isig[k] * M_SQRT1_2;
+            }
             double lr = log(range) + DT_TPE__LOG_SQRT_2PI;
             for (int k = 0; k < nk; k++) pe->base[k] -= lr;
             if (++ncont % 64 == 0)
@@ -733,8 +745,10 @@ static void dt_tpe__cell_masses(const dt_tpe__pe *pe, int j, const dt_tpe__dim *
 
 /* Log density of the mixture at each candidate (out[c]). Kernels are taken a block at a
  * time, every candidate against each block, and the log-sum-exp over kernels runs
- * online: per candidate a running maximum and a sum of exponentials scaled to it,
- * rescaled when a block raises the maximum. Scoring candidate by candidate instead
+ * online: per candidate a running maximum and a sum of weighted exponentials scaled to
+ * it, rescaled when a block raises the maximum (the maximum is of the unweighted log
+ * densities: each weight is at most 1, and the largest term's weight keeps the sum
+ * above 0). Scoring candidate by candidate instead
  * streamed all of the estimator (nd x nk x 16 bytes) from L2 once per candidate. */
 DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *dims, const double *cand, int ncand,
                               double *out)
@@ -796,10 +810,10 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
                     for (int k = 0; k < nb; k++) acc[k] += row[k];
                 } else if (d->step == 0) {
                     double x = xs[(size_t)c * nd + j];
-                    const double *mu = pe->mu + (size_t)j * nk + k0, *is = pe->isig + (size_t)j * nk + k0;
+                    const double *mu = pe->mu + (size_t)j * nk + k0, *hs = pe->hsig + (size_t)j * nk + k0;
                     for (int k = 0; k < nb; k++) {
-                        double z = (x - mu[k]) * is[k];
-                        acc[k] -= 0.5 * z * z;
+                        double z = (x - mu[k]) * hs[k];
+                        acc[k] -= z * z;
                     }
                 } else {
                     const int *inv = pe->inv + (size_t)j * nk + k0;
@@ -823,15 +837,16 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
             /* e^-700 is as good as 0 here: clamping keeps exp_neg in range, and the loop
              * free of branches so that it vectorizes. */
             double m = mx[c];
+            const double *w = pe->w + k0;
             for (int q = 0; q < 4; q++) lane[q] = 0;
             for (int k = 0; k < k4; k += 4)
                 for (int q = 0; q < 4; q++) {
                     double dk = acc[k + q] - m;
-                    lane[q] += dt_tpe__exp_neg(dk < -700 ? -700 : dk);
+                    lane[q] += w[k + q] * dt_tpe__exp_neg(dk < -700 ? -700 : dk);
                 }
             for (int k = k4; k < nb; k++) {
                 double dk = acc[k] - m;
-                lane[0] += dt_tpe__exp_neg(dk < -700 ? -700 : dk);
+                lane[0] += w[k] * dt_tpe__exp_neg(dk < -700 ? -700 : dk);
             }
             double s = (lane[0] + lane[1]) + (lane[2] + lane[3]);
             sm[c] += s;
@@ -859,6 +874,11 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
         if (below[i]) ml++;
         else mg++;
     }
+    for (int j = 0; j < nd; j++)
+        if (t->dims[dims[j]].log) {
+            for (int k = 0; k < ml; k++) obs_l[(size_t)k * nd + j] = log(obs_l[(size_t)k * nd + j]);
+            for (int k = 0; k < mg; k++) obs_g[(size_t)k * nd + j] = log(obs_g[(size_t)k * nd + j]);
+        }
     dt_tpe__pe l, g;
     dt_tpe__pe_build(&l, t, dims, nd, obs_l, ml);
     dt_tpe__pe_build(&g, t, dims, nd, obs_g, mg);
@@ -869,9 +889,13 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
     dt_tpe__pe_sample(&l, t, dims, rng, nc, cand);
     dt_tpe__pe_logpdf(&l, t, dims, cand, nc, ll);
     dt_tpe__pe_logpdf(&g, t, dims, cand, nc, lg);
+    /* The first candidate wins ties, as np.argmax's does; "tie" meaning within 1e-9, as
+     * candidates of a unit of choices often tie exactly, and their computed scores then
+     * differ only by rounding (the order of a sum, exp_neg's 1e-8): left to that noise,
+     * the winner would change with every rewrite of the density loops. */
     int best = 0;
     for (int c = 1; c < nc; c++)
-        if (ll[c] - lg[c] > ll[best] - lg[best]) best = c;
+        if (ll[c] - lg[c] > ll[best] - lg[best] + 1e-9) best = c;
 
     for (int j = 0; j < nd; j++) {
         const dt_tpe__dim *d = &t->dims[dims[j]];
