@@ -188,11 +188,14 @@ static inline double dt_tpe__edge_erfc(double *memo, double z)
  * at the nearer end times the width. ea and eb memoize erfc at a and at b. */
 static double dt_tpe__log_mass(double a, double b, double *ea, double *eb)
 {
-    double m;
+    /* In a tail, the far edge's erfc is at most e^-((b - a)(|a + b|) / 2) of the near
+     * one's (erfc(x) e^(x^2) falls as x grows): past e^-40, below half an ulp of it,
+     * it is not computed (wide cells away from the kernel: most of a grid's). */
+    double m, far = 0.5 * (b - a) * fabs(a + b);
     if (a > 0) {
-        m = 0.5 * (dt_tpe__edge_erfc(ea, a) - dt_tpe__edge_erfc(eb, b));
+        m = 0.5 * (dt_tpe__edge_erfc(ea, a) - (far > 40 ? 0 : dt_tpe__edge_erfc(eb, b)));
     } else if (b < 0) {
-        m = 0.5 * (dt_tpe__edge_erfc(eb, b) - dt_tpe__edge_erfc(ea, a));
+        m = 0.5 * (dt_tpe__edge_erfc(eb, b) - (far > 40 ? 0 : dt_tpe__edge_erfc(ea, a)));
     } else {
         /* A tail beyond 6 sigma (under 1e-9) moves the log by under 1e-9: skipped, so
          * that a kernel pays for one erfc, not two (kernels are rarely near both ends). */
