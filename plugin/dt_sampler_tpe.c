@@ -38,6 +38,8 @@
 #define DT_TPE__LOG_SQRT_2PI 0.91893853320467274178
 #define DT_TPE__TAIL_MAX 6.0      /* one-sided tails beyond 6 sigma (under 1e-9) count as 0 */
 #define DT_TPE__TAIL_N 6144       /* the tail table's intervals on [0, TAIL_MAX] */
+#define DT_TPE__ERFC_N 22         /* dt_tpe__erfc's polynomial: coefficients */
+#define DT_TPE__ERFC_YMAX 26.5    /* and its range, [0, YMAX]: erfc(26.5) is 1.4e-307 */
 
 /* One tuned parameter as the estimators see it. */
 typedef struct dt_tpe__dim {
@@ -75,6 +77,8 @@ struct dt_tpe {
      * range needs its tails, and interpolating this table (error under 1e-8) costs a
      * fraction of an erfc call. */
     double tail[DT_TPE__TAIL_N + 2];
+    /* dt_tpe__erfc's polynomial, fitted when the sampler is created. */
+    double erfc_c[DT_TPE__ERFC_N];
 };
 
 /* One Parzen estimator over nd dimensions: nk kernels (observations, then the prior).
@@ -104,6 +108,97 @@ typedef struct dt_tpe__rank {
     int number;
 } dt_tpe__rank;
 
+/* ---- A vectorizable erfc. Grid cells' masses need erfc at each cell edge for each
+ * kernel: thousands of calls per suggestion, which libm makes one at a time, with
+ * branches. Here erfc(y) = t e^(-y^2 + G(t)), t = 1 / (1 + y/2) (the form of Numerical
+ * Recipes' erfcc), with G a polynomial of degree ERFC_N - 1 in s, t mapped onto
+ * [-1, 1] over y in [0, ERFC_YMAX]: the Chebyshev interpolant of the exact G, fitted in
+ * long double at creation. Relative error under 1e-14 (tests/test_tpe.c checks it
+ * against erfc); and the same straight-line code for every y, so that gcc vectorizes
+ * a loop of it. */
+
+/* t at y = ERFC_YMAX: s = -1 there, and 1 at y = 0. */
+#define DT_TPE__ERFC_TMIN (1 / (1 + 0.5 * DT_TPE__ERFC_YMAX))
+
+/* G(t) = log erfc(y) + y^2 - log t, exactly (to long double): from erfcl where it does
+ * not underflow, else from the asymptotic series (at y > 20, eight terms are exact). */
+static long double dt_tpe__erfc_g(long double t)
+{
+    long double y = 2 * (1 - t) / t;
+    if (y <= 20) return logl(erfcl(y)) + y * y - logl(t);
+    long double u = 1 / (2 * y * y), term = 1, sum = 1;
+    for (int k = 1; k <= 8; k++) {
+        term *= -(2 * k - 1) * u;
+        sum += term;
+    }
+    return logl(sum / (y * sqrtl(3.14159265358979323846264338327950288L))) - logl(t);
+}
+
+/* Fits c (ERFC_N monomial coefficients in s) by interpolating G at the Chebyshev nodes. */
+static void dt_tpe__erfc_fit(double *c)
+{
+    enum { N = DT_TPE__ERFC_N };
+    const long double pi = 3.14159265358979323846264338327950288L;
+    long double f[N], cheb[N], tprev[N], tcur[N], tnext[N], mono[N];
+    long double tmin = DT_TPE__ERFC_TMIN, tmid = (1 + tmin) / 2, thalf = (1 - tmin) / 2;
+    for (int i = 0; i < N; i++) f[i] = dt_tpe__erfc_g(tmid + thalf * cosl(pi * (i + 0.5L) / N));
+    for (int k = 0; k < N; k++) {
+        long double sum = 0;
+        for (int i = 0; i < N; i++) sum += f[i] * cosl(pi * k * (i + 0.5L) / N);
+        cheb[k] = (k ? 2 : 1) * sum / N;
+    }
+    /* T_k(s) in powers of s, by T_k+1 = 2 s T_k - T_k-1. */
+    for (int j = 0; j < N; j++) tprev[j] = tcur[j] = mono[j] = 0;
+    tprev[0] = 1;
+    tcur[1] = 1;
+    mono[0] = cheb[0];
+    mono[1] = cheb[1];
+    for (int k = 2; k < N; k++) {
+        for (int j = 0; j < N; j++) tnext[j] = (j ? 2 * tcur[j - 1] : 0) - tprev[j];
+        for (int j = 0; j < N; j++) {
+            mono[j] += cheb[k] * tnext[j];
+            tprev[j] = tcur[j];
+            tcur[j] = tnext[j];
+        }
+    }
+    for (int j = 0; j < N; j++) c[j] = (double)mono[j];
+}
+
+/* erfc(y) for y >= 0 (beyond ERFC_YMAX, erfc(ERFC_YMAX)); c from dt_tpe__erfc_fit. */
+static inline double dt_tpe__erfc(const double *c, double y)
+{
+    const double magic = 0x1.8p52, ln2hi = 0x1.62e42fee00000p-1, ln2lo = 0x1.a39ef35793c76p-33;
+    y = y < DT_TPE__ERFC_YMAX ? y : DT_TPE__ERFC_YMAX;
+    double t = 1 / (1 + 0.5 * y), s = (2 * t - (1 + DT_TPE__ERFC_TMIN)) * (1 / (1 - DT_TPE__ERFC_TMIN));
+    double g = c[DT_TPE__ERFC_N - 1];
+#pragma GCC unroll 32
+    for (int k = DT_TPE__ERFC_N - 2; k >= 0; k--) g = g * s + c[k];
+    /* y^2 = hi + lo exactly (Dekker: y cut into two halves of 26 bits), as e^-y^2 near
+     * e^-700 needs y^2 to 1e-16 of 1, not of 700. */
+    uint64_t bits;
+    memcpy(&bits, &y, sizeof bits);
+    bits &= ~(uint64_t)0x7ffffff;
+    double yh, yl;
+    memcpy(&yh, &bits, sizeof yh);
+    yl = y - yh;
+    double hi = y * y, lo = ((yh * yh - hi) + 2 * yh * yl) + yl * yl;
+    /* e^(g - hi - lo) = 2^n e^r: n by rounding, r reduced with ln 2 in two parts (the
+     * first times n is exact, and -hi minus it too, being within a factor of 2), then
+     * Taylor to degree 12 for |r| <= ln(2)/2 (error under 2e-16). */
+    double x = g - hi, sh = x * M_LOG2E + magic, n = sh - magic;
+    double r = ((-hi - n * ln2hi) + (g - lo)) - n * ln2lo;
+    double p = 1 + r * (1 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 +
+               r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 +
+               r * (1.0 / 39916800 + r * (1.0 / 479001600))))))))))));
+    uint64_t sb, mb;
+    memcpy(&sb, &sh, sizeof sb);
+    memcpy(&mb, &magic, sizeof mb);
+    sb = (sb - mb + 1023) << 52;
+    double scale;
+    memcpy(&scale, &sb, sizeof scale);
+    return t * p * scale;
+}
+
 /* Creates the sampler: reads the options and splits the tuned parameters into groups
  * of co-active ones, in space order (a parent's group before its children's). */
 int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_sweep *opts,
@@ -120,6 +215,7 @@ int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, 
     if (t->startup < 0) t->startup = 0;
     for (int i = 0; i <= DT_TPE__TAIL_N + 1; i++)
         t->tail[i] = erfc(i * (DT_TPE__TAIL_MAX / DT_TPE__TAIL_N) * M_SQRT1_2);
+    dt_tpe__erfc_fit(t->erfc_c);
 
     t->dims = dt_xcalloc((size_t)(space->n > 0 ? space->n : 1), sizeof *t->dims);
     t->groups = dt_xcalloc((size_t)(space->n > 0 ? space->n : 1), sizeof *t->groups);
@@ -174,39 +270,6 @@ void dt_tpe_free(dt_tpe *t)
 }
 
 /* ---- Numbers. */
-
-/* erfc(|z| / sqrt 2), computed once into *memo (negative: not yet): neighbouring grid
- * cells share an edge, and so this value. */
-static inline double dt_tpe__edge_erfc(double *memo, double z)
-{
-    if (*memo < 0) *memo = erfc(fabs(z) * M_SQRT1_2);
-    return *memo;
-}
-
-/* log of the standard normal's mass on [a, b], a < b, accurate in both tails (erfc on
- * the far side; a tail under 1e-9 is left out); where even that underflows, the density
- * at the nearer end times the width. ea and eb memoize erfc at a and at b. */
-static double dt_tpe__log_mass(double a, double b, double *ea, double *eb)
-{
-    /* In a tail, the far edge's erfc is at most e^-((b - a)(|a + b|) / 2) of the near
-     * one's (erfc(x) e^(x^2) falls as x grows): past e^-40, below half an ulp of it,
-     * it is not computed (wide cells away from the kernel: most of a grid's). */
-    double m, far = 0.5 * (b - a) * fabs(a + b);
-    if (a > 0) {
-        m = 0.5 * (dt_tpe__edge_erfc(ea, a) - (far > 40 ? 0 : dt_tpe__edge_erfc(eb, b)));
-    } else if (b < 0) {
-        m = 0.5 * (dt_tpe__edge_erfc(eb, b) - (far > 40 ? 0 : dt_tpe__edge_erfc(ea, a)));
-    } else {
-        /* A tail beyond 6 sigma (under 1e-9) moves the log by under 1e-9: skipped, so
-         * that a kernel pays for one erfc, not two (kernels are rarely near both ends). */
-        double ta = a < -6 ? 0 : dt_tpe__edge_erfc(ea, a), tb = b > 6 ? 0 : dt_tpe__edge_erfc(eb, b);
-        if (ta == 0 && tb == 0) return 0;
-        return log1p(-0.5 * (ta + tb));
-    }
-    if (m > 1e-300) return log(m);
-    double z = a > 0 ? a : -b;
-    return -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + log(b - a);
-}
 
 /* log of the standard normal's mass on [a, b] for a <= 0 <= b (a kernel centred in its
  * range), from the tail table; as dt_tpe__log_mass, up to about 1e-8. */
@@ -683,55 +746,6 @@ static void dt_tpe__pe_sample(const dt_tpe__pe *pe, const dt_tpe *t, const int *
     }
 }
 
-/* For one grid dimension j of pe: the log mass of each distinct (mu, sig) pair u on the
- * cell of each distinct candidate value ux[i] (ascending), into lm[i * nu + u]. Cells
- * are scored per distinct value, not per candidate (candidates drawn from l repeat
- * values), and the erfc at an edge shared by two neighbouring cells is computed once:
- * the same numbers as scoring each candidate alone, at about half the erfc calls. */
-static void dt_tpe__cell_masses(const dt_tpe__pe *pe, int j, const dt_tpe__dim *d, const double *ux, int nux,
-                                double *lm, double *scratch)
-{
-    int nk = pe->nk, nu = pe->nu[j];
-    const double *umu = pe->umu + (size_t)j * nk, *uis = pe->uisig + (size_t)j * nk;
-    const double *uls = pe->ulsig + (size_t)j * nk;
-    /* Per value: its cell's ends (logged where log), centre, width, log width; the index
-     * of its left and right edges among the distinct edges; the memo of erfc per edge. */
-    double *left = scratch, *right = left + nux, *mid = right + nux, *width = mid + nux, *lwidth = width + nux;
-    double *memo = lwidth + nux;
-    int *le = (int *)(memo + 2 * nux), *re = le + nux, ne = 0;
-    for (int i = 0; i < nux; i++) {
-        double l = ux[i] - d->step / 2, r = ux[i] + d->step / 2;
-        if (d->log) {
-            l = log(l);
-            r = log(r);
-        }
-        left[i] = l;
-        right[i] = r;
-        mid[i] = 0.5 * (l + r);
-        width[i] = r - l;
-        lwidth[i] = log(width[i]);
-        le[i] = i > 0 && right[i - 1] == l ? re[i - 1] : ne++;
-        re[i] = ne++;
-    }
-    for (int u = 0; u < nu; u++) {
-        double *row = lm + u;
-        for (int e = 0; e < ne; e++) memo[e] = -1;
-        for (int i = 0; i < nux; i++) {
-            /* Narrower than a tenth of sigma, a cell's mass is the density at its centre
-             * times its width, corrected to second order (relative error under 1e-4):
-             * no erfc needed. */
-            double w = width[i] * uis[u];
-            if (w <= 0.1) {
-                double z = (mid[i] - umu[u]) * uis[u], e = (z * z - 1) * w * w / 24;
-                row[(size_t)i * nu] = -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + lwidth[i] - uls[u] + e - 0.5 * e * e;
-            } else {
-                row[(size_t)i * nu] = dt_tpe__log_mass((left[i] - umu[u]) * uis[u], (right[i] - umu[u]) * uis[u],
-                                                       &memo[le[i]], &memo[re[i]]);
-            }
-        }
-    }
-}
-
 /* x86-64 builds carry a second, AVX2 copy of the density loops, picked at load time
  * where the CPU has AVX2 (gcc's target_clones): twice the doubles per instruction, and
  * the same results to the bit, as AVX2 alone brings no fused multiply-add and the
@@ -741,6 +755,68 @@ static void dt_tpe__cell_masses(const dt_tpe__pe *pe, int j, const dt_tpe__dim *
 #else
 #define DT_TPE__SIMD
 #endif
+
+/* erfc(|z| / sqrt 2) of each pair u of a grid dimension at the edge e: z = (e - mu) / sig. */
+static void dt_tpe__edge_tails(const dt_tpe *t, const double *umu, const double *uis, int nu, double e, double *out)
+{
+    for (int u = 0; u < nu; u++) out[u] = dt_tpe__erfc(t->erfc_c, fabs((e - umu[u]) * uis[u]) * M_SQRT1_2);
+}
+
+/* For one grid dimension j of pe: the log mass of each distinct (mu, sig) pair u on the
+ * cell of each distinct candidate value ux[i] (ascending), into lm[i * nu + u]. Cells
+ * are scored per distinct value, not per candidate (candidates drawn from l repeat
+ * values); the tails at an edge shared by two neighbouring cells are computed once.
+ * A cell's mass is, with a and b its ends in sigmas from the kernel's centre: in a tail
+ * (a > 0, or b < 0), the difference of the tails beyond its ends, the far one being the
+ * smaller (accurate where 1 - tail would round away); else 1 minus both tails, a tail
+ * beyond 6 sigma (under 1e-9) left out as it moves the log by under 1e-9. A cell
+ * narrower than a tenth of sigma takes the density at its centre times its width,
+ * corrected to second order (relative error under 1e-4). Where a tail's mass is below
+ * 1e-280, the density at the nearer end times the width. */
+DT_TPE__SIMD static void dt_tpe__cell_masses(const dt_tpe *t, const dt_tpe__pe *pe, int j, const dt_tpe__dim *d,
+                                             const double *ux, int nux, double *lm, double *scratch)
+{
+    int nk = pe->nk, nu = pe->nu[j];
+    const double *umu = pe->umu + (size_t)j * nk, *uis = pe->uisig + (size_t)j * nk;
+    const double *uls = pe->ulsig + (size_t)j * nk;
+    double *tl = scratch, *tr = tl + nu, *m = tr + nu;   /* tails at the left and right edges; masses */
+    double prev_right = NAN;
+    for (int i = 0; i < nux; i++) {
+        double left = ux[i] - d->step / 2, right = ux[i] + d->step / 2;
+        if (d->log) {
+            left = log(left);
+            right = log(right);
+        }
+        double mid = 0.5 * (left + right), width = right - left, lwidth = log(width);
+        if (left == prev_right) {
+            double *x = tl;
+            tl = tr;
+            tr = x;
+        } else {
+            dt_tpe__edge_tails(t, umu, uis, nu, left, tl);
+        }
+        dt_tpe__edge_tails(t, umu, uis, nu, right, tr);
+        prev_right = right;
+        for (int u = 0; u < nu; u++) {
+            double a = (left - umu[u]) * uis[u], b = (right - umu[u]) * uis[u];
+            double ta = a < -6 ? 0 : tl[u], tb = b > 6 ? 0 : tr[u];
+            m[u] = a > 0 ? 0.5 * (tl[u] - tr[u]) : b < 0 ? 0.5 * (tr[u] - tl[u]) : 1 - 0.5 * (ta + tb);
+        }
+        double *row = lm + (size_t)i * nu;
+        for (int u = 0; u < nu; u++) {
+            double w = width * uis[u];
+            if (w <= 0.1) {
+                double z = (mid - umu[u]) * uis[u], e = (z * z - 1) * w * w / 24;
+                row[u] = -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + lwidth - uls[u] + e - 0.5 * e * e;
+            } else if (m[u] > 1e-280) {
+                row[u] = log(m[u]);
+            } else {
+                double a = (left - umu[u]) * uis[u], b = (right - umu[u]) * uis[u], z = a > 0 ? a : -b;
+                row[u] = -0.5 * z * z - DT_TPE__LOG_SQRT_2PI + log(b - a);
+            }
+        }
+    }
+}
 
 /* Kernels per block in dt_tpe__pe_logpdf: a block's columns of every dimension (a few
  * KB) stay in L1 cache while all candidates are scored against them. */
@@ -763,10 +839,10 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
     for (int j = 0; j < nd; j++)
         if (!t->dims[dims[j]].cat && t->dims[dims[j]].step > 0) ngrid += (size_t)pe->nu[j] * (size_t)ncand;
     /* xs and rows (nc x nd), mx and sm (nc), the distinct values ux (nc) and the scratch
-     * of dt_tpe__cell_masses (7 doubles and 2 ints per value), the grid masses. */
+     * of dt_tpe__cell_masses (3 nk), the grid masses. */
     size_t nc = (size_t)ncand;
-    double *xs = dt_xmalloc(nc * nd * sizeof(double *) + (nc * nd + 11 * nc + ngrid) * sizeof(double));
-    double *mx = xs + nc * nd, *sm = mx + nc, *ux = sm + nc, *scratch = ux + nc, *lmbuf = scratch + 8 * nc;
+    double *xs = dt_xmalloc(nc * nd * sizeof(double *) + (nc * nd + 3 * nc + 3 * (size_t)nk + ngrid) * sizeof(double));
+    double *mx = xs + nc * nd, *sm = mx + nc, *ux = sm + nc, *scratch = ux + nc, *lmbuf = scratch + 3 * (size_t)nk;
     const double **rows = (const double **)(lmbuf + ngrid);
     for (int j = 0; j < nd; j++) {
         const dt_tpe__dim *d = &t->dims[dims[j]];
@@ -786,7 +862,7 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
                 ux[at] = x;
                 nux++;
             }
-            dt_tpe__cell_masses(pe, j, d, ux, nux, lmbuf, scratch);
+            dt_tpe__cell_masses(t, pe, j, d, ux, nux, lmbuf, scratch);
             for (int c = 0; c < ncand; c++) {
                 double x = cand[(size_t)c * nd + j];
                 int i = 0;
