@@ -48,7 +48,7 @@
 #define DT_TPE__LOG_SQRT_2PI 0.91893853320467274178
 #define DT_TPE__TAIL_MAX 6.0      /* one-sided tails beyond 6 sigma (under 1e-9) count as 0 */
 #define DT_TPE__TAIL_N 6144       /* the tail table's intervals on [0, TAIL_MAX] */
-#define DT_TPE__ERFC_N 22         /* dt_tpe__erfc's polynomial: coefficients */
+#define DT_TPE__ERFC_N 22         /* dt_tpe__erfc's polynomial: coefficients (even: two chains) */
 #define DT_TPE__ERFC_YMAX 26.5    /* and its range, [0, YMAX]: erfc(26.5) is 1.4e-307 */
 
 /* One tuned parameter as the estimators see it. */
@@ -118,14 +118,15 @@ typedef struct dt_tpe__rank {
     int number;
 } dt_tpe__rank;
 
-/* ---- A vectorizable erfc. Grid cells' masses need erfc at each cell edge for each
- * kernel: thousands of calls per suggestion, which libm makes one at a time, with
- * branches. Here erfc(y) = t e^(-y^2 + G(t)), t = 1 / (1 + y/2) (the form of Numerical
- * Recipes' erfcc), with G a polynomial of degree ERFC_N - 1 in s, t mapped onto
- * [-1, 1] over y in [0, ERFC_YMAX]: the Chebyshev interpolant of the exact G, fitted in
- * long double at creation. Relative error under 1e-14 (tests/test_tpe.c checks it
- * against erfc); and the same straight-line code for every y, so that gcc vectorizes
- * a loop of it. */
+/* ---- Fast numbers: an erfc and a log that gcc vectorizes.
+ *
+ * Grid cells' masses need erfc at each cell edge for each kernel: thousands of calls
+ * per suggestion, which libm makes one at a time, with branches. Here erfc(y) =
+ * t e^(-y^2 + G(t)), t = 1 / (1 + y/2) (the form of Numerical Recipes' erfcc), with G a
+ * polynomial of degree ERFC_N - 1 in s, t mapped onto [-1, 1] over y in [0, ERFC_YMAX]:
+ * the Chebyshev interpolant of the exact G, fitted in long double at creation. Relative
+ * error under 1e-14 (tests/test_tpe_numbers.c checks it against erfcl); and the same
+ * straight-line code for every y, so that gcc vectorizes a loop of it. */
 
 /* t at y = ERFC_YMAX: s = -1 there, and 1 at y = 0. */
 #define DT_TPE__ERFC_TMIN (1 / (1 + 0.5 * DT_TPE__ERFC_YMAX))
@@ -323,7 +324,9 @@ void dt_tpe_free(dt_tpe *t)
 /* ---- Numbers. */
 
 /* log of the standard normal's mass on [a, b] for a <= 0 <= b (a kernel centred in its
- * range), from the tail table; as dt_tpe__log_mass, up to about 1e-8. */
+ * range), from the tail table, up to about 1e-8. For these truncations the table beats
+ * dt_tpe__erfc: most kernels are more than TAIL_MAX sigmas from one end or both, and
+ * a vectorized loop would compute those tails anyway. */
 static double dt_tpe__log_inner_mass(const dt_tpe *t, double a, double b)
 {
     double tails = 0, scale = DT_TPE__TAIL_N / DT_TPE__TAIL_MAX;
