@@ -631,11 +631,15 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     size_t nn = (size_t)nd * (size_t)nk, cats = 0, bytes = 0;
     for (int j = 0; j < nd; j++)
         if (t->dims[dims[j]].cat) cats += (size_t)t->dims[dims[j]].nc * (size_t)nk;
-    /* The estimator's arrays, then scratch: sort keys (2m), choice indices or sort counts (nk), and the
-     * product of each kernel's continuous sigmas relative to their ranges (nk). */
-    size_t sizes[] = {nk * sizeof(double), nk * sizeof(double), nn * sizeof(double), nn * sizeof(double),
-                      nn * sizeof(double), nn * sizeof(double), nd * sizeof(double *), nd * sizeof(int), nn * sizeof(double),
-                      nn * sizeof(double), nn * sizeof(double), nn * sizeof(int), cats * sizeof(double),
+    /* The estimator's arrays (w, base; mu, sig, isig, hsig; logp, nu; umu, uisig, ulsig,
+     * inv; the choices' rows), then scratch: sort keys (2 nk), choice indices or sort
+     * counts (nk), and the product of each kernel's continuous sigmas relative to their
+     * ranges (nk). */
+    size_t sizes[] = {nk * sizeof(double), nk * sizeof(double),
+                      nn * sizeof(double), nn * sizeof(double), nn * sizeof(double), nn * sizeof(double),
+                      nd * sizeof(double *), nd * sizeof(int),
+                      nn * sizeof(double), nn * sizeof(double), nn * sizeof(double), nn * sizeof(int),
+                      cats * sizeof(double),
                       2 * (size_t)nk * sizeof(dt_tpe__keyed), nk * sizeof(int), nk * sizeof(double)};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) bytes += (sizes[i] + 15) & ~(size_t)15;
     memset(pe, 0, sizeof *pe);
@@ -812,7 +816,8 @@ static void dt_tpe__pe_sample(const dt_tpe__pe *pe, const dt_tpe *t, const int *
 }
 
 /* erfc(|z| / sqrt 2) of each pair u of a grid dimension at the edge e: z = (e - mu) / sig. */
-static inline void dt_tpe__edge_tails(const dt_tpe *t, const double *umu, const double *uis, int nu, double e, double *out)
+static inline void dt_tpe__edge_tails(const dt_tpe *t, const double *umu, const double *uis, int nu, double e,
+                                      double *out)
 {
     for (int u = 0; u < nu; u++) out[u] = dt_tpe__erfc(t->erfc_c, fabs((e - umu[u]) * uis[u]) * M_SQRT1_2);
 }
@@ -882,24 +887,23 @@ DT_TPE__SIMD static void dt_tpe__cell_masses(const dt_tpe *t, const dt_tpe__pe *
  * densities: each weight is at most 1, and the largest term's weight keeps the sum
  * above 0). Scoring candidate by candidate instead
  * streamed all of the estimator (nd x nk x 16 bytes) from L2 once per candidate. */
-DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *dims, const double *cand, int ncand,
-                              double *out)
+DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t, const int *dims, const double *cand,
+                                           int ncand, double *out)
 {
     int nk = pe->nk, nd = pe->nd;
-    /* Per candidate and dimension: the value (continuous), or the row to add (a choice's
-     * log probabilities; a grid value's pair masses, read through inv). */
+    /* Per candidate and dimension, besides the value: the row to add (a choice's log
+     * probabilities; a grid value's pair masses, read through inv). */
     size_t ngrid = 0;
     for (int j = 0; j < nd; j++)
         if (!t->dims[dims[j]].cat && t->dims[dims[j]].step > 0) ngrid += (size_t)pe->nu[j] * (size_t)ncand;
-    /* xs and rows (nc x nd), mx and sm (nc), the distinct values ux (nc) and the scratch
-     * of dt_tpe__cell_masses (3 nk), the grid masses. */
+    /* mx and sm (nc), the distinct values ux (nc), the scratch of dt_tpe__cell_masses
+     * (3 nk), the grid masses, the rows (nc x nd). */
     size_t nc = (size_t)ncand;
-    double *xs = dt_xmalloc(nc * nd * sizeof(double *) + (nc * nd + 3 * nc + 3 * (size_t)nk + ngrid) * sizeof(double));
-    double *mx = xs + nc * nd, *sm = mx + nc, *ux = sm + nc, *scratch = ux + nc, *lmbuf = scratch + 3 * (size_t)nk;
+    double *mx = dt_xmalloc(nc * nd * sizeof(double *) + (3 * nc + 3 * (size_t)nk + ngrid) * sizeof(double));
+    double *sm = mx + nc, *ux = sm + nc, *scratch = ux + nc, *lmbuf = scratch + 3 * (size_t)nk;
     const double **rows = (const double **)(lmbuf + ngrid);
     for (int j = 0; j < nd; j++) {
         const dt_tpe__dim *d = &t->dims[dims[j]];
-        for (int c = 0; c < ncand; c++) xs[(size_t)c * nd + j] = cand[(size_t)c * nd + j];
         if (d->cat) {
             for (int c = 0; c < ncand; c++)
                 rows[(size_t)c * nd + j] = pe->logp[j] + (size_t)cand[(size_t)c * nd + j] * (size_t)nk;
@@ -941,7 +945,7 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
                     row += k0;
                     for (int k = 0; k < nb; k++) acc[k] += row[k];
                 } else if (d->step == 0) {
-                    double x = xs[(size_t)c * nd + j];
+                    double x = cand[(size_t)c * nd + j];
                     const double *mu = pe->mu + (size_t)j * nk + k0, *hs = pe->hsig + (size_t)j * nk + k0;
                     for (int k = 0; k < nb; k++) {
                         double z = (x - mu[k]) * hs[k];
@@ -985,7 +989,7 @@ DT_TPE__SIMD static void dt_tpe__pe_logpdf(const dt_tpe__pe *pe, const dt_tpe *t
         }
     }
     for (int c = 0; c < ncand; c++) out[c] = isfinite(mx[c]) ? mx[c] + log(sm[c]) : mx[c];
-    free(xs);
+    free(mx);
 }
 
 /* ---- Suggesting. */
