@@ -1014,12 +1014,26 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
     dt_tpe__pe_build(&l, t, dims, nd, obs_l, ml);
     dt_tpe__pe_build(&g, t, dims, nd, obs_g, mg);
 
-    int nc = t->ncand;
-    double *cand = dt_xmalloc((size_t)nc * ((size_t)nd + 2) * sizeof *cand);
-    double *ll = cand + (size_t)nc * nd, *lg = ll + nc;
+    int nc = t->ncand, nuc = 0;
+    double *cand = dt_xmalloc((size_t)nc * (2 * (size_t)nd + 4) * sizeof *cand + (size_t)nc * sizeof(int));
+    double *uc = cand + (size_t)nc * nd, *ll = uc + (size_t)nc * nd, *lg = ll + nc, *ull = lg + nc, *ulg = ull + nc;
+    int *rep = (int *)(ulg + nc);
     dt_tpe__pe_sample(&l, t, dims, rng, nc, cand);
-    dt_tpe__pe_logpdf(&l, t, dims, cand, nc, ll);
-    dt_tpe__pe_logpdf(&g, t, dims, cand, nc, lg);
+    /* A candidate equal to an earlier one (a choice or a grid value drawn again: most of
+     * them, when the unit is one such parameter) is scored once. */
+    for (int c = 0; c < nc; c++) {
+        const double *x = cand + (size_t)c * nd;
+        int u = 0;
+        while (u < nuc && memcmp(uc + (size_t)u * nd, x, (size_t)nd * sizeof *x) != 0) u++;
+        if (u == nuc) memcpy(uc + (size_t)nuc++ * nd, x, (size_t)nd * sizeof *x);
+        rep[c] = u;
+    }
+    dt_tpe__pe_logpdf(&l, t, dims, uc, nuc, ull);
+    dt_tpe__pe_logpdf(&g, t, dims, uc, nuc, ulg);
+    for (int c = 0; c < nc; c++) {
+        ll[c] = ull[rep[c]];
+        lg[c] = ulg[rep[c]];
+    }
     /* The first candidate wins ties, as np.argmax's does; "tie" meaning within 1e-9, as
      * candidates of a unit of choices often tie exactly, and their computed scores then
      * differ only by rounding (the order of a sum, exp_neg's 1e-8): left to that noise,
