@@ -31,10 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* x86-64 builds carry a second, AVX2 copy of the density loops, picked at load time
- * where the CPU has AVX2 (gcc's target_clones): twice the doubles per instruction, and
- * the same results to the bit, as AVX2 alone brings no fused multiply-add and the
- * sums are kept in explicit lanes. Elsewhere, the one portable build. */
+/* x86-64 builds carry a second, AVX2 copy of the vectorized loops (densities, cell
+ * masses, logs), picked at load time where the CPU has AVX2 (gcc's target_clones):
+ * twice the doubles per instruction, and the same results to the bit, as AVX2 alone
+ * brings no fused multiply-add and the sums are kept in explicit lanes. Elsewhere, the
+ * one portable build. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define DT_TPE__SIMD __attribute__((target_clones("avx2", "default")))
 #else
@@ -92,8 +93,8 @@ struct dt_tpe {
 };
 
 /* One Parzen estimator over nd dimensions: nk kernels (observations, then the prior).
- * Every array lives in one allocation (mem), as building two estimators per suggestion
- * with a dozen mallocs each showed in profiles at small n. */
+ * Every array lives in one allocation (mem), not a dozen: two estimators are built per
+ * suggestion and unit. */
 typedef struct dt_tpe__pe {
     int nk, nd;
     double *w;        /* nk: mixture weights, summing to 1 */
