@@ -34,9 +34,9 @@
 /* x86-64 builds carry a second, AVX2 copy of the vectorized loops (densities, cell
  * masses, logs), picked at load time where the CPU has AVX2 (gcc's target_clones):
  * twice the doubles per instruction, and the same results to the bit, as AVX2 alone
- * brings no fused multiply-add and the sums are kept in explicit lanes. Elsewhere, the
- * one portable build. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+ * brings no fused multiply-add and the sums are kept in explicit lanes. It takes glibc
+ * (the clones are picked through an ifunc); elsewhere, the one portable build. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define DT_TPE__SIMD __attribute__((target_clones("avx2", "default")))
 #else
 #define DT_TPE__SIMD
