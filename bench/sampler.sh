@@ -2,15 +2,17 @@
 # make bench-sampler: darktune's TPE and random samplers beside Optuna's, in one run.
 #  speed:   ms per suggestion of 8 parameters after 100, 1,000 and 10,000 finished
 #           trials, multivariate and univariate, and the ratio Optuna / darktune;
-#  quality: median over SEEDS seeds of the best-so-far regret after 25, 50 and 100
-#           trials on the functions of bench/problems.h (the same ones are written in
-#           bench/optuna_bench.py), and on "darknet-table": real Darknet runs replayed
-#           from bench/fashion.table (`make bench-record`; skipped when absent).
+#  quality: median over the first HEAD (20) seeds of the best-so-far regret after 25,
+#           50 and 100 trials on the functions of bench/problems.h (the same ones are
+#           written in bench/optuna_bench.py), and on "darknet-table": real Darknet runs
+#           replayed from bench/fashion.table (`make bench-record`; skipped when absent);
+#           then, over all SEEDS (100) seeds, each problem's medians after 100 trials
+#           and whether darktune's and Optuna's TPE differ beyond chance (rank-sum z).
 # Optuna (the latest) is installed into bench/.venv by pip, or taken from Debian's
 # python3-optuna where PyPI is out of reach.
 set -eu
 cd "$(dirname "$0")/.."
-SEEDS=${SEEDS:-20} TRIALS=${TRIALS:-100}
+SEEDS=${SEEDS:-100} HEAD=${HEAD:-20} TRIALS=${TRIALS:-100}
 bin=build/bench/sampler_bench
 out=bench/out/sampler
 mkdir -p "$out"
@@ -34,17 +36,38 @@ for n in 100 1000 10000; do
 done
 
 echo
-echo "quality: median regret over $SEEDS seeds after 25 / 50 / $TRIALS trials (lower is better)"
+echo "quality: median regret after 25 / 50 / $TRIALS trials over seeds 0-$((HEAD - 1)) (lower is better)"
 : > "$out/rows"
 for s in random tpe; do "$bin" quality "$s" "$SEEDS" "$TRIALS" | sed 's/^\([^ ]*\) /\1 darktune-/' >> "$out/rows"; done
 for s in random tpe; do "$py" bench/optuna_bench.py quality "$s" "$SEEDS" "$TRIALS" >> "$out/rows"; done
-awk -v T="$TRIALS" '
-  function median(key,   n, i, j, t, a) {
-    n = split(vals[key], a, " ")
+# The first HEAD seeds make the table; all SEEDS seeds make the check beneath it: two
+# samplers as close as these differ by chance on 20 seeds, so the rank-sum z over all
+# seeds says whether a difference is real (|z| > 2: likely; negative: darktune lower).
+awk -v T="$TRIALS" -v H="$HEAD" -v S="$SEEDS" '
+  function median(list,   n, i, j, t, a) {
+    n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  { for (k = 4; k <= 6; k++) vals[$1 " " $2 " " k] = vals[$1 " " $2 " " k] " " $k; probs[$1] = 1; samplers[$2] = 1 }
+  # Mann-Whitney rank-sum z of list x against list y (ties share their mean rank).
+  function ranksum_z(x, y,   nx, ny, a, b, n, v, w, i, j, k, t, r, sum) {
+    nx = split(x, a, " "); ny = split(y, b, " "); n = 0
+    for (i = 1; i <= nx; i++) { v[++n] = a[i] + 0; w[n] = 1 }
+    for (i = 1; i <= ny; i++) { v[++n] = b[i] + 0; w[n] = 0 }
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+      t = v[j]; v[j] = v[j - 1]; v[j - 1] = t; t = w[j]; w[j] = w[j - 1]; w[j - 1] = t }
+    sum = 0
+    for (i = 1; i <= n; i = k) {
+      for (k = i; k <= n && v[k] == v[i]; k++) {}
+      r = (i + k - 1) / 2
+      for (j = i; j < k; j++) if (w[j]) sum += r
+    }
+    return (sum - nx * (nx + 1) / 2 - nx * ny / 2) / sqrt(nx * ny * (nx + ny + 1) / 12)
+  }
+  {
+    for (k = 4; k <= 6; k++) if ($3 < H) head[$1 " " $2 " " k] = head[$1 " " $2 " " k] " " $k
+    all[$1 " " $2] = all[$1 " " $2] " " $6; probs[$1] = 1
+  }
   END {
     split("darktune-random darktune-tpe optuna-random optuna-tpe", order, " ")
     printf "%-16s", "problem"; for (i = 1; i <= 4; i++) printf " %24s", order[i]; printf "\n"
@@ -52,13 +75,20 @@ awk -v T="$TRIALS" '
     for (p in probs) {
       printf "%-16s", p
       for (i = 1; i <= 4; i++)
-        printf " %24s", sprintf("%.3g / %.3g / %.3g", median(p " " order[i] " 4"), median(p " " order[i] " 5"),
-                                median(p " " order[i] " 6"))
+        printf " %24s", sprintf("%.3g / %.3g / %.3g", median(head[p " " order[i] " 4"]), median(head[p " " order[i] " 5"]),
+                                median(head[p " " order[i] " 6"]))
       printf "\n"
-      d = median(p " darktune-tpe 6"); o = median(p " optuna-tpe 6")
+      d = median(head[p " darktune-tpe 6"]); o = median(head[p " optuna-tpe 6"])
       np++; if (d <= o) wins++
       sum += (o > 0 ? log((d + 1e-12) / (o + 1e-12)) : 0)
     }
     printf "\ndarktune TPE no worse than Optuna TPE after %d trials on %d of %d problems; geometric mean regret ratio %.2f\n",
            T, wins, np, exp(sum / np)
+    if (S > H) {
+      printf "\nover all %d seeds, after %d trials: median regret, and the rank-sum z of darktune TPE against Optuna TPE\n", S, T
+      printf "%-16s %14s %14s %8s\n", "problem", "darktune-tpe", "optuna-tpe", "z"
+      for (p in probs)
+        printf "%-16s %14.3g %14.3g %+8.2f\n", p, median(all[p " darktune-tpe"]), median(all[p " optuna-tpe"]),
+               ranksum_z(all[p " darktune-tpe"], all[p " optuna-tpe"])
+    }
   }' "$out/rows"
