@@ -51,13 +51,13 @@ static void build_space(const bench_problem *pb, dt_space *s)
     if (dt_space_resolve(s, &err) != 0) die(err.msg);
 }
 
-/* The sampler options a sweep would give: startup 10, 24 candidates, multivariate or not. */
+/* The sampler options a sweep would give: startup 10, candidates auto, multivariate or not. */
 static void options(dt_sweep *sw, int multivariate)
 {
     memset(sw, 0, sizeof *sw);
     sw->maximize = 0;
     sw->startup_trials = 10;
-    sw->ei_candidates = 24;
+    sw->ei_candidates = 0;
     sw->multivariate = multivariate;
 }
 

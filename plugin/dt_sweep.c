@@ -104,7 +104,7 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
     {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(sampler), "random", dt_sweep__samplers, 0, 0},
     {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(startup_trials), "10", NULL, 0, INT_MAX},
     {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(grid_points), "5", NULL, 1, INT_MAX},
-    {"ei_candidates", DT_SWEEP__INT, DT_SWEEP__AT(ei_candidates), "24", NULL, 1, 100000},
+    {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(ei_candidates), "auto", NULL, 1, 100000},
     {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(multivariate), "yes", NULL, 0, 0},
     {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(gamma), "auto", NULL, 0, 1},
 };

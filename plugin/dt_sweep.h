@@ -67,7 +67,7 @@ typedef struct dt_sweep {
     dt_sampler_kind sampler; /* never AUTO after dt_sweep_load: auto is resolved there */
     int startup_trials;    /* tpe: finished trials drawn at random before the model is used (10) */
     int grid_points;       /* grid: values per continuous parameter (default 5) */
-    int ei_candidates;     /* tpe: candidates drawn from l(x) and scored per suggestion (24) */
+    int ei_candidates;     /* tpe: candidates drawn from l(x) and scored per suggestion; 0 = auto (24 to 64) */
     int multivariate;      /* tpe: 1 joint kernels over co-active parameters, 0 one per parameter (yes) */
     double gamma;          /* tpe: fraction of finished trials taken as good; 0 = auto (Optuna's) */
     int sampler_auto;      /* type = auto: sampler was chosen by dt_sweep_resolve_sampler */

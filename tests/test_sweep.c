@@ -144,7 +144,7 @@ static void test_minimal(void)
     CHECK(sw.sampler == DT_SAMPLER_RANDOM);
     CHECK(sw.startup_trials == 10);
     CHECK(sw.grid_points == 5);
-    CHECK(sw.ei_candidates == 24 && sw.multivariate == 1 && sw.gamma == 0);
+    CHECK(sw.ei_candidates == 0 && sw.multivariate == 1 && sw.gamma == 0);
     CHECK(sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
     CHECK(sw.pruner == DT_PRUNER_NONE);
     CHECK(sw.warmup == 0);
