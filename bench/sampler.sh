@@ -26,11 +26,18 @@ echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) co
 echo
 echo "speed: ms per suggestion, 8 parameters (log, uniform, stepped int, log int, categorical)"
 printf '%8s  %12s %12s %7s   %12s %12s %7s\n' trials "darktune mv" "optuna mv" ratio "darktune uni" "optuna uni" ratio
+# darktune's timing takes milliseconds and Optuna's seconds: darktune is timed three
+# times, before, between and after Optuna's, and the median kept, so that both sample
+# the same spell of this shared machine (its speed drifts by a third over minutes).
+med3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+dt() { "$bin" speed "$1" "$2" | awk '{ print $4 }'; }
 for n in 100 1000 10000; do
-  dm=$("$bin" speed tpe "$n" | awk '{ print $4 }')
-  du=$("$bin" speed tpe-uni "$n" | awk '{ print $4 }')
+  dm1=$(dt tpe "$n") du1=$(dt tpe-uni "$n")
   om=$("$py" bench/optuna_bench.py speed tpe "$n" | awk '{ print $4 }')
+  dm2=$(dt tpe "$n") du2=$(dt tpe-uni "$n")
   ou=$("$py" bench/optuna_bench.py speed tpe-uni "$n" | awk '{ print $4 }')
+  dm3=$(dt tpe "$n") du3=$(dt tpe-uni "$n")
+  dm=$(med3 "$dm1" "$dm2" "$dm3") du=$(med3 "$du1" "$du2" "$du3")
   awk -v n="$n" -v dm="$dm" -v om="$om" -v du="$du" -v ou="$ou" \
     'BEGIN { printf "%8d  %12.3f %12.1f %6.0fx   %12.3f %12.1f %6.0fx\n", n, dm, om, om / dm, du, ou, ou / du }'
 done
