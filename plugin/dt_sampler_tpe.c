@@ -1044,6 +1044,19 @@ static void dt_tpe__pe_sample(const dt_tpe__pe *pe, const dt_tpe *t, const int *
     }
 }
 
+/* The largest of a[0..n-1] (n >= 1), in four lanes: without -ffast-math gcc keeps a
+ * single running max scalar (it may not reorder the comparisons); lanes it vectorizes. */
+static inline double dt_tpe__max(const double *a, int n)
+{
+    double lane[4] = {a[0], a[0], a[0], a[0]};
+    int n4 = n & ~3;
+    for (int k = 0; k < n4; k += 4)
+        for (int q = 0; q < 4; q++) lane[q] = a[k + q] > lane[q] ? a[k + q] : lane[q];
+    for (int k = n4; k < n; k++) lane[0] = a[k] > lane[0] ? a[k] : lane[0];
+    double m = lane[0] > lane[1] ? lane[0] : lane[1], m2 = lane[2] > lane[3] ? lane[2] : lane[3];
+    return m > m2 ? m : m2;
+}
+
 /* erfc(|z| / sqrt 2) of each pair u of a grid dimension at the edge e: z = (e - mu) / sig. */
 static inline void dt_tpe__edge_tails(const dt_tpe *t, const double *umu, const double *uis, int nu, double e,
                                       double *out)
@@ -1145,15 +1158,7 @@ DT_TPE__INLINE void dt_tpe__lse_block(const dt_tpe *t, const int *dims, int nd, 
             for (int k = 0; k < nb; k++) acc[k] += row[inv[k]];
         }
     }
-    /* Four lanes, summed at the end: without -ffast-math gcc keeps a single
-     * running max or sum scalar (it may not reorder them), lanes it vectorizes. */
-    double lane[4] = {acc[0], acc[0], acc[0], acc[0]};
-    int k4 = nb & ~3;
-    for (int k = 0; k < k4; k += 4)
-        for (int q = 0; q < 4; q++) lane[q] = acc[k + q] > lane[q] ? acc[k + q] : lane[q];
-    for (int k = k4; k < nb; k++) lane[0] = acc[k] > lane[0] ? acc[k] : lane[0];
-    double bm = lane[0] > lane[1] ? lane[0] : lane[1], bm2 = lane[2] > lane[3] ? lane[2] : lane[3];
-    bm = bm > bm2 ? bm : bm2;
+    double bm = dt_tpe__max(acc, nb);
     if (bm > *mx) {
         double dm = *mx - bm;
         *sm *= dt_tpe__exp_neg(dm < -700 ? -700 : dm);
@@ -1161,9 +1166,9 @@ DT_TPE__INLINE void dt_tpe__lse_block(const dt_tpe *t, const int *dims, int nd, 
     }
     /* e^-700 is as good as 0 here: clamping keeps exp_neg in range, and the loop
      * free of branches so that it vectorizes. */
-    double m = *mx;
+    double m = *mx, lane[4] = {0, 0, 0, 0};
     const double *w = cl->w + k0;
-    for (int q = 0; q < 4; q++) lane[q] = 0;
+    int k4 = nb & ~3;   /* four lanes, summed at the end, as in dt_tpe__max */
     for (int k = 0; k < k4; k += 4)
         for (int q = 0; q < 4; q++) {
             double dk = acc[k + q] - m;
@@ -1226,13 +1231,7 @@ DT_TPE__INLINE void dt_tpe__logpdf_leaves(const dt_tpe__pe *pe, const dt_tpe *t,
          * above the cut (a dozen of 65 at 1,000 trials), the best one at a time until
          * the best left falls below the cut as the maximum now stands. */
         const double *const *r = rows + (size_t)c * nd;
-        double lane[4] = {bound[0], bound[0], bound[0], bound[0]};
-        int l4 = nl & ~3;
-        for (int l = 0; l < l4; l += 4)
-            for (int q = 0; q < 4; q++) lane[q] = bound[l + q] > lane[q] ? bound[l + q] : lane[q];
-        for (int l = l4; l < nl; l++) lane[0] = bound[l] > lane[0] ? bound[l] : lane[0];
-        double best = lane[0] > lane[1] ? lane[0] : lane[1], best2 = lane[2] > lane[3] ? lane[2] : lane[3];
-        best = best > best2 ? best : best2;
+        double best = dt_tpe__max(bound, nl);
         int b = 0;
         while (b < nl - 1 && bound[b] != best) b++;
         int k0 = starts[b], n = starts[b + 1] - k0;
