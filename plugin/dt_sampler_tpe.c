@@ -193,6 +193,20 @@ static void dt_tpe__erfc_fit(double *c)
     for (int j = 0; j < N; j++) c[j] = (double)mono[j];
 }
 
+/* 2^n from sh = n + 1.5 * 2^52 (n a small integer: the rounding trick of the exps
+ * below leaves it in sh's low bits), built as a double's exponent field. */
+static inline double dt_tpe__pow2(double sh)
+{
+    const double magic = 0x1.8p52;
+    uint64_t sb, mb;
+    memcpy(&sb, &sh, sizeof sb);
+    memcpy(&mb, &magic, sizeof mb);
+    sb = (sb - mb + 1023) << 52;
+    double scale;
+    memcpy(&scale, &sb, sizeof scale);
+    return scale;
+}
+
 /* erfc(y) for y >= 0 (beyond ERFC_YMAX, erfc(ERFC_YMAX)); c from dt_tpe__erfc_fit. */
 static inline double dt_tpe__erfc(const double *c, double y)
 {
@@ -227,13 +241,7 @@ static inline double dt_tpe__erfc(const double *c, double y)
                 r2 * (1.0 / 479001600))))));
     double po = 1 + r2 * (1.0 / 6 + r2 * (1.0 / 120 + r2 * (1.0 / 5040 + r2 * (1.0 / 362880 + r2 * (1.0 / 39916800)))));
     double p = pe + r * po;
-    uint64_t sb, mb;
-    memcpy(&sb, &sh, sizeof sb);
-    memcpy(&mb, &magic, sizeof mb);
-    sb = (sb - mb + 1023) << 52;
-    double scale;
-    memcpy(&scale, &sb, sizeof scale);
-    return t * p * scale;
+    return t * p * dt_tpe__pow2(sh);
 }
 
 /* log(x) for x > 0 finite, within about 2 ulp of libm's, in straight-line code that
@@ -381,13 +389,7 @@ static inline double dt_tpe__exp_neg(double x)
     double t = x * M_LOG2E, sh = t + magic, n = sh - magic, f = (t - n) * M_LN2;
     double p = 1 + f * (1 + f * (1.0 / 2 + f * (1.0 / 6 + f * (1.0 / 24 + f * (1.0 / 120 + f * (1.0 / 720 +
                f * (1.0 / 5040)))))));
-    uint64_t bits, mbits;
-    memcpy(&bits, &sh, sizeof bits);
-    memcpy(&mbits, &magic, sizeof mbits);
-    bits = (bits - mbits + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return p * dt_tpe__pow2(sh);
 }
 
 /* ---- Ranking the trials. */
