@@ -4,27 +4,18 @@
 
 #include "dt_out.h"
 #include "dt_test.h"
-
-static void add(dt_space *s, const char *name, const char *spec)
-{
-    dt_param p = {0};
-    dt_err err = {{0}};
-    p.name = dt_xstrdup(name);
-    p.cond = -1;
-    CHECK(dt_param_parse(&p, spec, &err) == 0);
-    dt_space_add(s, p);
-}
+#include "dt_test_space.h"
 
 /* The edge rule looks at each numeric value's place in its range, on a log scale for
  * log distributions, and flags the outer 5% at either end. */
 static void test_edges(void)
 {
     dt_sweep sw = {0};
-    add(&sw.space, "learning_rate", "log(1e-4, 1)");
-    add(&sw.space, "momentum", "uniform(0.5, 0.99)");
-    add(&sw.space, "burn_in", "int(0, 400, step=50)");
-    add(&sw.space, "policy", "choice(constant, steps)");
-    add(&sw.space, "subdivisions", "1");
+    dt_test_add(&sw.space, "learning_rate", "log(1e-4, 1)", NULL, NULL);
+    dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
+    dt_test_add(&sw.space, "burn_in", "int(0, 400, step=50)", NULL, NULL);
+    dt_test_add(&sw.space, "policy", "choice(constant, steps)", NULL, NULL);
+    dt_test_add(&sw.space, "subdivisions", "1", NULL, NULL);
     dt_trial t;
     dt_trial_init(&t, sw.space.n);
     /* 6e-4 is 19% of the way along log(1e-4, 1), though only 0.05% of the linear range. */

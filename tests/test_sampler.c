@@ -2,30 +2,19 @@
  * the grid hands out every row once, in a seed-dependent order, then reports 1. */
 #include "dt_sampler.h"
 #include "dt_test.h"
+#include "dt_test_space.h"
 
 #include <stdlib.h>
-
-/* Adds a parameter parsed from spec, conditional when key is not NULL. */
-static void add(dt_space *s, const char *name, const char *spec, const char *key, const char *value)
-{
-    dt_param p = {0};
-    dt_err err = {{0}};
-    p.name = dt_xstrdup(name);
-    CHECK(dt_param_parse(&p, spec, &err) == 0);
-    p.cond_key = dt_xstrdup(key);
-    p.cond_value = dt_xstrdup(value);
-    dt_space_add(s, p);
-}
 
 /* lr (3 grid points) x policy, with steps fixed under steps and power under poly: 15 grid rows. */
 static void make_space(dt_space *s)
 {
     dt_err err = {{0}};
-    add(s, "learning_rate", "log(1e-4, 1e-1)", NULL, NULL);
-    add(s, "policy", "choice(constant, steps, poly)", NULL, NULL);
-    add(s, "steps", "0.8, 0.9", "policy", "steps");
-    add(s, "power", "uniform(1, 4)", "policy", "poly");
-    add(s, "burn_in", "int(0, 400, step=50)", NULL, NULL);
+    dt_test_add(s, "learning_rate", "log(1e-4, 1e-1)", NULL, NULL);
+    dt_test_add(s, "policy", "choice(constant, steps, poly)", NULL, NULL);
+    dt_test_add(s, "steps", "0.8, 0.9", "policy", "steps");
+    dt_test_add(s, "power", "uniform(1, 4)", "policy", "poly");
+    dt_test_add(s, "burn_in", "int(0, 400, step=50)", NULL, NULL);
     CHECK(dt_space_resolve(s, &err) == 0);
 }
 
@@ -176,8 +165,8 @@ static void test_errors(void)
     CHECK(dt_sampler_size(g) == 5 * 7 * 9);
     dt_sampler_free(g);
 
-    add(&s, "a", "int(1, 1000)", NULL, NULL);
-    add(&s, "b", "int(1, 1000)", NULL, NULL);
+    dt_test_add(&s, "a", "int(1, 1000)", NULL, NULL);
+    dt_test_add(&s, "b", "int(1, 1000)", NULL, NULL);
     CHECK(dt_space_resolve(&s, &err) == 0);
     CHECK(dt_sampler_create(&g, DT_SAMPLER_GRID, &s, 1, NULL, &err) == -1);
     CHECK(strstr(err.msg, "the grid has 315000000 rows, over the limit of 1000000; lower grid_points") != NULL);

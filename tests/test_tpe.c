@@ -7,23 +7,12 @@
  * by step then last value; failed trials ignored. Ends with a timing line (not a check). */
 #include "dt_sampler.h"
 #include "dt_test.h"
+#include "dt_test_space.h"
 
 #include <stdlib.h>
 #include <time.h>
 
 #define SEEDS 21
-
-/* Adds a parameter parsed from spec, conditional when key is not NULL. */
-static void add(dt_space *s, const char *name, const char *spec, const char *key, const char *value)
-{
-    dt_param p = {0};
-    dt_err err = {{0}};
-    p.name = dt_xstrdup(name);
-    CHECK(dt_param_parse(&p, spec, &err) == 0);
-    p.cond_key = dt_xstrdup(key);
-    p.cond_value = dt_xstrdup(value);
-    dt_space_add(s, p);
-}
 
 /* Sampler options as a sweep would give them. */
 static dt_sweep opts_of(int startup, int multivariate, int maximize)
@@ -155,7 +144,7 @@ static void test_beats_random(void)
 {
     double t, r;
     dt_space q = {0};
-    add(&q, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&q, "x", "uniform(-5, 5)", NULL, NULL);
     compare("quadratic (multivariate)", &q, f_quad, 1, &t, &r);
     CHECK(t < r / 4);
     compare("quadratic (univariate)", &q, f_quad, 0, &t, &r);
@@ -163,8 +152,8 @@ static void test_beats_random(void)
     dt_space_free(&q);
 
     dt_space b = {0};
-    add(&b, "x", "uniform(-5, 10)", NULL, NULL);
-    add(&b, "y", "uniform(0, 15)", NULL, NULL);
+    dt_test_add(&b, "x", "uniform(-5, 10)", NULL, NULL);
+    dt_test_add(&b, "y", "uniform(0, 15)", NULL, NULL);
     compare("branin (multivariate)", &b, f_branin, 1, &t, &r);
     CHECK(t - 0.397887 < (r - 0.397887) / 2);
     compare("branin (univariate)", &b, f_branin, 0, &t, &r);
@@ -172,7 +161,7 @@ static void test_beats_random(void)
     dt_space_free(&b);
 
     dt_space l = {0};
-    add(&l, "lr", "log(1e-5, 1)", NULL, NULL);
+    dt_test_add(&l, "lr", "log(1e-5, 1)", NULL, NULL);
     compare("log optimum at 1e-3", &l, f_log, 1, &t, &r);
     CHECK(t < r / 4);
     dt_space_free(&l);
@@ -183,9 +172,9 @@ static void test_beats_random(void)
 static void test_reproducible(void)
 {
     dt_space s = {0};
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
-    add(&s, "k", "int(0, 20)", NULL, NULL);
-    add(&s, "c", "choice(a, b, c)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "k", "int(0, 20)", NULL, NULL);
+    dt_test_add(&s, "c", "choice(a, b, c)", NULL, NULL);
     dt_sweep o = opts_of(10, 1, 0);
     dt_trial a[40], b[40], c[40];
     int bad = 0, same = 0, same_other = 0;
@@ -226,9 +215,9 @@ static void test_reproducible(void)
 static void test_startup(void)
 {
     dt_space s = {0};
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
-    add(&s, "lr", "log(1e-4, 1e-1)", NULL, NULL);
-    add(&s, "b", "choice(32, 64, 128)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "lr", "log(1e-4, 1e-1)", NULL, NULL);
+    dt_test_add(&s, "b", "choice(32, 64, 128)", NULL, NULL);
     dt_sweep o = opts_of(10, 1, 0);
     dt_trial t[30], r[30];
     int bad = 0;
@@ -277,8 +266,8 @@ static void test_startup(void)
 static void test_candidates(void)
 {
     dt_space s = {0};
-    add(&s, "x", "uniform(-5, 10)", NULL, NULL);
-    add(&s, "y", "uniform(0, 15)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 10)", NULL, NULL);
+    dt_test_add(&s, "y", "uniform(0, 15)", NULL, NULL);
     dt_sweep o = opts_of(10, 1, 0);
     dt_trial t[100];
     int bad = 0, early_same = 0, late_same = 0, uni_same = 0;
@@ -316,8 +305,8 @@ static void test_candidates(void)
 static void test_categorical(void)
 {
     dt_space s = {0};
-    add(&s, "c", "choice(a, b, c, d, e)", NULL, NULL);
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "c", "choice(a, b, c, d, e)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     int picked[2] = {0, 0}, total = 0, bad = 0;
     for (int mv = 0; mv < 2; mv++) {
         dt_sweep o = opts_of(10, mv, 0);
@@ -343,11 +332,11 @@ static void test_categorical(void)
 static void test_conditional(void)
 {
     dt_space s = {0};
-    add(&s, "policy", "choice(constant, steps, poly)", NULL, NULL);
-    add(&s, "power", "uniform(1, 4)", "policy", "poly");
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
-    add(&s, "steps", "0.5, 0.75", "policy", "steps");
-    add(&s, "gamma", "int(1, 9)", "policy", "steps");
+    dt_test_add(&s, "policy", "choice(constant, steps, poly)", NULL, NULL);
+    dt_test_add(&s, "power", "uniform(1, 4)", "policy", "poly");
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "steps", "0.5, 0.75", "policy", "steps");
+    dt_test_add(&s, "gamma", "int(1, 9)", "policy", "steps");
     dt_err err = {{0}};
     CHECK(dt_space_resolve(&s, &err) == 0);
     int bad = 0, junk_same = 0, asked = 0;
@@ -409,7 +398,7 @@ static void test_conditional(void)
 static void test_liar(void)
 {
     dt_space s = {0};
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     double free_dist = 0, busy_dist = 0;
     int asked = 0, at_best = 0, bad = 0, near_free = 0, near_busy = 0;
     for (int seed = 0; seed < 6; seed++) {
@@ -474,7 +463,7 @@ static int low_side(const dt_space *s, dt_trial *t, int maximize)
 static void test_pruned(void)
 {
     dt_space s = {0};
-    add(&s, "k", "int(0, 40)", NULL, NULL);
+    dt_test_add(&s, "k", "int(0, 40)", NULL, NULL);
     dt_trial t[10];
     for (int i = 0; i < 10; i++) {
         dt_trial_init(&t[i], 1);
@@ -514,8 +503,8 @@ static void test_pruned(void)
 static void test_failed_and_baseline(void)
 {
     dt_space s = {0};
-    add(&s, "x", "uniform(-5, 5)", NULL, NULL);
-    add(&s, "c", "choice(a, b)", NULL, NULL);
+    dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
+    dt_test_add(&s, "c", "choice(a, b)", NULL, NULL);
     dt_sweep o = opts_of(10, 1, 0);
     dt_trial t[30], u[36];
     int bad = 0, same = 0;
@@ -566,14 +555,14 @@ static void test_failed_and_baseline(void)
 static double time_suggest(int n, int multivariate)
 {
     dt_space s = {0};
-    add(&s, "learning_rate", "log(1e-5, 1e-1)", NULL, NULL);
-    add(&s, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
-    add(&s, "decay", "log(1e-6, 1e-2)", NULL, NULL);
-    add(&s, "power", "uniform(1, 4)", NULL, NULL);
-    add(&s, "burn_in", "int(0, 1000, step=50)", NULL, NULL);
-    add(&s, "max_crop", "logint(32, 512)", NULL, NULL);
-    add(&s, "batch", "choice(16, 32, 64, 128)", NULL, NULL);
-    add(&s, "policy", "choice(constant, steps, poly, exp)", NULL, NULL);
+    dt_test_add(&s, "learning_rate", "log(1e-5, 1e-1)", NULL, NULL);
+    dt_test_add(&s, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
+    dt_test_add(&s, "decay", "log(1e-6, 1e-2)", NULL, NULL);
+    dt_test_add(&s, "power", "uniform(1, 4)", NULL, NULL);
+    dt_test_add(&s, "burn_in", "int(0, 1000, step=50)", NULL, NULL);
+    dt_test_add(&s, "max_crop", "logint(32, 512)", NULL, NULL);
+    dt_test_add(&s, "batch", "choice(16, 32, 64, 128)", NULL, NULL);
+    dt_test_add(&s, "policy", "choice(constant, steps, poly, exp)", NULL, NULL);
     dt_trial *t = calloc((size_t)n + 1, sizeof *t);
     dt_rng rng;
     dt_rng_seed(&rng, 1, 2);
