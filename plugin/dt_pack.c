@@ -11,8 +11,10 @@ void dt_pack_init(dt_pack *p, int gpu, int k, dt_pack_mem_fn mem)
     p->k = k > 0 ? k : 1;
     p->probing = k == 0;
     p->mem = mem;
+    /* The baseline matters only to the probing's memory check: a fixed k starts no
+     * nvidia-smi. */
     double used, total;
-    p->mem0 = mem && mem(gpu, &used, &total) == 0 ? used : -1;
+    p->mem0 = p->probing && mem && mem(gpu, &used, &total) == 0 ? used : -1;
 }
 
 void dt_pack_iters(dt_pack *p, long n)

@@ -39,7 +39,7 @@ typedef struct dt_pack {
     char why[256];      /* what the last change was and why */
 } dt_pack;
 
-/* k > 0: fixed k trials; k == 0: auto. Asks mem for the memory in use now. */
+/* k > 0: fixed k trials; k == 0: auto, which asks mem for the memory in use now. */
 void dt_pack_init(dt_pack *p, int gpu, int k, dt_pack_mem_fn mem);
 
 /* n iterations were done by trials on this GPU. */

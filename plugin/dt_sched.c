@@ -495,9 +495,10 @@ static void dt_sched__pack(dt_study *s)
     double now = dt_now();
     for (int g = 0; g < s->npacks; g++) {
         int running = 0, warm = 0;
-        for (int i = 0; i < s->nslots; i++) {
+        /* GPU g's slots are g, g + npacks, ... (dt_sched__slots deals them round). */
+        for (int i = g; i < s->nslots; i += s->npacks) {
             const dt_slot *sl = &s->slots[i];
-            if (sl->pack != g || !sl->run) continue;
+            if (!sl->run) continue;
             running++;
             warm += sl->seen >= DT_PACK_WARM;
         }

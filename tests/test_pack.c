@@ -7,12 +7,13 @@
 
 /* The simulated GPU: `cap` trials saturate it (each runs at 10 it/s alone); each
  * trial holds `per` MiB of `total`, above `idle` used by others. k_now is what runs. */
-static int cap, k_now;
+static int cap, k_now, mem_calls;
 static double per, total, idle;
 
 static int fake_mem(int gpu, double *used, double *tot)
 {
     (void)gpu;
+    mem_calls++;
     if (total <= 0) return -1;
     *used = idle + per * k_now;
     *tot = total;
@@ -121,8 +122,12 @@ static void test_fixed_and_oom(void)
     dt_pack p;
     int changes;
     cap = 100;
+    total = 3500;
+    mem_calls = 0;
     dt_pack_init(&p, 0, 3, fake_mem);
     CHECK(p.k == 3 && !p.probing);
+    CHECK(mem_calls == 0);   /* a fixed k never asks nvidia-smi */
+    total = 0;
     CHECK(simulate(&p, 30, &changes) == 3 && changes == 0);
     CHECK(dt_pack_oom(&p, "CUDA Error: out of memory") == 1);
     CHECK(p.k == 2);
