@@ -51,9 +51,7 @@ cudnn_dir=$(dirname "$(find "$cuda/" /usr/lib /usr/local/lib /opt -name 'libcudn
 if [ -d "$kit" ]; then
   note "using $kit"
   dn_cudnn=$kit/cudnn/darknet dn_plain=$kit/nocudnn/darknet dtc=$kit/darktune-cuda
-  export LD_LIBRARY_PATH=$kit/cudnn:$kit/lib:$cuda/lib64:${cudnn_dir:-.}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  # Each darknet loads the libdarknet beside it first.
-  dn_env() { echo "LD_LIBRARY_PATH=$(dirname "$1"):$LD_LIBRARY_PATH"; }
+  export LD_LIBRARY_PATH=$kit/cudnn:$kit/lib:$cuda/lib64${cudnn_dir:+:$cudnn_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 else
   for c in 0 1; do
     GPU_JOBS=$(nproc) timeout "$(left 300)" make --no-print-directory gpu CUDNN=$c > "$work/build-$c.log" 2>&1 \
@@ -61,8 +59,9 @@ else
   done
   dn_cudnn=$root/build/darknet-gpu/darknet dn_plain=$root/build/darknet-gpu-nocudnn/darknet dtc=$root/darktune-cuda
   export LD_LIBRARY_PATH=$cuda/lib64${cudnn_dir:+:$cudnn_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-  dn_env() { echo "LD_LIBRARY_PATH=$(dirname "$1"):$LD_LIBRARY_PATH"; }
 fi
+# Each darknet loads the libdarknet beside it first.
+dn_env() { echo "LD_LIBRARY_PATH=$(dirname "$1"):$LD_LIBRARY_PATH"; }
 for p in "$dn_cudnn" "$dn_plain" "$dtc"; do
   [ -x "$p" ] || { fail "missing $p"; exit 1; }
   missing=$(env "$(dn_env "$p")" ldd "$p" | grep 'not found')
