@@ -203,6 +203,14 @@ dt_line_kind dt_logparse_line(const char *line, dt_line *out)
     return out->kind;
 }
 
+void dt_logparse_clean(const char *line, char *buf, size_t n)
+{
+    char *t = dt_xstrdup(line);
+    dt_logparse_strip_ansi(t);
+    snprintf(buf, n, "%s", dt_trim(t));
+    free(t);
+}
+
 int dt_logparse_find(const char *text, dt_line_kind kind, char *buf, size_t n)
 {
     buf[0] = '\0';
@@ -211,10 +219,7 @@ int dt_logparse_find(const char *text, dt_line_kind kind, char *buf, size_t n)
         char *line = dt_xasprintf("%.*s", (int)len, s);
         dt_line out;
         int hit = dt_logparse_line(line, &out) == kind;
-        if (hit) {
-            dt_logparse_strip_ansi(line);
-            snprintf(buf, n, "%s", dt_trim(line));
-        }
+        if (hit) dt_logparse_clean(line, buf, n);
         free(line);
         if (hit) return 1;
         s += len;

@@ -34,6 +34,9 @@ typedef struct dt_line {
 /* Parses one line (no newline needed). Returns out->kind; out is always filled. */
 dt_line_kind dt_logparse_line(const char *line, dt_line *out);
 
+/* line without its escapes and outer blanks, copied into buf (for messages). */
+void dt_logparse_clean(const char *line, char *buf, size_t n);
+
 /* The first line of text (several lines) of this kind, copied into buf without its
  * escapes and outer blanks; returns 1 when there is one, else 0 with buf "". */
 int dt_logparse_find(const char *text, dt_line_kind kind, char *buf, size_t n);

@@ -324,12 +324,7 @@ static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
         r->topk = line.topk;
         return 0;
     case DT_LINE_OOM:
-        if (!r->oom[0]) {
-            char *t = dt_xstrdup(text);
-            dt_logparse_strip_ansi(t);
-            snprintf(r->oom, sizeof r->oom, "%s", dt_trim(t));
-            free(t);
-        }
+        if (!r->oom[0]) dt_logparse_clean(text, r->oom, sizeof r->oom);
         return 0;
     default:
         return 0;

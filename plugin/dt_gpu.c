@@ -2,6 +2,7 @@
 #include "dt_gpu.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,8 @@ static int dt_gpu__run(char *const args[], char *buf, size_t n)
     buf[got] = '\0';
     close(p[0]);
     int status;
-    while (waitpid(pid, &status, 0) < 0) {}
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? (int)got : -1;
 }
 
