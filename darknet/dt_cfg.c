@@ -14,6 +14,7 @@
 #include "dt_cfg.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +574,84 @@ int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, si
     memcpy(out, b.p, b.len + 1);
     dt_buf_free(&b);
     return 0;
+}
+
+int dt_cfg_schedule_key(const char *key, const char *policy)
+{
+    if (!policy) policy = "constant";
+    int sig = strcmp(policy, "sigmoid") == 0;
+    if (strcmp(key, "burn_in") == 0) return 1;
+    if (strcmp(key, "steps") == 0) return strcmp(policy, "steps") == 0 || strcmp(policy, "sgdr") == 0;
+    if (strcmp(key, "step") == 0) return strcmp(policy, "step") == 0 || sig;
+    if (strcmp(key, "sgdr_cycle") == 0) return strcmp(policy, "sgdr") == 0;
+    if (strcmp(key, "gamma") == 0) return strcmp(policy, "exp") == 0 || sig;
+    return 0;
+}
+
+/* One iteration count scaled: rounded, a positive one kept >= 1. */
+static long dt_cfg__scale_iter(double x, double f)
+{
+    if (x <= 0) return (long)x;
+    double y = nearbyint(x * f);
+    return y < 1 ? 1 : y > (double)LONG_MAX / 2 ? LONG_MAX / 2 : (long)y;
+}
+
+int dt_cfg_schedule_scale(const char *key, const char *text, const char *policy, double f, char *out,
+                          size_t n)
+{
+    if (!dt_cfg_schedule_key(key, policy)) return 0;
+    if (!(f > 0) || !isfinite(f)) return -1;
+    if (!policy) policy = "constant";
+    dt_buf b = {0};
+    dt_buf_add(&b, "", 0);
+    int ok = 1;
+    if (strcmp(key, "gamma") == 0) {
+        double g;
+        if (dt_parse_double(text, &g) != 0 || !isfinite(g)) ok = 0;
+        else dt_buf_printf(&b, "%.8g", strcmp(policy, "exp") == 0 ? pow(g, 1 / f) : g / f);
+    } else {
+        /* A list for steps, one number for the others. */
+        const char *p = text;
+        for (;;) {
+            const char *comma = strcmp(key, "steps") == 0 ? strchr(p, ',') : NULL;
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            char *item = dt_cfg__trimmed(p, 0, len);
+            double x;
+            if (dt_parse_double(item, &x) != 0 || !isfinite(x)) ok = 0;
+            else if (x > 0 && x < 1 && strcmp(key, "steps") == 0) dt_buf_printf(&b, "%s%s", b.len ? "," : "", item);
+            else dt_buf_printf(&b, "%s%ld", b.len ? "," : "", dt_cfg__scale_iter(x, f));
+            free(item);
+            if (!ok || !comma) break;
+            p = comma + 1;
+        }
+    }
+    if (ok && b.len + 1 <= n) memcpy(out, b.p, b.len + 1);
+    else ok = 0;
+    dt_buf_free(&b);
+    return ok ? 1 : -1;
+}
+
+int dt_cfg_scale_schedule(dt_cfg *c, double f, const char *const *skip, dt_buf *note)
+{
+    static const char *const keys[] = {"burn_in", "steps", "step", "sgdr_cycle", "gamma"};
+    if (f == 1 || !dt_cfg__find(c, "net")) return 0;
+    const char *pol = dt_cfg_get(c, "net", "policy", NULL);
+    char *policy = pol ? dt_xstrdup(pol) : NULL;
+    int changed = 0;
+    for (int k = 0; k < DT_CFG__COUNT(keys); k++) {
+        int skipped = 0;
+        for (int i = 0; skip && skip[i]; i++) skipped |= strcmp(skip[i], keys[k]) == 0;
+        const char *v = dt_cfg_get(c, "net", keys[k], NULL);
+        char out[1024];
+        if (skipped || !v || dt_cfg_schedule_scale(keys[k], v, policy, f, out, sizeof out) != 1 ||
+            strcmp(out, v) == 0)
+            continue;
+        if (note) dt_buf_printf(note, "%s%s %s -> %s", note->len ? ", " : "", keys[k], v, out);
+        dt_cfg_set(c, "net", keys[k], out);   /* v is stale from here */
+        changed++;
+    }
+    free(policy);
+    return changed;
 }
 
 /* pjreddie's parse_net_options defaults (option_find_*'s last argument), for the

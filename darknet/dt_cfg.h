@@ -69,6 +69,27 @@ void dt_cfg_drop_policy_keys(dt_cfg *c, int fork);
  * max_batches, each other number an iteration kept as is. Fails on a word, a
  * negative, or an iteration beyond max_batches. out holds n bytes. */
 int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, size_t n, dt_err *err);
+/* A trial shorter than the base cfg keeps its learning-rate schedule's shape only
+ * when the schedule shrinks with it: the [net] keys that count iterations (burn_in,
+ * steps, step, AlexeyAB's sgdr_cycle) are multiplied by f, and the rates per
+ * iteration follow (exp's gamma becomes gamma^(1/f), sigmoid's gamma/f). Darknet's
+ * own formulas (../shared/DARKNET.md) then give at iteration f*b the rate the base
+ * cfg gives at b. poly needs nothing: it reads max_batches.
+ *
+ * 1 when key is part of a schedule under policy (NULL: pjreddie's default, constant). */
+int dt_cfg_schedule_key(const char *key, const char *policy);
+/* Scales one value of a schedule key by f > 0 into out (n bytes). An iteration is
+ * rounded and stays at least 1 when it was (0 and negatives are kept); a fraction
+ * below 1 in steps is kept, being a share of max_batches already. Returns 1 when it
+ * wrote out, 0 when key is no schedule key of the policy (out untouched), -1 when the
+ * value is not a number (or list of numbers) or does not fit. */
+int dt_cfg_schedule_scale(const char *key, const char *text, const char *policy, double f, char *out,
+                          size_t n);
+/* Scales every schedule key of [net] by f, but those named in skip (NULL-terminated,
+ * may be NULL), for the policy [net] states. Appends "burn_in 1000 -> 33" notes,
+ * separated by ", ", to note (may be NULL). Returns how many keys changed. */
+int dt_cfg_scale_schedule(dt_cfg *c, double f, const char *const *skip, dt_buf *note);
+
 /* The value pjreddie's parse_net_options gives a [net] key the cfg leaves out, as
  * text ("0.001" for learning_rate, "constant" for policy); NULL where Darknet has no
  * fixed default (height, width, steps: absent, or derived from other keys). */

@@ -51,8 +51,9 @@ static const dt_logparse__format dt_logparse__formats[] = {
     { DT_LINE_MAP, "mean average precision (mAP@%f) = %M" },
     /* AlexeyAB training with -map */
     { DT_LINE_MAP, "mean_average_precision (mAP@%f) = %M" },
-    /* AlexeyAB "Last accuracy mAP@0.50 = 71.23 %", hank-ai "-> last accuracy mAP@0.50=71.23%" */
-    { DT_LINE_MAP, "last accuracy mAP@%f = %P %%" },
+    /* AlexeyAB "Last accuracy mAP@0.50 = 71.23 %" (before every iteration after the first
+     * evaluation), hank-ai "-> last accuracy mAP@0.50=71.23%" (at the end): repeats */
+    { DT_LINE_MAP_LAST, "last accuracy mAP@%f = %P %%" },
     /* classifier valid: "%d: top 1: %f, top %d: %f" */
     { DT_LINE_TOP, "%d: top 1: %1, top %K: %k" },
     /* Out of GPU memory. pjreddie: "CUDA Error: out of memory"; AlexeyAB adds "CUDA

@@ -14,7 +14,9 @@
 typedef enum dt_line_kind {
     DT_LINE_NONE = 0,  /* nothing darktune reads */
     DT_LINE_ITER,      /* one training iteration */
-    DT_LINE_MAP,       /* a mean average precision (mAP@0.5) result */
+    DT_LINE_MAP,       /* a mean average precision (mAP@0.5) result: one evaluation */
+    DT_LINE_MAP_LAST,  /* the last evaluation's mAP repeated, rounded (AlexeyAB's "Last accuracy",
+                        * printed before every iteration once it has evaluated): no evaluation */
     DT_LINE_TOP,       /* classifier valid: running top-1 / top-k */
     DT_LINE_OOM,       /* the GPU ran out of memory (CUDA, cuDNN or cuBLAS says so) */
 } dt_line_kind;
@@ -26,7 +28,7 @@ typedef struct dt_line {
     double avg_loss;    /* ITER: the running average Darknet prints (NAN if absent) */
     double rate;        /* ITER: learning rate (NAN if absent) */
     double seconds;     /* ITER: seconds of the iteration (NAN if absent) */
-    double map;         /* MAP: as a fraction in [0, 1], whatever the line printed (% or fraction) */
+    double map;         /* MAP, MAP_LAST: as a fraction in [0, 1], whatever the line printed (% or fraction) */
     double top1, topk;  /* TOP: fractions */
     int k;              /* TOP: the k of top-k */
 } dt_line;

@@ -309,7 +309,7 @@ static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
         return 1;
     case DT_LINE_MAP:
         r->last_map = line.map;
-        /* AlexeyAB prints each evaluation twice (fraction, then "Last accuracy"): one event */
+        /* AlexeyAB's evaluation prints two mAP lines (detector map's, then its own): one event */
         if (r->phase != DT_RUN__TRAIN || r->metric != DT_METRIC_MAP50 || r->metric_iter == r->last_iter)
             return 0;
         r->metric_iter = r->last_iter;

@@ -6,10 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
+/* The policy a set of values trains: the space's, else the base cfg's (NULL: constant). */
+static const char *dt_out__policy(const dt_sweep *sw, const dt_value *vals, const dt_cfg *base)
 {
-    dt_cfg *base;
-    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
+    for (int i = 0; i < sw->space.n; i++)
+        if (vals[i].active && strcmp(sw->space.p[i].name, "policy") == 0) return vals[i].text;
+    return dt_cfg_get(base, "net", "policy", NULL);
+}
+
+/* The base cfg's values at a trial's length: its schedule keys scaled by f (1: as is). */
+static int dt_out__baseline(const dt_sweep *sw, const dt_cfg *base, double f, dt_value *vals, dt_err *err)
+{
     for (int i = 0; i < sw->space.n; i++) {
         const dt_param *p = &sw->space.p[i];
         const char *text = p->kind == DT_FIXED ? p->choices[0] : dt_cfg_get(base, "net", p->name, NULL);
@@ -25,8 +32,28 @@ int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
     dt_space_activate(&sw->space, vals);
     for (int i = 0; i < sw->space.n; i++) vals[i].active &= had[i];
     free(had);
-    dt_cfg_free(base);
+    /* The base cfg's own schedule values shrink with the trial, as the keys left to
+     * the base cfg do in dt_out__cfg; the sweep's fixed values are the trial's already. */
+    const char *policy = dt_out__policy(sw, vals, base);
+    for (int i = 0; i < sw->space.n && f != 1; i++) {
+        const dt_param *p = &sw->space.p[i];
+        char out[DT_TEXT];
+        if (!vals[i].active || p->kind == DT_FIXED) continue;
+        int rc = dt_cfg_schedule_scale(p->name, vals[i].text, policy, f, out, sizeof out);
+        if (rc < 0) return dt_errf(err, "%s: %s = %s cannot be scaled to the trial's length", sw->cfg, p->name,
+                                   vals[i].text);
+        if (rc == 1) dt_value_text(p, out, &vals[i]);
+    }
     return 0;
+}
+
+int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
+{
+    dt_cfg *base;
+    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
+    int rc = dt_out__baseline(sw, base, dt_sweep_schedule_scale(sw), vals, err);
+    dt_cfg_free(base);
+    return rc;
 }
 
 /* Writes one [net] value, turning step fractions into iterations of max_batches. */
@@ -43,27 +70,108 @@ static int dt_out__set(dt_cfg *c, const char *key, const char *text, long max_ba
     return 0;
 }
 
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, long max_batches, dt_cfg **out,
-                     dt_err *err)
+/* The cfg of values for max_batches iterations: the sweep's values scaled by fv (the
+ * base cfg's own, for the baseline, by 1), the schedule keys the sweep leaves to the
+ * base cfg by fb. note (may be NULL) gets what fb changed. */
+static int dt_out__cfg(const dt_sweep *sw, dt_cfg *c, const dt_value *vals, int baseline, long max_batches,
+                       double fv, double fb, dt_buf *note, dt_err *err)
+{
+    char mb[32];
+    snprintf(mb, sizeof mb, "%ld", max_batches);
+    if (dt_cfg_set(c, "net", "max_batches", mb) != 0) return dt_errf(err, "'%s' has no [net] section", sw->cfg);
+    const char *pol = dt_out__policy(sw, vals, c);
+    char *policy = pol ? dt_xstrdup(pol) : NULL;
+    const char **skip = dt_xcalloc((size_t)sw->space.n + 1, sizeof *skip);
+    int rc = 0;
+    for (int i = 0; i < sw->space.n && rc == 0; i++) {
+        const dt_param *p = &sw->space.p[i];
+        skip[i] = p->name;
+        if (!vals[i].active) continue;
+        double f = baseline && p->kind != DT_FIXED ? 1 : fv;
+        char scaled[DT_TEXT];
+        const char *text = vals[i].text;
+        if (f != 1 && dt_cfg_schedule_scale(p->name, text, policy, f, scaled, sizeof scaled) == 1) text = scaled;
+        rc = dt_out__set(c, p->name, text, max_batches, err);
+    }
+    if (rc == 0) dt_cfg_scale_schedule(c, fb, skip, note);
+    free(skip);
+    free(policy);
+    if (rc == 0) dt_cfg_drop_policy_keys(c, (int)sw->fork);
+    return rc;
+}
+
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, dt_cfg **out, dt_err *err)
 {
     dt_cfg *c;
     if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
-    char mb[32];
-    snprintf(mb, sizeof mb, "%ld", max_batches);
-    if (dt_cfg_set(c, "net", "max_batches", mb) != 0) {
+    double f = dt_sweep_schedule_scale(sw);
+    dt_buf note = {0};
+    if (dt_out__cfg(sw, c, vals, 0, sw->max_batches, 1, f, &note, err) != 0) {
+        dt_buf_free(&note);
         dt_cfg_free(c);
-        return dt_errf(err, "'%s' has no [net] section", sw->cfg);
+        return -1;
     }
-    for (int i = 0; i < sw->space.n; i++) {
-        if (!vals[i].active) continue;
-        if (dt_out__set(c, sw->space.p[i].name, vals[i].text, max_batches, err) != 0) {
+    if (note.len) {
+        char *line = dt_xasprintf(" darktune: the base cfg's schedule scaled to this trial's %ld of its %ld "
+                                  "iterations: %s", sw->max_batches, sw->base_max_batches, note.p);
+        dt_cfg_prepend_comment(c, line);
+        free(line);
+    }
+    dt_buf_free(&note);
+    *out = c;
+    return 0;
+}
+
+int dt_out_deploy_cfg(const dt_sweep *sw, const dt_trial *t, dt_cfg **out, dt_err *err)
+{
+    dt_cfg *c;
+    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    /* Deployable: the full training length of the base cfg, not the trial's budget. */
+    long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
+    double f = dt_sweep_schedule_scale(sw);
+    dt_value *vals = t->values;
+    if (t->baseline) {
+        /* The baseline ran the base cfg's schedule scaled: deploy the base cfg's own. */
+        vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
+        if (dt_out__baseline(sw, c, 1, vals, err) != 0) {
+            free(vals);
             dt_cfg_free(c);
             return -1;
         }
     }
-    dt_cfg_drop_policy_keys(c, (int)sw->fork);
+    int rc = dt_out__cfg(sw, c, vals, t->baseline, mb, 1 / f, 1, NULL, err);
+    if (vals != t->values) free(vals);
+    if (rc != 0) {
+        dt_cfg_free(c);
+        return -1;
+    }
     *out = c;
     return 0;
+}
+
+int dt_out_schedule_note(const dt_sweep *sw, dt_buf *note, dt_err *err)
+{
+    dt_cfg *c;
+    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    const char **skip = dt_xcalloc((size_t)sw->space.n + 1, sizeof *skip);
+    for (int i = 0; i < sw->space.n; i++) skip[i] = sw->space.p[i].name;
+    dt_cfg_scale_schedule(c, dt_sweep_schedule_scale(sw), skip, note);
+    free(skip);
+    dt_cfg_free(c);
+    return 0;
+}
+
+long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals)
+{
+    for (int i = 0; i < sw->space.n; i++)
+        if (strcmp(sw->space.p[i].name, "burn_in") == 0)
+            return vals[i].active && vals[i].num > 0 ? (long)vals[i].num : 0;
+    char base[32], out[32];
+    long b = sw->base_burn_in;
+    snprintf(base, sizeof base, "%ld", b);
+    if (dt_cfg_schedule_scale("burn_in", base, NULL, dt_sweep_schedule_scale(sw), out, sizeof out) == 1)
+        dt_parse_long(out, &b);
+    return b;
 }
 
 int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err)
@@ -169,21 +277,17 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
 
 static int dt_out__best_cfg(const dt_sweep *sw, const dt_trial *t, dt_err *err)
 {
-    /* Deployable: the full training length of the base cfg, not the trial's budget. */
-    long mb = sw->max_batches;
-    dt_cfg *base;
-    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
-    const char *bm = dt_cfg_get(base, "net", "max_batches", NULL);
-    long v;
-    if (bm && dt_parse_long(bm, &v) == 0 && v > 0) mb = v;
-    dt_cfg_free(base);
-
+    long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
     dt_cfg *c;
-    if (dt_out_trial_cfg(sw, t->values, mb, &c, err) != 0) return -1;
+    if (dt_out_deploy_cfg(sw, t, &c, err) != 0) return -1;
     char value[64], line[512];
     dt_out_value(t->value, value, sizeof value);
-    snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld).",
-             sw->max_batches, mb);
+    if (dt_sweep_schedule_scale(sw) < 1)
+        snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld), and the "
+                 "trial's schedule (burn_in, steps) is scaled back to it.", sw->max_batches, mb);
+    else
+        snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld).",
+                 sw->max_batches, mb);
     dt_cfg_prepend_comment(c, line);
     snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s = %s (%s)", sw->name, t->number,
              t->baseline ? " (the baseline)" : "", dt_metric_name(sw->metric), value,

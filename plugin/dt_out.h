@@ -1,7 +1,8 @@
 /* dt_out: the files a study leaves for its user, and the cfgs its trials train.
  *
  * - the trial's cfg: the base cfg with the trial's [net] values rewritten in place,
- *   max_batches set to the sweep's, step fractions turned into iterations, and the
+ *   max_batches set to the sweep's, step fractions turned into iterations, the base
+ *   cfg's schedule shrunk with a trial shorter than it (schedule = scaled), and the
  *   keys the chosen policy does not read removed;
  * - the trial's .data: the base .data with every path made absolute and `backup`
  *   pointing into the trial's folder, so parallel trials never share weights files;
@@ -16,12 +17,27 @@
 #include "dt_trial.h"
 
 /* The baseline's values: the base cfg's own [net] values for every parameter of the
- * space (Darknet's default where the cfg has none), fixed parameters as fixed. */
+ * space (Darknet's default where the cfg has none), fixed parameters as fixed, its
+ * schedule (burn_in, steps, ...) scaled to the trial's length (dt_sweep_schedule_scale). */
 int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err);
 
-/* The cfg that a trial with these values trains, for max_batches iterations. */
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, long max_batches, dt_cfg **out,
-                     dt_err *err);
+/* The cfg that a trial with these values trains, for sw->max_batches iterations: the
+ * sweep's values as they are, the base cfg's schedule keys the sweep leaves alone
+ * scaled to the trial (with a comment at the top saying what changed). */
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, dt_cfg **out, dt_err *err);
+
+/* The deployable cfg of trial t (best.cfg): the base cfg's own max_batches, the trial's
+ * schedule values scaled back to it (the baseline's: the base cfg's own). */
+int dt_out_deploy_cfg(const dt_sweep *sw, const dt_trial *t, dt_cfg **out, dt_err *err);
+
+/* What schedule = scaled does to the base cfg's own schedule keys (those the space
+ * leaves alone) in a trial, as "burn_in 1000 -> 33, steps 4800,5400 -> 160,180";
+ * nothing when it changes nothing. For the run's header. */
+int dt_out_schedule_note(const dt_sweep *sw, dt_buf *note, dt_err *err);
+
+/* The burn_in a trial with these values trains (its own, or the base cfg's scaled
+ * as in its cfg): iterations whose rate is still ramping up, which pruners spare. */
+long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals);
 
 /* Writes the trial's .data at path: absolute paths, backup = backup_dir, top = 5 when
  * the metric is top5. */

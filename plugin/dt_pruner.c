@@ -23,7 +23,9 @@
  *   trial is pruned when the wrapped pruner agrees (none: always).
  *
  * `warmup` holds every pruner off before that iteration (asha then puts the first
- * value after the warm-up into the rungs it has passed, as Optuna does).
+ * value after the warm-up into the rungs it has passed, as Optuna does). A trial's
+ * own hold (its burn-in) does too, but asha skips the rungs before it: a trial is
+ * judged against values of the same iteration, never by its warm-up's.
  *
  * Costs per report: O(1) for none, threshold and asha between rungs; O(1) amortised
  * for patience; O(c) for median and percentile at a pruning step
@@ -65,6 +67,7 @@ typedef struct dt_pruner__trial {
     int bracket;         /* hyperband: its bracket; 0 otherwise */
     int rung;            /* asha/hyperband: rungs it has reached */
     long last;           /* step of its last compared value, -1 before any */
+    long hold;           /* no decision before this step (dt_pruner_hold) */
     double best;         /* lowest cost so far, INFINITY before any */
     long n, cap;         /* compared values (median, percentile, patience) */
     long *steps;         /* increasing */
@@ -386,6 +389,7 @@ static int dt_pruner__percentile(dt_pruner *p, const dt_pruner__trial *t, long s
 static int dt_pruner__asha(dt_pruner *p, dt_pruner__trial *t, long step, double cost, char *reason, size_t n)
 {
     int rate0 = p->hyperband ? t->bracket : p->mesr;
+    while (t->rung < DT_PRUNER__RUNGS - 1 && dt_pruner__rung_step(p, rate0 + t->rung) < t->hold) t->rung++;
     for (;;) {
         long at = dt_pruner__rung_step(p, rate0 + t->rung);
         if (step < at) return 0;
@@ -405,8 +409,11 @@ static int dt_pruner__asha(dt_pruner *p, dt_pruner__trial *t, long step, double 
         if (better > k) {
             char where[32] = "";
             if (p->hyperband) snprintf(where, sizeof where, " of bracket %d", t->bracket);
-            snprintf(reason, n, "%s: %s %.4g not in the top 1/%d of %d trials at rung %d%s (iteration %ld)",
-                     p->hyperband ? "hyperband" : "asha", p->what, p->sign * cost, p->rf, r->n, rung, where, at);
+            char its[64];
+            if (step == at) snprintf(its, sizeof its, "iteration %ld", at);
+            else snprintf(its, sizeof its, "iteration %ld, its value at %ld", at, step);
+            snprintf(reason, n, "%s: %s %.4g not in the top 1/%d of %d trials at rung %d%s (%s)",
+                     p->hyperband ? "hyperband" : "asha", p->what, p->sign * cost, p->rf, r->n, rung, where, its);
             return 1;
         }
     }
@@ -481,8 +488,13 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     double cost = p->sign * pt.value;
     t->best = fmin(t->best, cost);
     if (p->keep) dt_pruner__append(p, t, pt.step, cost);
-    if (pt.step < p->warmup) return 0;
+    if (pt.step < p->warmup || pt.step < t->hold) return 0;
     return dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n);
+}
+
+void dt_pruner_hold(dt_pruner *p, int number, long until)
+{
+    if (number >= 0) dt_pruner__trial_get(p, number)->hold = until;
 }
 
 /* Replay: the very code of decide, so that the state rebuilt is the one decide built. */

@@ -32,6 +32,12 @@ typedef struct dt_pruner dt_pruner;
 int dt_pruner_create(dt_pruner **out, const dt_sweep *sw, dt_err *err);
 void dt_pruner_free(dt_pruner *p);   /* NULL is fine */
 
+/* Holds trial `number` (>= 0) off until iteration `until`: no decision on a value
+ * before it, and ASHA's rungs before it are skipped, not filled, so that the trial is
+ * first compared at a rung with the others' values at that same iteration. For a
+ * trial's own warm-up (Darknet's burn_in: its rate is still ramping), on top of the
+ * pruner's `warmup`. Call before its first value, on resume before the replay. */
+void dt_pruner_hold(dt_pruner *p, int number, long until);
 /* Records a value as dt_pruner_decide would, without an answer (values replayed
  * from the store). number >= 0. */
 void dt_pruner_record(dt_pruner *p, int number, dt_point pt);

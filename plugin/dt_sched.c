@@ -321,6 +321,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
         return -1;
     }
     dt_sched__add_trial(s, &t);
+    dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));
@@ -339,7 +340,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     dt_cfg *c = NULL;
     dt_err e;
     int rc = dt_mkdirs(backup, &e);
-    if (rc == 0) rc = dt_out_trial_cfg(sw, vals, sw->max_batches, &c, &e);
+    if (rc == 0) rc = dt_out_trial_cfg(sw, vals, &c, &e);
     if (rc == 0) rc = dt_cfg_write(c, cfg, &e);
     if (rc == 0) rc = dt_out_trial_data(sw, backup, data, &e);
     if (rc == 0) {
@@ -577,6 +578,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         dt_point *pts;
         int np;
         if (dt_store_points(s.store, s.id, s.trials[i].number, &pts, &np, err) != 0) goto out;
+        dt_pruner_hold(s.pruner, s.trials[i].number, dt_out_burn_in(sw, s.trials[i].values));
         for (int k = 0; k < np; k++) dt_pruner_record(s.pruner, s.trials[i].number, pts[k]);
         dt_pruner_finish(s.pruner, s.trials[i].number, s.trials[i].state);
         free(pts);

@@ -41,6 +41,7 @@ static const char *const dt_sweep__samplers[] = {"random", "grid", "tpe", "auto"
 static const char *const dt_sweep__pruners[] = {"none", "median", "percentile", "asha", "hyperband",
                                                 "threshold", "patience", NULL};
 static const char *const dt_sweep__ons[] = {"metric", "loss", NULL};
+static const char *const dt_sweep__schedules[] = {"as-is", "scaled", NULL};
 
 typedef enum dt_sweep__type {
     DT_SWEEP__STR,      /* char *, copied */
@@ -90,6 +91,7 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
     {"weights", DT_SWEEP__STR, DT_SWEEP__AT(weights), NULL, NULL, 0, 0},
     {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, LONG_MAX}, /* from the cfg */
     {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, LONG_MAX},
+    {"schedule", DT_SWEEP__ENUM, DT_SWEEP__AT(schedule_scaled), "scaled", dt_sweep__schedules, 0, 0},
     {"gpus", DT_SWEEP__GPUS, 0, "auto", NULL, 0, DT_MAX_GPUS},
     {"trials_per_gpu", DT_SWEEP__AUTOINT, DT_SWEEP__AT(trials_per_gpu), "1", NULL, 1, INT_MAX},
     {"cpu_slots", DT_SWEEP__AUTOINT, DT_SWEEP__AT(cpu_slots), "auto", NULL, 1, INT_MAX},
@@ -810,11 +812,15 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
         return dt_sweep__fail(c, oline, "on = metric, but no metric is reported during training; set "
                               "eval_interval or use on = loss");
 
+    const char *v = dt_cfg_get(c->cfg, "net", "max_batches", NULL);
+    if (!v || dt_parse_long(v, &sw->base_max_batches) < 0 || sw->base_max_batches < 1) sw->base_max_batches = 0;
+    v = dt_cfg_get(c->cfg, "net", "burn_in", NULL);
+    if (!v || dt_parse_long(v, &sw->base_burn_in) < 0 || sw->base_burn_in < 0) sw->base_burn_in = 0;
     if (!dt_sweep_line(sw, "darknet", "max_batches")) {
-        const char *v = dt_cfg_get(c->cfg, "net", "max_batches", NULL);
-        if (!v || dt_parse_long(v, &sw->max_batches) < 0 || sw->max_batches < 1)
+        if (!sw->base_max_batches)
             return dt_sweep__fail(c, c->header[DT_SWEEP__DARKNET], "max_batches is set neither here nor in "
                                   "the base cfg's [net]");
+        sw->max_batches = sw->base_max_batches;
     }
     return 0;
 }
@@ -1078,8 +1084,15 @@ static int dt_sweep__check_steps(dt_sweep__ctx *c)
     for (int i = 0; i < dt_sweep__source_n(&st); i++) {
         dt_err e;
         dt_sweep__source_text(&st, i, text, sizeof text);
-        if (dt_cfg_steps_to_iterations(text, c->sw->max_batches, out, sizeof out, &e) < 0)
-            return dt_sweep__fail_in(c, st.file, st.line, "%s", e.msg);
+        /* The base cfg's steps count its own iterations; scaled, they shrink with the trial. */
+        long limit = c->sw->max_batches;
+        if (!st.p && dt_sweep_schedule_scale(c->sw) < 1) limit = c->sw->base_max_batches;
+        if (dt_cfg_steps_to_iterations(text, limit, out, sizeof out, &e) < 0)
+            return dt_sweep__fail_in(c, st.file, st.line, "%s%s", e.msg,
+                                     st.p ? " (steps in [space] count the trial's iterations; fractions such "
+                                            "as 0.8, 0.9 follow max_batches)"
+                                          : " (with schedule = scaled in [darknet], the base cfg's steps "
+                                            "shrink with the trial)");
         int n = 1;
         for (const char *t = text; *t; t++) n += *t == ',';
         if (nsteps >= 0 && n != nsteps)
@@ -1267,6 +1280,12 @@ int dt_sweep_line(const dt_sweep *sw, const char *section, const char *key)
 }
 
 /* The words the sweep file uses, for messages and storage. */
+double dt_sweep_schedule_scale(const dt_sweep *sw)
+{
+    if (!sw->schedule_scaled || sw->base_max_batches <= sw->max_batches || sw->max_batches < 1) return 1;
+    return (double)sw->max_batches / (double)sw->base_max_batches;
+}
+
 const char *dt_metric_name(dt_metric m)
 {
     return m <= DT_METRIC_LOSS ? dt_sweep__metrics[m] : "?";

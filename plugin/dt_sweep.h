@@ -52,6 +52,9 @@ typedef struct dt_sweep {
     char *weights;         /* absolute, or NULL */
     long max_batches;      /* iterations of a full trial */
     long eval_interval;    /* 0 = no periodic validation */
+    int schedule_scaled;   /* key `schedule`: 1 scaled (default), 0 as-is; see dt_sweep_schedule_scale */
+    long base_max_batches; /* the base cfg's own max_batches, 0 when it has none */
+    long base_burn_in;     /* the base cfg's own burn_in (0) */
     int gpus_auto;         /* gpus = auto */
     int ngpus;             /* explicit list; 0 with gpus_auto = 0 means none */
     int gpus[DT_MAX_GPUS];
@@ -113,6 +116,10 @@ char *dt_sweep_data_path(const dt_sweep *sw, const char *rel);
  * in sw->sampler_why. dt_sweep_load calls it; call it again after changing trials
  * (--trials). Does nothing for a sweep that names its sampler. */
 void dt_sweep_resolve_sampler(dt_sweep *sw);
+
+/* How much a trial's schedule is shrunk against the base cfg's: max_batches over the
+ * base cfg's max_batches when schedule = scaled and the trial is the shorter, else 1. */
+double dt_sweep_schedule_scale(const dt_sweep *sw);
 
 /* Names for messages and storage: "top1", "maximize", "random", ... */
 const char *dt_metric_name(dt_metric m);

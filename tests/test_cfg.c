@@ -384,6 +384,52 @@ static void test_tables(void)
     }
 }
 
+/* Schedule scaling: iterations times f, rounded, a positive one at least 1; step
+ * fractions kept; exp's gamma to the power 1/f, sigmoid's divided by f; keys a
+ * policy does not read untouched. */
+static void test_schedule_scale(void)
+{
+    char out[128];
+    CHECK(dt_cfg_schedule_scale("burn_in", "1000", "steps", 1.0 / 30, out, sizeof out) == 1);
+    CHECK_STR(out, "33");
+    CHECK(dt_cfg_schedule_scale("steps", "-1, 100,80000", "steps", 0.001, out, sizeof out) == 1);
+    CHECK_STR(out, "-1,1,80");
+    CHECK(dt_cfg_schedule_scale("steps", "0.8, 0.9", "steps", 0.5, out, sizeof out) == 1);
+    CHECK_STR(out, "0.8,0.9");
+    CHECK(dt_cfg_schedule_scale("burn_in", "0", NULL, 0.5, out, sizeof out) == 1);
+    CHECK_STR(out, "0");
+    CHECK(dt_cfg_schedule_scale("step", "1000", "step", 0.25, out, sizeof out) == 1);
+    CHECK_STR(out, "250");
+    CHECK(dt_cfg_schedule_scale("gamma", "0.99", "exp", 0.5, out, sizeof out) == 1);
+    CHECK_STR(out, "0.9801");
+    CHECK(dt_cfg_schedule_scale("gamma", "0.1", "sigmoid", 0.5, out, sizeof out) == 1);
+    CHECK_STR(out, "0.2");
+    CHECK(dt_cfg_schedule_scale("sgdr_cycle", "1000", "sgdr", 0.1, out, sizeof out) == 1);
+    CHECK_STR(out, "100");
+    snprintf(out, sizeof out, "untouched");
+    CHECK(dt_cfg_schedule_scale("steps", "240,270", "poly", 0.5, out, sizeof out) == 0);
+    CHECK(dt_cfg_schedule_scale("gamma", "0.99", "steps", 0.5, out, sizeof out) == 0);
+    CHECK(dt_cfg_schedule_scale("learning_rate", "0.01", "steps", 0.5, out, sizeof out) == 0);
+    CHECK_STR(out, "untouched");
+    CHECK(dt_cfg_schedule_scale("steps", "240,x", "steps", 0.5, out, sizeof out) == -1);
+    CHECK(dt_cfg_schedule_scale("burn_in", "100", "steps", 0, out, sizeof out) == -1);
+
+    /* A whole [net]: what the skip list names stays, the rest scales, notes say what. */
+    const char text[] = "[net]\npolicy=sigmoid\nstep=400\ngamma=0.05\nburn_in=100\nsteps=10,20\n";
+    dt_cfg *c;
+    dt_err err;
+    CHECK(dt_cfg_parse(&c, text, sizeof text - 1, "t.cfg", &err) == 0);
+    const char *skip[] = {"burn_in", NULL};
+    dt_buf note = {0};
+    CHECK(dt_cfg_scale_schedule(c, 0.5, skip, &note) == 2);
+    CHECK_STR(note.p, "step 400 -> 200, gamma 0.05 -> 0.1");
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "10,20");   /* sigmoid does not read steps */
+    CHECK(dt_cfg_scale_schedule(c, 1, NULL, NULL) == 0);
+    dt_buf_free(&note);
+    dt_cfg_free(c);
+}
+
 int main(void)
 {
     test_round_trip();
@@ -391,5 +437,6 @@ int main(void)
     test_edits();
     test_steps();
     test_tables();
+    test_schedule_scale();
     return dt_test_done("cfg");
 }

@@ -367,6 +367,21 @@ static void test_run_detector_map(void)
     CHECK(ends_with(o.res.final_weights, "/trial_final.weights"));
 }
 
+/* A real AlexeyAB log (tests/golden/logparse/alexeyab-detector-map.log, `detector
+ * train -map`, iterations 100-104): one evaluation at 100, printed as detector map's
+ * line and as its own, then "Last accuracy" before each later iteration, repeating
+ * it. One metric value, at iteration 100. */
+static void test_run_alexeyab_log(void)
+{
+    dt_run_spec spec = make_spec("alexeyab", "cat tests/golden/logparse/alexeyab-detector-map.log", NULL,
+                                 DT_METRIC_MAP50, 104);
+    outcome o = run_spec(&spec, 0);
+    CHECK(o.iters == 5 && o.last_iteration == 104);
+    CHECK(o.metrics == 1);
+    CHECK(o.metric_iter[0] == 100);
+    CHECK_NEAR(o.metric[0], 0.910030, 1e-9);
+}
+
 static void test_run_failures(void)
 {
     /* nan: reported as such, and the loss objective cannot be read */
@@ -459,6 +474,7 @@ int main(void)
     test_run_classifier_with_eval();
     test_run_without_eval();
     test_run_detector_map();
+    test_run_alexeyab_log();
     test_run_failures();
     test_run_gpu_and_runner();
     return dt_test_done("exec");

@@ -27,6 +27,7 @@ static const char *kind_name(dt_line_kind k)
     switch (k) {
     case DT_LINE_ITER: return "ITER";
     case DT_LINE_MAP: return "MAP";
+    case DT_LINE_MAP_LAST: return "MAP_LAST";
     case DT_LINE_TOP: return "TOP";
     case DT_LINE_OOM: return "OOM";
     default: return "NONE";

@@ -1,6 +1,8 @@
-/* Tests of dt_out's pure parts: the best trial, and the edge rule. */
+/* Tests of dt_out: the best trial, the edge rule, and how a trial's cfg and best.cfg
+ * scale the learning-rate schedule with the trial's length. */
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "dt_out.h"
 #include "dt_test.h"
@@ -65,9 +67,118 @@ static void test_best(void)
     for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
 }
 
+/* The [net] text of a cfg: "key=value" lines joined by '|', comments kept. */
+static char *net_of(dt_cfg *c)
+{
+    size_t len;
+    char *t = dt_cfg_text(c, &len);
+    for (char *p = t; *p; p++)
+        if (*p == '\n') *p = '|';
+    return t;
+}
+
+/* A detector-like base cfg: 300 iterations, steps at 80% and 90%, burn_in a third. */
+static const char schedule_cfg[] =
+    "[net]\nbatch=64\nlearning_rate=0.01\npolicy=steps\nburn_in=100\nsteps=240,270\nscales=.1,.1\n"
+    "max_batches=300\n\n[convolutional]\nfilters=8\n";
+
+static void test_schedule(void)
+{
+    char path[] = "/tmp/dt_test_out_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, schedule_cfg, sizeof schedule_cfg - 1) == (ssize_t)(sizeof schedule_cfg - 1));
+    close(fd);
+    dt_sweep sw = {0};
+    sw.cfg = path;
+    sw.name = "s";
+    sw.max_batches = 150;
+    sw.base_max_batches = 300;
+    sw.base_burn_in = 100;
+    sw.schedule_scaled = 1;
+    dt_test_add(&sw.space, "learning_rate", "log(1e-4, 1)", NULL, NULL);
+    CHECK_NEAR(dt_sweep_schedule_scale(&sw), 0.5, 0);
+    dt_trial t;
+    dt_trial_init(&t, sw.space.n);
+    dt_value_num(&sw.space.p[0], 0.02, &t.values[0]);
+    dt_err err;
+    dt_cfg *c;
+    char *text;
+
+    /* The trial: the base cfg's schedule halved with it, and a comment saying so. */
+    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    text = net_of(c);
+    CHECK_STR(text, "# darktune: the base cfg's schedule scaled to this trial's 150 of its 300 iterations: "
+                    "burn_in 100 -> 50, steps 240,270 -> 120,135|[net]|batch=64|learning_rate=0.02|policy=steps|"
+                    "burn_in=50|steps=120,135|scales=.1,.1|max_batches=150||[convolutional]|filters=8|");
+    free(text);
+    dt_cfg_free(c);
+    CHECK(dt_out_burn_in(&sw, t.values) == 50);
+    /* Deployed: the base cfg's own length and schedule. */
+    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
+    dt_cfg_free(c);
+
+    /* as-is: nothing scaled, the base cfg's steps stay where they were. */
+    sw.schedule_scaled = 0;
+    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
+    CHECK(strstr(dt_cfg_get(c, "net", "batch", NULL), "64") != NULL);
+    dt_cfg_free(c);
+    CHECK(dt_out_burn_in(&sw, t.values) == 100);
+    sw.schedule_scaled = 1;
+    dt_trial_free(&t);
+    dt_space_free(&sw.space);
+
+    /* burn_in tuned: the trial trains the sampled value as it is, best.cfg scales it
+     * back to the base cfg's length; the baseline trains the base cfg's burn_in scaled
+     * and deploys the base cfg's own. */
+    memset(&sw.space, 0, sizeof sw.space);
+    dt_test_add(&sw.space, "burn_in", "int(0, 100)", NULL, NULL);
+    dt_trial_init(&t, sw.space.n);
+    dt_value_num(&sw.space.p[0], 30, &t.values[0]);
+    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "30");
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "120,135");
+    dt_cfg_free(c);
+    CHECK(dt_out_burn_in(&sw, t.values) == 30);
+    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "60");
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
+    dt_cfg_free(c);
+    CHECK(dt_out_baseline_values(&sw, t.values, &err) == 0);
+    CHECK_STR(t.values[0].text, "50");
+    t.baseline = 1;
+    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
+    dt_cfg_free(c);
+    dt_trial_free(&t);
+    dt_space_free(&sw.space);
+
+    /* Step fractions in the space follow whichever length the cfg has. */
+    memset(&sw.space, 0, sizeof sw.space);
+    dt_test_add(&sw.space, "steps", "0.5, 0.8", NULL, NULL);
+    CHECK(sw.space.p[0].kind == DT_FIXED);
+    dt_trial_init(&t, sw.space.n);
+    dt_value_choice(&sw.space.p[0], 0, &t.values[0]);
+    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "75,120");
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "50");
+    dt_cfg_free(c);
+    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "150,240");
+    dt_cfg_free(c);
+    dt_trial_free(&t);
+    dt_space_free(&sw.space);
+    unlink(path);
+}
+
 int main(void)
 {
     test_edges();
     test_best();
+    test_schedule();
     return dt_test_done("out");
 }

@@ -468,6 +468,43 @@ static void test_resume(void)
     }
 }
 
+/* A trial's own warm-up (its burn_in): median says nothing before it however bad the
+ * trial looks, and asha skips the rungs before it rather than filling them with the
+ * warm-up's values, so it is first compared with the others' values at one iteration. */
+static void test_hold(void)
+{
+    char why[256] = "";
+    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
+    sw.warmup = 10;
+    dt_pruner *p = make(&sw);
+    five_done(p, 100);
+    dt_pruner_hold(p, 5, 40);
+    CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 40);
+    CHECK_STR(why, "median: best loss 2.158 worse than the median 1.358 of 5 trials at iteration 40");
+    dt_pruner_hold(p, 6, 40);   /* held, but as good as the best: never pruned */
+    CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 1.0, 100, 1, NULL) == 0);
+    dt_pruner_free(p);
+
+    sw = sweep(DT_PRUNER_ASHA);
+    sw.min_resource = 10;
+    p = make(&sw);
+    /* Rungs at 10, 30, 90. Trials 0-2 fill rung 0 (1, 2, 3: 2 and 3 pruned); trial 3
+     * warms up to 20: it skips rung 0 (which keeps 3 values) and is judged at rung 1. */
+    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
+    CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
+    dt_pruner_hold(p, 3, 20);
+    CHECK(run(p, 3, DT_POINT_LOSS, ramp_curve, 50, 100, 1, why) == 30);
+    CHECK_STR(why, "asha: loss 15 not in the top 1/3 of 2 trials at rung 1 (iteration 30)");
+    /* Trial 4 also skips rung 0: rung 0 still holds 3 values, so trial 5's value 1.5
+     * is the 2nd of 4 there (k = 0): pruned, as it would be without trial 4. */
+    dt_pruner_hold(p, 4, 20);
+    CHECK(run(p, 4, DT_POINT_LOSS, flat_curve, 0.5, 100, 1, NULL) == 0);
+    CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.5, 100, 1, why) == 10);
+    CHECK_STR(why, "asha: loss 1.5 not in the top 1/3 of 4 trials at rung 0 (iteration 10)");
+    dt_pruner_free(p);
+}
+
 int main(void)
 {
     dt_err err = {{0}};
@@ -488,5 +525,6 @@ int main(void)
     test_threshold();
     test_divergence();
     test_resume();
+    test_hold();
     return dt_test_done("pruner");
 }

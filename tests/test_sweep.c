@@ -181,6 +181,26 @@ static void test_detect(void)
     dt_sweep_free(&sw);
 }
 
+/* scaled.ini: trials half the base cfg's length; its steps 1600,1800 then fit (they
+ * shrink with the trial), where schedule = as-is refuses them (bad/52). */
+static void test_scaled(void)
+{
+    dt_sweep sw = {0};
+    dt_err err = {{0}};
+    int rc = dt_sweep_load(&sw, DIR_ "/scaled.ini", &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        return;
+    }
+    CHECK(sw.schedule_scaled == 1);
+    CHECK(sw.max_batches == 1000 && sw.base_max_batches == 2000 && sw.base_burn_in == 10);
+    CHECK_NEAR(dt_sweep_schedule_scale(&sw), 0.5, 0);
+    sw.max_batches = 3000;   /* longer trials than the base cfg: nothing to shrink */
+    CHECK_NEAR(dt_sweep_schedule_scale(&sw), 1, 0);
+    dt_sweep_free(&sw);
+}
+
 /* hankai.ini: the hank-ai fork, a loss objective minimized, gpus none. */
 static void test_hankai(void)
 {
@@ -322,6 +342,7 @@ int main(void)
     test_full();
     test_minimal();
     test_detect();
+    test_scaled();
     test_hankai();
     test_missing_file();
     test_auto();
