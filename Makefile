@@ -92,20 +92,30 @@ test: deps
 
 # Benchmarks (minutes each; never part of `make test`). Each prints ratios measured
 # side by side in one run.
-.PHONY: bench bench-inprocess bench-prune bench-sampler
-bench: bench-inprocess bench-prune bench-sampler
+.PHONY: bench bench-inprocess bench-prune bench-sampler bench-e2e
+bench: bench-inprocess bench-prune bench-sampler bench-e2e
 
 # In-process vs `darknet classifier train`: ms per iteration, trials per hour.
 bench-inprocess: all data
 	bench/inprocess.sh
 
-# The same 30 configurations without pruning and with each pruner.
-bench-prune: all data
+# The same 30 configurations without pruning and with each pruner; then the demo's
+# space over 10 seeds, each pruner replayed over curves trained to the end.
+bench-prune: all data build/bench/prune_replay
 	bench/prune.sh
+
+build/bench/prune_replay: bench/prune_replay.c build/libdarktune.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 # darktune's TPE and random samplers beside Optuna's: speed and regret.
 bench-sampler: build/bench/sampler_bench
 	bench/sampler.sh
+
+# darktune (TPE + its pruner, in-process) against the latest Optuna (TPE + MedianPruner)
+# driving `darknet classifier train`: best top-1 and the time to reach it, 5 seeds (~40 min).
+bench-e2e: all data
+	bench/e2e.sh
 
 build/bench/sampler_bench: bench/sampler_bench.c bench/problems.h build/libdarktune.a
 	@mkdir -p $(dir $@)

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# make bench-prune: the same 30 random configurations of bench/prune.ini trained with
-# the in-process Debian libdarknet, once without pruning and once with each pruner,
-# side by side in one run. Prints total iterations trained (and the share of no
-# pruning's), the best top-1 (and its distance to no pruning's), and wall time.
+# make bench-prune, in two parts (PART=1 or PART=2 runs one):
+# 1. the same 30 random configurations of bench/prune.ini trained with the in-process
+#    Debian libdarknet, once without pruning and once with each pruner, side by side
+#    in one run. Prints total iterations trained (and the share of no pruning's), the
+#    best top-1 (and its distance to no pruning's), and wall time.
+# 2. the demo's space (bench/prune-demo.ini: burn_in and the policy included), 24
+#    random configurations per seed (DEMO_SEEDS, 1..10) trained to the end without
+#    pruning (kept in bench/out/prune-demo/seed-N: a second run reuses a finished
+#    seed), then median and asha replayed over those curves (bench/prune_replay.c).
+#    Prints per seed the best top-1 without pruning, each pruner's best and its share
+#    of the iterations, then in how many seeds each kept a best within 0.5 points.
 set -eu
 cd "$(dirname "$0")/.."
+part=${PART:-all}
 out=bench/out/prune
 mkdir -p "$out"
 pruners=${PRUNERS:-"none median percentile asha hyperband patience"}
+[ "$part" = 2 ] && pruners=""
 declare -A body=(
   [none]="type = none"
   [median]=$'type = median\nstartup_trials = 5\nwarmup = 50'
@@ -16,15 +25,21 @@ declare -A body=(
   [hyperband]=$'type = hyperband\nmin_resource = 25\nreduction_factor = 3'
   [patience]=$'type = patience\npatience = 75\nwrap = none'
 )
+# with_pruner SWEEP PRUNER [EXTRA]: SWEEP with [pruner] replaced by PRUNER's body, paths
+# made absolute, EXTRA lines put into [study].
+with_pruner() {
+  awk -v body="${body[$2]}" -v root="$PWD" -v extra="${3:-}" '
+    /^\[pruner\]/ { print; print body; skip = 1; next }
+    /^\[study\]/ { print; if (extra != "") print extra; next }
+    /^\[/ { skip = 0 }
+    skip { next }
+    { sub(/= \.\.\//, "= " root "/"); print }' "$1"
+}
 for p in $pruners; do
   dir=$out/$p
   rm -rf "$dir" && mkdir -p "$dir"
   # The same sweep with only [pruner] replaced; paths made absolute for its new folder.
-  awk -v body="${body[$p]}" -v root="$PWD" '
-    /^\[pruner\]/ { print; print body; skip = 1; next }
-    /^\[/ { skip = 0 }
-    skip { next }
-    { sub(/= \.\.\//, "= " root "/"); print }' bench/prune.ini > "$dir/sweep.ini"
+  with_pruner bench/prune.ini "$p" > "$dir/sweep.ini"
   start=$(date +%s%N)
   ./darktune run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { tail "$dir/run.log"; exit 1; }
   secs=$(( ($(date +%s%N) - start) / 1000000000 ))
@@ -32,6 +47,7 @@ for p in $pruners; do
     NR > 1 { it += $(NF - 1); if ($2 == "COMPLETE" && $3 > best) best = $3; n[$2]++ }
     END { printf "%s %d %.4f %.1f %d %d\n", p, it, best, t, n["COMPLETE"], n["PRUNED"] }' "$dir/trials.csv" >> "$out/rows.$$"
 done
+if [ "$part" != 2 ]; then
 echo
 echo "pruning on Fashion-MNIST, 30 random configurations x 200 iterations, in-process, $(nproc) cores"
 printf '%-11s %11s %9s %9s %8s %9s %9s\n' pruner iterations "vs none" "best top1" "Δ points" complete pruned
@@ -40,3 +56,49 @@ awk -v ref="$(awk '$1 == "none"' "$out/rows.$$")" '
   { share = r[2] ? 100 * $2 / r[2] : 0; d = r[3] != "" ? 100 * ($3 - r[3]) : 0
     printf "%-11s %11d %8.0f%% %9.4f %+8.1f %9d %9d   %.0f s\n", $1, $2, share, $3, d, $5, $6, $4 }' "$out/rows.$$"
 rm -f "$out/rows.$$"
+fi
+[ "$part" = 1 ] && exit 0
+
+# Part 2: the demo's space, DEMO_SEEDS, median and asha replayed over unpruned curves.
+demo=bench/out/prune-demo
+seeds=${DEMO_SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
+replayed=${REPLAY:-"median asha"}
+mkdir -p "$demo"
+rows=$demo/rows.$$
+: > "$rows"
+for s in $seeds; do
+  d=$PWD/$demo/seed-$s
+  if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
+    rm -rf "$d" && mkdir -p "$d"
+    with_pruner bench/prune-demo.ini none | sed "s/^seed .*/seed     = $s/" > "$d/sweep.ini"
+    ./darktune run "$d/sweep.ini" --output "$d" > "$d/run.log" 2>&1 || { tail "$d/run.log"; exit 1; }
+  fi
+  line="$s"
+  for p in $replayed; do
+    with_pruner "$d/sweep.ini" "$p" "output = $d" > "$d/replay-$p.ini"
+    line="$line $p $(build/bench/prune_replay "$d/replay-$p.ini")"
+  done
+  none=$(awk -F, 'NR > 1 && $2 == "COMPLETE" && $3 > b { b = $3 } END { printf "%.4f", b }' "$d/trials.csv")
+  echo "$line none $none" >> "$rows"
+done
+echo
+echo "pruning over the demo's space (bench/prune-demo.ini: 24 random configurations x 200 iterations per seed),"
+echo "each pruner replayed over the curves trained without pruning"
+printf '%-5s %10s' seed "none best"
+for p in $replayed; do printf ' %12s %8s %8s' "$p best" "Δ points" "its"; done
+echo
+awk '
+  { none = $NF; printf "%-5s %10.4f", $1, none
+    for (i = 2; i < NF - 1; i += 7) {
+      d = 100 * ($(i + 3) - none)
+      printf " %12.4f %+8.1f %7.0f%%", $(i + 3), d, 100 * $(i + 1) / $(i + 2)
+      printf "%s %.2f %d\n", $i, 100 * $(i + 1) / $(i + 2), d >= -0.5 > "/dev/stderr" }
+    print "" }' "$rows" 2> "$rows.shares"
+for p in $replayed; do
+  awk -v p="$p" '$1 == p { print $2, $3 }' "$rows.shares" | sort -g | awk -v p="$p" '
+    { v[NR] = $1; kept += $2 }
+    END { med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+          printf "%s: best within 0.5 points of no pruning in %d of %d seeds; median share of the iterations %.0f%%\n",
+                 p, kept, NR, med }'
+done
+rm -f "$rows" "$rows.shares"

@@ -37,6 +37,7 @@ typedef struct dt_run_spec {
     int trial;                 /* the trial number its seed derives from (its own, or the
                                 * first trial of a configuration that runs again) */
     long eval_interval;        /* validate every N iterations (0: only at the end) */
+    long eval_images;          /* those on N images spread over the valid list (0: all); the final one on all */
     /* table: the recorded table to replay (absolute), NULL for the other runners. */
     const char *table;
 } dt_run_spec;

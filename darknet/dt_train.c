@@ -111,16 +111,23 @@ static void dt_train__fill_batch(dt_train__ctx *c)
     }
 }
 
-/* Validates on the whole valid list as `darknet classifier valid` does
+/* The i-th of n images spread evenly over the valid list (all of it when n is its
+ * length): a subset that a list sorted by class cannot bias, the same for every trial. */
+static int dt_train__pick(const dt_train__ctx *c, int i, int n)
+{
+    return (int)((long long)i * dt_dataset_count(c->spec->valid) / n);
+}
+
+/* Validates on n images of the valid list (dt_train__pick) as `darknet classifier valid` does
  * (validate_classifier_single: resize_min to the net's width, centre crop,
  * network_predict, top_k), net->batch images per forward pass instead of one: the
  * buffers are sized for the training batch, and inference rows are independent
  * (batch norm uses its rolling statistics), so the answers are the same. */
-static void dt_train__validate(dt_train__ctx *c, double *top1, double *topk)
+static void dt_train__validate(dt_train__ctx *c, int n, double *top1, double *topk)
 {
     network *net = c->net;
     const dt_dataset *ds = c->spec->valid;
-    int n = dt_dataset_count(ds), b = net->batch, k = c->spec->topk;
+    int b = net->batch, k = c->spec->topk;
     int classes = c->spec->classes;
     float *in = dt_xcalloc((size_t)b * net->inputs, sizeof *in);
     int *idx = dt_xcalloc((size_t)k, sizeof *idx);
@@ -130,7 +137,7 @@ static void dt_train__validate(dt_train__ctx *c, double *top1, double *topk)
         int m = n - first < b ? n - first : b;
         for (int j = 0; j < m; j++) {
             dt_sample s;
-            dt_dataset_get(ds, first + j, &s);
+            dt_dataset_get(ds, dt_train__pick(c, first + j, n), &s);
             truth[j] = s.cls;
             image im = dt_train__image(c, &s);
             image resized = resize_min(im, net->w);
@@ -154,12 +161,12 @@ static void dt_train__validate(dt_train__ctx *c, double *top1, double *topk)
 }
 
 /* Validates, prints the result to the log and reports it as a METRIC record. */
-static int dt_train__evaluate(dt_train__ctx *c, long iteration, double *top1, double *topk)
+static int dt_train__evaluate(dt_train__ctx *c, long iteration, int n, double *top1, double *topk)
 {
     double t0 = dt_now();
-    dt_train__validate(c, top1, topk);
+    dt_train__validate(c, n, top1, topk);
     printf("%ld: top 1: %f, top %d: %f, %d images, %lf seconds (validation)\n", iteration, *top1, c->spec->topk,
-           *topk, dt_dataset_count(c->spec->valid), dt_now() - t0);
+           *topk, n, dt_now() - t0);
     dt_train_rec r = dt_train__rec(DT_REC_METRIC, iteration);
     r.top1 = *top1;
     r.topk = *topk;
@@ -280,17 +287,17 @@ static void dt_train__fill_detection(dt_train__ctx *c)
     }
 }
 
-/* mAP@0.5 on the whole valid list as validate_detector computes its detections
+/* mAP@0.5 on n images of the valid list (dt_train__pick) as validate_detector computes its detections
  * (one image at a time, letterboxed to the network, get_network_boxes at .005 in
  * the image's own units, do_nms_sort at .45; every class of a box above .005 is one
  * detection), scored by dt_map against the label files' boxes. Runs at the cfg's
  * own size and batch 1 (only the first image of a batch yields boxes), then puts
  * the training size and batch back. */
-static void dt_train__validate_detection(dt_train__ctx *c, dt_map_result *res, long *ndets)
+static void dt_train__validate_detection(dt_train__ctx *c, int n, dt_map_result *res, long *ndets)
 {
     network *net = c->net;
     const dt_dataset *ds = c->spec->valid;
-    int n = dt_dataset_count(ds), classes = c->spec->classes;
+    int classes = c->spec->classes;
     int batch = net->batch, tw = net->w, th = net->h;
     if (tw != c->det_w || th != c->det_h) resize_network(net, c->det_w, c->det_h);
     set_batch_network(net, 1);
@@ -300,7 +307,7 @@ static void dt_train__validate_detection(dt_train__ctx *c, dt_map_result *res, l
     dt_det *det = NULL;
     for (int i = 0; i < n; i++) {
         dt_sample s;
-        dt_dataset_get(ds, i, &s);
+        dt_dataset_get(ds, dt_train__pick(c, i, n), &s);
         image orig = dt_train__image(c, &s);
         image sized = letterbox_image(orig, net->w, net->h);
         network_predict(net, sized.data);
@@ -342,15 +349,15 @@ static void dt_train__validate_detection(dt_train__ctx *c, dt_map_result *res, l
 }
 
 /* Validates a detector, prints mAP and the rest to the log, reports a METRIC record. */
-static int dt_train__evaluate_detection(dt_train__ctx *c, long iteration, double *map)
+static int dt_train__evaluate_detection(dt_train__ctx *c, long iteration, int n, double *map)
 {
     double t0 = dt_now();
     dt_map_result res;
     long ndets = 0;
-    dt_train__validate_detection(c, &res, &ndets);
+    dt_train__validate_detection(c, n, &res, &ndets);
     printf("%ld: mAP@0.5 %f, precision %f, recall %f, avg IoU %f (at %.2f), %d classes, %d images, %ld detections, "
            "%lf seconds (validation)\n", iteration, res.map, res.precision, res.recall, res.avg_iou,
-           DT_TRAIN_PR_THRESH, res.nclasses, dt_dataset_count(c->spec->valid), ndets, dt_now() - t0);
+           DT_TRAIN_PR_THRESH, res.nclasses, n, ndets, dt_now() - t0);
     *map = res.map;
     dt_train_rec r = dt_train__rec(DT_REC_METRIC, iteration);
     r.metric = res.map;
@@ -476,6 +483,10 @@ int dt_train_run(const dt_train_spec *spec)
     float avg = -1;
     double top1 = NAN, topk = NAN, map = NAN;
     long evaluated = -1, count = 0;
+    /* Periodic validations are the pruner's: a fixed subset, the same for every trial,
+     * judges like with like at a fraction of the cost. */
+    int all = spec->valid ? dt_dataset_count(spec->valid) : 0;
+    int part = spec->eval_images > 0 && spec->eval_images < all ? (int)spec->eval_images : all;
     while ((long)get_current_batch(net) < net->max_batches) {
         if (detector && c.det_random && count++ % DT_TRAIN_RESIZE_EVERY == 0) {
             int dim = (rand() % 10 + 10) * 32;
@@ -506,15 +517,18 @@ int dt_train_run(const dt_train_spec *spec)
         r.rate = rate;
         r.seconds = secs;
         if (dt_train__send(&c, &r) != 0) return 1;
-        if (spec->valid && spec->eval_interval > 0 && it % spec->eval_interval == 0) {
-            int rc = detector ? dt_train__evaluate_detection(&c, it, &map) : dt_train__evaluate(&c, it, &top1, &topk);
+        if (spec->valid && spec->eval_interval > 0 && it % spec->eval_interval == 0 &&
+            (part == all || it < net->max_batches)) {
+            int rc = detector ? dt_train__evaluate_detection(&c, it, part, &map)
+                              : dt_train__evaluate(&c, it, part, &top1, &topk);
             if (rc != 0) return 1;
             evaluated = it;
         }
     }
+    /* The trial's value: the whole valid list, once, at the end. */
     long it = (long)get_current_batch(net);
-    if (spec->valid && evaluated != it) {
-        int rc = detector ? dt_train__evaluate_detection(&c, it, &map) : dt_train__evaluate(&c, it, &top1, &topk);
+    if (spec->valid && (evaluated != it || part < all)) {
+        int rc = detector ? dt_train__evaluate_detection(&c, it, all, &map) : dt_train__evaluate(&c, it, all, &top1, &topk);
         if (rc != 0) return 1;
     }
     /* The weights do not depend on the input size a random=1 resize left. */

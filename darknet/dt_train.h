@@ -55,6 +55,7 @@ typedef struct dt_train_spec {
     int topk;                 /* classifier: the .data's `top` (Darknet's default 1) */
     int metric;               /* dt_metric: top1, top5, map50 or loss */
     long eval_interval;       /* validate every N iterations; 0: only at the end */
+    long eval_images;         /* those validations on N images spread over the valid list (0: all); the end's on all */
     uint64_t seed, stream;    /* the study seed and the trial number */
     int gpu;                  /* CUDA device of the trial, -1: the CPU */
     int fd;                   /* the pipe's write end */

@@ -72,7 +72,7 @@ int cmd_best(int argc, char **argv)
             if (t->values[i].active && sw.space.p[i].kind != DT_FIXED)
                 printf("  %s = %s\n", sw.space.p[i].name, t->values[i].text);
         dt_buf edges = {0};
-        if (dt_out_edges(&sw, t, &edges)) fputs(edges.p, stdout);
+        if (dt_out_flags(&sw, trials, n, &edges)) fputs(edges.p, stdout);
         dt_buf_free(&edges);
         printf("%s/best.cfg\n", sw.output);
     }

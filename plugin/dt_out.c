@@ -234,6 +234,23 @@ int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
     return n;
 }
 
+int dt_out_flags(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
+{
+    int best = dt_out_best(sw, trials, n);
+    if (best < 0) return 0;
+    const dt_trial *t = &trials[best];
+    int flags = dt_out_edges(sw, t, b);
+    int start = (sw->baseline ? 1 : 0) + sw->startup_trials, after = 0;
+    for (int i = 0; i < n; i++) after += trials[i].number >= start && trials[i].state != DT_RUNNING;
+    if (sw->sampler == DT_SAMPLER_TPE && t->number < start && after >= 5) {
+        dt_buf_printf(b, "flag: the best, trial %d, was found in the random start (trials 0-%d) and none of the %d "
+                      "TPE trials after it did better: run more trials, or narrow the space around it\n",
+                      t->number, start - 1, after);
+        flags++;
+    }
+    return flags;
+}
+
 /* One CSV field: quoted when it holds a comma, a quote or a line break. */
 static void dt_out__csv_field(dt_buf *b, const char *s)
 {
@@ -326,7 +343,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         for (int i = 0; i < sw->space.n; i++)
             if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
                 dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
-        dt_out_edges(sw, t, &b);
+        dt_out_flags(sw, trials, n, &b);
         for (int i = 0; i < n; i++) {
             if (!trials[i].baseline || trials[i].state != DT_COMPLETE) continue;
             dt_out_value(trials[i].value, v, sizeof v);

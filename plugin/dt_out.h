@@ -54,6 +54,12 @@ int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *
  * beyond it. Appends one line per such parameter of trial t to b; returns how many. */
 int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b);
 
+/* The red flags of a study, one line each into b; returns how many. The edge rule
+ * above for the best trial, and: the best found in TPE's random start (the baseline
+ * and the first startup_trials trials) with at least 5 model trials finished after it
+ * and none better (more trials, or a narrower space). */
+int dt_out_flags(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b);
+
 /* Formats an objective value for people: "0.8123", "" for NAN. */
 void dt_out_value(double v, char *buf, size_t n);
 

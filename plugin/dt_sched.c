@@ -26,7 +26,8 @@
 #define DT_SCHED_INTERRUPTED "interrupted"
 /* The reason of a trial that ran out of GPU memory and whose configuration runs again
  * with fewer trials on its GPU; like an interrupted one, it does not count against the
- * budget. A retry that runs out of memory again is an ordinary failure. */
+ * budget. A retry that runs out of memory again is an ordinary failure unless its GPU's
+ * k came down with it. */
 #define DT_SCHED_OOM_AGAIN "out of GPU memory (runs again)"
 
 typedef struct dt_slot {
@@ -350,7 +351,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
             .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number,
-            .eval_interval = sw->eval_interval, .table = sw->table,
+            .eval_interval = sw->eval_interval, .eval_images = sw->eval_images, .table = sw->table,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -461,9 +462,12 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
          * gets one more chance (its own seed, so the retry trains what it would have). */
         dt_pack *p = &s->packs[sl->pack];
         const char *colon = strchr(res.reason, ':'), *detail = colon ? colon + 2 : res.reason;
-        dt_pack_oom(p, detail);
+        int lowered = dt_pack_oom(p, detail);
         dt_sched__note(s, "%s", p->why);
-        if (!sl->retry) {
+        /* A retry gets another chance only when its GPU was over-full (k came down):
+         * it may have landed on a GPU whose own excess trial had not failed yet. k only
+         * falls, so the chances are bounded. */
+        if (!sl->retry || lowered) {
             char reason[256];
             snprintf(reason, sizeof reason, DT_SCHED_OOM_AGAIN ": %.200s", detail);
             dt_sched__push_rerun(s, sl->number, 1);

@@ -48,6 +48,7 @@ typedef enum dt_sweep__type {
     DT_SWEEP__INT,      /* int in [min, max] */
     DT_SWEEP__LONG,     /* long in [min, max] */
     DT_SWEEP__AUTOINT,  /* int in [min, max], or "auto" stored as 0 */
+    DT_SWEEP__ALLLONG,  /* long in [min, max], or "all" stored as 0 */
     DT_SWEEP__AUTOFRAC, /* double in (min, max] (min excluded), or "auto" stored as 0 */
     DT_SWEEP__SEED,     /* unsigned long long */
     DT_SWEEP__REAL,     /* finite double in [min, max] */
@@ -91,6 +92,7 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
     {"weights", DT_SWEEP__STR, DT_SWEEP__AT(weights), NULL, NULL, 0, 0},
     {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, LONG_MAX}, /* from the cfg */
     {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, LONG_MAX},
+    {"eval_images", DT_SWEEP__ALLLONG, DT_SWEEP__AT(eval_images), "500", NULL, 1, LONG_MAX},
     {"schedule", DT_SWEEP__ENUM, DT_SWEEP__AT(schedule_scaled), "scaled", dt_sweep__schedules, 0, 0},
     {"gpus", DT_SWEEP__GPUS, 0, "auto", NULL, 0, DT_MAX_GPUS},
     {"trials_per_gpu", DT_SWEEP__AUTOINT, DT_SWEEP__AT(trials_per_gpu), "1", NULL, 1, INT_MAX},
@@ -272,13 +274,15 @@ static int dt_sweep__set(dt_sweep *sw, const dt_sweep__key *k, const char *v, dt
         return 0;
     case DT_SWEEP__INT:
     case DT_SWEEP__LONG:
-    case DT_SWEEP__AUTOINT: {
+    case DT_SWEEP__AUTOINT:
+    case DT_SWEEP__ALLLONG: {
         long x = 0;
-        int is_auto = k->type == DT_SWEEP__AUTOINT && strcmp(v, "auto") == 0;
-        if (!is_auto && (dt_parse_long(v, &x) < 0 || x < k->min || x > k->max))
-            return dt_errf(err, "%s must be %sa whole number of at least %.0f, not '%s'", k->name,
-                           k->type == DT_SWEEP__AUTOINT ? "auto or " : "", k->min, v);
-        if (k->type == DT_SWEEP__LONG) *(long *)field = x;
+        const char *word = k->type == DT_SWEEP__AUTOINT ? "auto" : k->type == DT_SWEEP__ALLLONG ? "all" : NULL;
+        int is_word = word && strcmp(v, word) == 0;
+        if (!is_word && (dt_parse_long(v, &x) < 0 || x < k->min || x > k->max))
+            return dt_errf(err, "%s must be %s%sa whole number of at least %.0f, not '%s'", k->name,
+                           word ? word : "", word ? " or " : "", k->min, v);
+        if (k->type == DT_SWEEP__LONG || k->type == DT_SWEEP__ALLLONG) *(long *)field = x;
         else *(int *)field = (int)x;
         return 0;
     }

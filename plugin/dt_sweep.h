@@ -52,6 +52,7 @@ typedef struct dt_sweep {
     char *weights;         /* absolute, or NULL */
     long max_batches;      /* iterations of a full trial */
     long eval_interval;    /* 0 = no periodic validation */
+    long eval_images;      /* periodic validations on N images spread over the valid list (500); 0 = all */
     int schedule_scaled;   /* key `schedule`: 1 scaled (default), 0 as-is; see dt_sweep_schedule_scale */
     long base_max_batches; /* the base cfg's own max_batches, 0 when it has none */
     long base_burn_in;     /* the base cfg's own burn_in (0) */

@@ -46,18 +46,23 @@ check_grep "oom: slots" 'slots: 2 GPUs x 3 trials each' tests/tmp/gpu-oom.log
 check_grep "oom: k lowered on GPU 0" 'GPU 0: 2 trials at once from now on: one of 3 ran out of memory' tests/tmp/gpu-oom.log
 check_grep "oom: k lowered on GPU 1" 'GPU 1: 2 trials at once from now on: one of 3 ran out of memory' tests/tmp/gpu-oom.log
 check_grep "oom: retried" 'runs the configuration of out-of-memory trial [0-9]+ again' tests/tmp/gpu-oom.log
-check_eq "oom: two trials ran out of memory" "$(state_count gpu-oom FAIL)" 2
+# Each GPU's third trial runs out of memory; under load a retry may land on the other
+# GPU before that GPU's own third trial has failed, and then runs again too.
+fails=$(state_count gpu-oom FAIL)
+check "oom: two or more trials ran out of memory (saw $fails)" test "$fails" -ge 2
+check_eq "oom: every failure runs again" \
+    "$(grep -c "FAIL  *out of GPU memory (runs again)" tests/tmp/gpu-oom/report.txt)" "$fails"
 check_eq "oom: the budget still completes" "$(state_count gpu-oom COMPLETE)" 8
 check_grep "oom: the reason" 'FAIL +out of GPU memory \(runs again\): CUDA Error: out of memory' tests/tmp/gpu-oom/report.txt
 # Each failed configuration ran again: its learning rate appears in a COMPLETE row too.
 csv=tests/tmp/gpu-oom/trials.csv
-for lr in $(awk -F, '$2 == "FAIL" { print $4 }' "$csv"); do
+for lr in $(awk -F, '$2 == "FAIL" { print $4 }' "$csv" | sort -u); do
   check_eq "oom: lr $lr ran again" "$(awk -F, -v lr="$lr" '$2 == "COMPLETE" && $4 == lr' "$csv" | wc -l)" 1
 done
 # Resumed, the finished study owes nothing: each retry already ran.
 FAKE_GPUS=2 FAKE_GPU_CAP=8 FAKE_GPU_OOM=2 "$DARKTUNE" run tests/study/gpu-oom.ini > tests/tmp/gpu-oom-again.log 2>&1
 check_eq "oom: resume exit status" "$?" 0
 check_grep "oom: resume owes no retry" 'kept, 0 configurations to run again' tests/tmp/gpu-oom-again.log
-check_eq "oom: resume adds no trial" "$(rows gpu-oom)" 10
+check_eq "oom: resume adds no trial" "$(rows gpu-oom)" $((8 + fails))
 check_eq "oom: both GPUs used" "$(awk '{ print $2 }' "$FAKE_GPU_DIR/starts" | sort -u | tr '\n' ' ')" "0 1 "
 finish t_gpu_pack

@@ -40,6 +40,9 @@ check_eq "decoded once for the study" "$(cat "$out"/trials/*/log.txt | grep -c '
 check_grep "the log reads like darknet's" '^100, [0-9.]+: [0-9.]+, [0-9.]+ avg, [0-9.]+ rate, [0-9.]+ seconds, 6400 images' \
     "$out/trials/0/log.txt"
 check_grep "validation in the log" '^100: top 1: 0\.[0-9]+' "$out/trials/0/log.txt"
+check_grep "periodic validation on 500 of the 1,000 images (eval_images)" '^50: top 1: .*, 500 images' \
+    "$out/trials/0/log.txt"
+check_grep "the trial's value on all of them" '^100: top 1: .*, 1000 images' "$out/trials/0/log.txt"
 
 # A trial Darknet aborts on fails alone, with the reason and Darknet's last line.
 "$DARKTUNE" run tests/study/inprocess-broken.ini > tests/tmp/inprocess-broken.log 2>&1

@@ -67,6 +67,40 @@ static void test_best(void)
     for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
 }
 
+/* The random-start flag: a TPE study whose best came from its random start and whose
+ * model trials (5 or more of them) never beat it. */
+static void test_flags(void)
+{
+    dt_sweep sw = {0};
+    sw.sampler = DT_SAMPLER_TPE;
+    sw.baseline = 1;
+    sw.startup_trials = 3;
+    sw.maximize = 1;
+    dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
+    dt_trial t[10];
+    for (int i = 0; i < 10; i++) {
+        dt_trial_init(&t[i], 1);
+        t[i].number = i;
+        t[i].state = DT_COMPLETE;
+        t[i].value = i == 2 ? 0.9 : 0.5;
+        dt_value_num(&sw.space.p[0], 0.7, &t[i].values[0]);
+    }
+    dt_buf b = {0};
+    CHECK(dt_out_flags(&sw, t, 10, &b) == 1);
+    CHECK(b.p && strstr(b.p, "flag: the best, trial 2, was found in the random start (trials 0-3) and none of the 6 "
+                             "TPE trials after it did better") != NULL);
+    dt_buf_free(&b);
+    CHECK(dt_out_flags(&sw, t, 8, &b) == 0);   /* 4 model trials: too few to say */
+    t[6].value = 0.95;
+    CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
+    t[6].value = 0.5;
+    sw.sampler = DT_SAMPLER_RANDOM;            /* no model to blame */
+    CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
+    dt_buf_free(&b);
+    for (int i = 0; i < 10; i++) dt_trial_free(&t[i]);
+    dt_space_free(&sw.space);
+}
+
 /* The [net] text of a cfg: "key=value" lines joined by '|', comments kept. */
 static char *net_of(dt_cfg *c)
 {
@@ -179,6 +213,7 @@ int main(void)
 {
     test_edges();
     test_best();
+    test_flags();
     test_schedule();
     return dt_test_done("out");
 }

@@ -1,0 +1,91 @@
+/* bench/prune_replay: a pruner's decisions replayed over a study trained without
+ * pruning. bench/prune.sh trains the demo's space to the end once per seed (pruner
+ * none), then asks each pruner what it would have done with those very curves:
+ *
+ *   prune_replay SWEEP.ini
+ *
+ * SWEEP.ini is the recorded study's sweep with [pruner] replaced; its `storage`
+ * names the recorded store. The in-process trainer seeds each trial from the study
+ * seed and its number, so a trial cut short by a pruner would have trained the first
+ * part of the recorded curve: the replay is what a run with that pruner trains,
+ * except for one thing: trials are judged in number order, one at a time, where a run
+ * with 2 slots judges each against the trials that happened to finish before it.
+ * Each trial gets its burn-in hold first, as dt_sched does.
+ *
+ * Prints one line: iterations trained, iterations of the recording, the best
+ * COMPLETE value and its trial, complete and pruned counts. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dt_out.h"
+#include "dt_pruner.h"
+#include "dt_store.h"
+#include "dt_sweep.h"
+
+static void die(const char *msg)
+{
+    fprintf(stderr, "prune_replay: %s\n", msg);
+    exit(1);
+}
+
+/* Reports in the order the scheduler sees them: by iteration, the loss first. */
+static int by_step(const void *a, const void *b)
+{
+    const dt_point *x = a, *y = b;
+    if (x->step != y->step) return x->step < y->step ? -1 : 1;
+    return x->kind - y->kind;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: prune_replay SWEEP.ini\n");
+        return 2;
+    }
+    dt_sweep sw = {0};
+    dt_err err;
+    if (dt_sweep_load(&sw, argv[1], &err) != 0) die(err.msg);
+    dt_store *st;
+    long long id;
+    dt_trial *trials;
+    int n;
+    dt_pruner *p;
+    if (dt_store_open(&st, sw.storage, &err) != 0 ||
+        dt_store_study(st, sw.name, sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), &id, &err) ||
+        dt_store_load(st, id, &sw.space, &trials, &n, &err) != 0 || dt_pruner_create(&p, &sw, &err) != 0)
+        die(err.msg);
+    long trained = 0, recorded = 0;
+    int best = -1, complete = 0, pruned = 0;
+    for (int i = 0; i < n; i++) {
+        dt_trial *t = &trials[i];
+        dt_point *pts;
+        int np;
+        if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
+        qsort(pts, (size_t)np, sizeof *pts, by_step);
+        dt_pruner_hold(p, t->number, dt_out_burn_in(&sw, t->values));
+        long stop = -1;
+        char reason[256];
+        for (int k = 0; k < np && stop < 0; k++)
+            if (dt_pruner_decide(p, t->number, pts[k], reason, sizeof reason)) stop = pts[k].step;
+        free(pts);
+        recorded += t->iterations;
+        /* A trial the recording itself stopped (diverged) ends as it did there. */
+        int done = stop < 0 && t->state == DT_COMPLETE;
+        trained += stop >= 0 ? stop : t->iterations;
+        dt_pruner_finish(p, t->number, done ? DT_COMPLETE : DT_PRUNED);
+        if (!done) {
+            pruned++;
+            continue;
+        }
+        complete++;
+        if (best < 0 || (sw.maximize ? t->value > trials[best].value : t->value < trials[best].value)) best = i;
+    }
+    printf("%ld %ld %.4f %d %d %d\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
+           best >= 0 ? trials[best].number : -1, complete, pruned);
+    dt_pruner_free(p);
+    dt_trials_free(trials, n);
+    dt_store_close(st);
+    dt_sweep_free(&sw);
+    return 0;
+}
