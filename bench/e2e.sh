@@ -18,6 +18,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"1 2 3 4 5"} TRIALS=${TRIALS:-30} ITERS=${ITERS:-300}
+# INI: darktune's sweep (other settings to compare); SIDES: "darktune" alone reuses the
+# peer's rows of an earlier run for the table.
+INI=${INI:-bench/e2e.ini} SIDES=${SIDES:-"optuna darktune"}
 root=$PWD out=$PWD/bench/out/e2e
 [ -e data/fashion/.complete ] || { echo "bench-e2e: data/fashion is not ready: run make data" >&2; exit 1; }
 mkdir -p "$out"
@@ -65,7 +68,7 @@ run_darktune() {  # SEED
     /^seed[ \t]*=/ { $0 = "seed = " seed }
     /^trials[ \t]*=/ { $0 = "trials = " trials }
     /^max_batches[ \t]*=/ { $0 = "max_batches = " iters }
-    { print }' bench/e2e.ini > "$dir/sweep.ini"
+    { print }' "$INI" > "$dir/sweep.ini"
   t0=$(now)
   ./darktune run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { echo "darktune failed (seed $1):" >&2; tail "$dir/run.log" >&2; exit 1; }
   t1=$(now)
@@ -76,7 +79,9 @@ run_darktune() {  # SEED
         '{ printf "%s darktune %s %s %s %s %s %s %s\n", s, w, ms, $1, $2, $3, $4 - t0, $5 }' >> "$out/rows"
 }
 
-: > "$out/rows"
+# Keep the peer's rows of the seeds run when only darktune runs again.
+if [ "$SIDES" = darktune ]; then awk '$2 == "optuna"' "$out/rows" > "$out/rows.new" 2>/dev/null; mv "$out/rows.new" "$out/rows"
+else : > "$out/rows"; fi
 echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg);" \
      "$TRIALS trials x $ITERS iterations, 2 at a time, 10k train / 2k valid images, seeds: $SEEDS"
 echo "reach s: when the side first reached the Optuna study's final best of that seed (from the study's launch)"
@@ -97,7 +102,8 @@ table() {  # SEED
     }' "$out/rows"
 }
 for s in $SEEDS; do
-  if (( s % 2 )); then run_peer "$s"; run_darktune "$s"; else run_darktune "$s"; run_peer "$s"; fi
+  if [ "$SIDES" = darktune ]; then run_darktune "$s"
+  elif (( s % 2 )); then run_peer "$s"; run_darktune "$s"; else run_darktune "$s"; run_peer "$s"; fi
   table "$s"
 done
 

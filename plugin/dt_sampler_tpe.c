@@ -2,7 +2,8 @@
  * documents and implements it (Bergstra et al. 2011; Watanabe 2023 for the parts).
  *
  * For trial N: the finished trials numbered below N are ranked (complete ones by value,
- * then pruned ones by their last intermediate value, later steps first) and the first
+ * then pruned ones by the last value the pruner compared, later steps first: a loss
+ * lower-better, the metric in the study's direction) and the first
  * gamma(n) of them are "good", the rest "bad"; running trials are added to the bad ones
  * (the constant liar: a point being trained is treated as worst, so parallel workers
  * spread out). Failed trials are ignored. Over each set two Parzen estimators are built,
@@ -304,7 +305,9 @@ static int dt_tpe__split(const dt_tpe *t, const dt_trial *trials, int ntrials, i
         } else if (tr->state == DT_PRUNED) {
             if (tr->last_step < 0) r[n] = (dt_tpe__rank){i, 1, 1, 0, tr->number};
             else r[n] = (dt_tpe__rank){i, 1, -(double)tr->last_step,
-                                       isnan(tr->last_metric) ? INFINITY : sign * tr->last_metric, tr->number};
+                                       isnan(tr->last_value) ? INFINITY
+                                       : tr->last_kind == DT_POINT_LOSS ? tr->last_value : sign * tr->last_value,
+                                       tr->number};
         } else {
             continue;
         }

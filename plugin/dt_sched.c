@@ -42,6 +42,7 @@ typedef struct dt_slot {
     long iteration;
     double loss;           /* last avg loss */
     double metric;         /* last periodic metric, NAN when none */
+    long loss_step, metric_step; /* their iterations, -1 when none */
     int pruned;
     char reason[256];
     dt_point *pts;         /* points not yet stored */
@@ -90,6 +91,12 @@ static void dt_sched__note(dt_study *s, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     s->hooks->note(s->hooks->user, msg);
+}
+
+/* The series the pruner compares: what ranks a pruned trial for the TPE. */
+static int dt_sched__kind(const dt_sweep *sw)
+{
+    return sw->on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
 }
 
 static dt_trial *dt_sched__trial(dt_study *s, int number)
@@ -264,7 +271,10 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     t->iterations = sl->iteration;
     t->seconds = dt_now() - sl->t0;
     t->finished = dt_wall();
-    t->last_metric = sl->metric;
+    /* What the pruner compared last ranks this trial for the TPE if it was pruned. */
+    t->last_kind = dt_sched__kind(s->sw);
+    t->last_value = s->sw->on_loss ? sl->loss : sl->metric;
+    t->last_step = s->sw->on_loss ? sl->loss_step : sl->metric_step;
     snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "");
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
@@ -332,6 +342,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     sl->t0 = dt_now();
     sl->metric = NAN;
     sl->loss = NAN;
+    sl->loss_step = sl->metric_step = -1;
     sl->dir = dt_sched__trial_dir(s, t.number);
 
     char *backup = dt_xasprintf("%s/backup", sl->dir);
@@ -417,12 +428,14 @@ static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
         pt.kind = DT_POINT_LOSS;
         pt.value = isfinite(ev->loss) && !isnan(ev->avg_loss) ? ev->avg_loss : ev->loss;
         sl->loss = pt.value;
+        sl->loss_step = ev->iteration;
         sl->seen++;
         if (sl->pack >= 0) dt_pack_iters(&s->packs[sl->pack], 1);
     } else {
         pt.kind = DT_POINT_METRIC;
         pt.value = ev->metric;
         sl->metric = ev->metric;
+        sl->metric_step = ev->iteration;
         if (ev->iteration > sl->iteration) sl->iteration = ev->iteration;
     }
     if (sl->npts == sl->cap) {
@@ -573,7 +586,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     if (dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
     int lost = 0;
     if (dt_store_fail_running(s.store, s.id, DT_SCHED_INTERRUPTED " (darktune stopped)", &lost, err) != 0) goto out;
-    if (dt_store_load(s.store, s.id, &sw->space, &s.trials, &s.n, err) != 0) goto out;
+    if (dt_store_load(s.store, s.id, &sw->space, dt_sched__kind(sw), &s.trials, &s.n, err) != 0) goto out;
     s.cap = s.n;
     /* The pruner sees the stored history again, so that its decisions go on as if
      * darktune had never stopped. Every loaded trial has finished by now. */
@@ -661,7 +674,7 @@ int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err)
         return dt_errf(err, "no study yet: '%s' does not exist (run 'darktune run %s' first)", sw->storage, sw->path);
     dt_study s = {.sw = sw};
     int rc = dt_sched__open(&s, err);
-    if (rc == 0) rc = dt_store_load(s.store, s.id, &sw->space, trials, n, err);
+    if (rc == 0) rc = dt_store_load(s.store, s.id, &sw->space, dt_sched__kind(sw), trials, n, err);
     dt_store_close(s.store);
     return rc;
 }

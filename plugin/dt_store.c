@@ -287,8 +287,8 @@ static int dt_store__find(const dt_space *space, const char *name)
 }
 
 /* Reads every trial in one read transaction, so that a study written to meanwhile
- * is seen at one instant: trials, then each trial's parameters and last metric. */
-int dt_store_load(dt_store *st, long long study, const dt_space *space, dt_trial **out, int *n,
+ * is seen at one instant: trials, then each trial's parameters and last value of kind. */
+int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err)
 {
     sqlite3_stmt *s = NULL, *ps = NULL, *ms = NULL;
@@ -334,10 +334,11 @@ int dt_store_load(dt_store *st, long long study, const dt_space *space, dt_trial
         }
         if (rc != SQLITE_DONE) goto fail;
 
-        if (dt_store__bind(ms, "Lii", study, t->number, (int)DT_POINT_METRIC) != SQLITE_OK) goto fail;
+        t->last_kind = kind;
+        if (dt_store__bind(ms, "Lii", study, t->number, kind) != SQLITE_OK) goto fail;
         rc = sqlite3_step(ms);
         if (rc == SQLITE_ROW) {
-            t->last_metric = dt_store__num(ms, 0);
+            t->last_value = dt_store__num(ms, 0);
             t->last_step = (long)sqlite3_column_int64(ms, 1);
         } else if (rc != SQLITE_DONE) {
             goto fail;

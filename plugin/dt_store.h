@@ -24,8 +24,9 @@ int dt_store_study(dt_store *st, const char *name, const char *direction, const 
 
 /* Every trial of the study in number order, parameters aligned with space by name
  * (a stored parameter not in the space is ignored; a space parameter not stored is
- * inactive). last_metric/last_step hold the last metric intermediate value. */
-int dt_store_load(dt_store *st, long long study, const dt_space *space, dt_trial **out, int *n,
+ * inactive). last_value/last_step hold the last intermediate value of kind
+ * (dt_point_kind: the series the pruner compares). */
+int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err);
 
 /* Adds a RUNNING trial with its parameters. The store picks t->number (one more than

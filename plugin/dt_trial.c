@@ -23,8 +23,9 @@ void dt_trial_init(dt_trial *t, int nvalues)
 {
     memset(t, 0, sizeof *t);
     t->value = NAN;
-    t->last_metric = NAN;
+    t->last_value = NAN;
     t->last_step = -1;
+    t->last_kind = DT_POINT_METRIC;
     t->values = dt_xcalloc((size_t)(nvalues > 0 ? nvalues : 1), sizeof *t->values);
 }
 

@@ -38,12 +38,15 @@ typedef struct dt_trial {
     double finished;      /* unix time, 0 while running */
     char reason[256];     /* PRUNED/FAIL: why, in a few words ("diverged at iteration 12") */
     int baseline;         /* 1: this trial runs the base cfg's own values */
-    double last_metric;   /* last intermediate metric (NAN if none); ranks pruned trials */
-    long last_step;       /* its iteration */
+    /* The last value of the series the pruner compares (NAN if none) and its
+     * iteration: what ranks pruned trials for the TPE. */
+    double last_value;
+    long last_step;
+    int last_kind;        /* dt_point_kind of last_value: a loss is lower-better whatever the direction */
     dt_value *values;     /* space->n entries, owned by the trial */
 } dt_trial;
 
-void dt_trial_init(dt_trial *t, int nvalues);   /* zeroed, value/last_metric NAN, values allocated */
+void dt_trial_init(dt_trial *t, int nvalues);   /* zeroed, value/last_value NAN, last_kind metric, values allocated */
 void dt_trial_free(dt_trial *t);                /* frees values; t itself is the caller's */
 void dt_trials_free(dt_trial *ts, int n);       /* frees each trial and the array */
 

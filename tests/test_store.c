@@ -210,16 +210,24 @@ int main(void)
 
     /* Reopened, everything reads back as written. */
     CHECK(dt_store_open(&st, DB, &err) == 0);
-    CHECK(dt_store_load(st, sid, &space, &ts, &n, &err) == 0);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
     CHECK(n == 3);
     if (n == 3) {
         CHECK(ts[1].finished >= before && ts[1].finished <= dt_wall());
         want[1].finished = ts[1].finished;
         for (int i = 0; i < 3; i++) check_trial(&ts[i], &want[i], space.n);
-        CHECK(ts[0].last_metric == 0.5 && ts[0].last_step == 200);
-        CHECK(isnan(ts[1].last_metric) && ts[1].last_step == 10);   /* a nan metric is still the last one */
-        CHECK(isnan(ts[2].last_metric) && ts[2].last_step == -1);   /* none at all */
+        CHECK(ts[0].last_value == 0.5 && ts[0].last_step == 200);
+        CHECK(isnan(ts[1].last_value) && ts[1].last_step == 10);   /* a nan metric is still the last one */
+        CHECK(isnan(ts[2].last_value) && ts[2].last_step == -1);   /* none at all */
         CHECK(ts[2].finished == 0);
+    }
+    dt_trials_free(ts, n);
+    /* With the loss as the pruner's series, the last loss instead. */
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == 0);
+    if (n == 3) {
+        CHECK(ts[0].last_kind == DT_POINT_LOSS && ts[0].last_value == 1.5 && ts[0].last_step == 200);
+        CHECK(isinf(ts[1].last_value) && ts[1].last_step == 20);
+        CHECK(isnan(ts[2].last_value) && ts[2].last_step == -1);
     }
     dt_trials_free(ts, n);
 
@@ -250,7 +258,7 @@ int main(void)
     CHECK(n == 1);
     CHECK(dt_store_fail_running(st, sid, "darktune was killed", &n, &err) == 0);
     CHECK(n == 0);
-    CHECK(dt_store_load(st, sid, &space, &ts, &n, &err) == 0);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
     CHECK(n == 3);
     if (n == 3) {
         CHECK(ts[2].state == DT_FAIL);
@@ -261,12 +269,12 @@ int main(void)
         check_trial(&ts[1], &want[1], space.n);
     }
     dt_trials_free(ts, n);
-    CHECK(dt_store_load(st, sid2, &space, &ts, &n, &err) == 0);
+    CHECK(dt_store_load(st, sid2, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
     CHECK(n == 1 && ts[0].state == DT_RUNNING);
     dt_trials_free(ts, n);
 
     /* Another space: learning_rate and policy found by name, momentum inactive, batch ignored. */
-    CHECK(dt_store_load(st, sid, &space2, &ts, &n, &err) == 0);
+    CHECK(dt_store_load(st, sid, &space2, DT_POINT_METRIC, &ts, &n, &err) == 0);
     CHECK(n == 3);
     if (n == 3) {
         CHECK(!ts[1].values[0].active);
@@ -296,12 +304,12 @@ int main(void)
     status = in_child(child_dies_in_transaction);
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     CHECK(dt_store_open(&st, DB, &err) == 0);
-    CHECK(dt_store_load(st, sid, &space, &ts, &n, &err) == 0);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
     CHECK(n == 10);
     if (n == 10) {
         CHECK(ts[9].number == 9 && ts[9].state == DT_RUNNING);
         CHECK_STR(ts[9].values[0].text, "0.05");
-        CHECK(ts[9].last_metric == 0.41 && ts[9].last_step == 100);
+        CHECK(ts[9].last_value == 0.41 && ts[9].last_step == 100);
     }
     dt_trials_free(ts, n);
     dt_trial t10;

@@ -470,7 +470,7 @@ static void test_pruned(void)
         t[i].number = i;
         t[i].state = DT_PRUNED;
         t[i].last_step = 100;
-        t[i].last_metric = 0.5;
+        t[i].last_value = 0.5;
         dt_value_num(&s.p[0], i == 0 ? 4 : i == 1 ? 36 : 10 + 2 * i, &t[i].values[0]);
     }
     int a_later, b_later, a_lower, b_lower, b_complete;
@@ -478,21 +478,27 @@ static void test_pruned(void)
     a_later = low_side(&s, t, 0);
     t[0].last_step = 100;
     t[1].last_step = 300;
-    t[1].last_metric = 0.9;
+    t[1].last_value = 0.9;
     b_later = low_side(&s, t, 0);
     t[1].last_step = 100;                 /* same steps: A's 0.1 against B's 0.9 */
-    t[0].last_metric = 0.1;
+    t[0].last_value = 0.1;
     a_lower = low_side(&s, t, 0);
     b_lower = low_side(&s, t, 1);
+    /* Pruned on the loss: lower is better whatever the study's direction. */
+    for (int i = 0; i < 10; i++) t[i].last_kind = DT_POINT_LOSS;
+    int a_loss = low_side(&s, t, 1);
+    for (int i = 0; i < 10; i++) t[i].last_kind = DT_POINT_METRIC;
     t[1].state = DT_COMPLETE;             /* a complete trial, however bad, outranks them all */
     t[1].value = 1e9;
     b_complete = low_side(&s, t, 0);
     printf("  pruned ranking: suggestions on A's side (of 20): A latest %d, B latest %d, A lower minimizing %d, "
-           "maximizing %d, B complete %d\n", a_later, b_later, a_lower, b_lower, b_complete);
+           "maximizing %d, A lower loss maximizing %d, B complete %d\n", a_later, b_later, a_lower, b_lower, a_loss,
+           b_complete);
     CHECK(a_later >= 15);
     CHECK(b_later <= 5);
     CHECK(a_lower >= 15);
     CHECK(b_lower <= 5);
+    CHECK(a_loss >= 15);
     CHECK(b_complete <= 5);
     free_trials(t, 10);
     dt_space_free(&s);
