@@ -7,7 +7,9 @@
 # 2. the demo's space (bench/prune-demo.ini: burn_in and the policy included), 24
 #    random configurations per seed (DEMO_SEEDS, 1..10) trained to the end without
 #    pruning (kept in bench/out/prune-demo/seed-N: a second run reuses a finished
-#    seed), then median and asha replayed over those curves (bench/prune_replay.c).
+#    seed), then median and asha replayed over those curves (bench/prune_replay.c),
+#    each on the periodic top-1 (500 images every 25 iterations) and on the training
+#    loss (median-loss, asha-loss: the settings of bench/e2e.ini).
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points.
 set -eu
@@ -24,6 +26,8 @@ declare -A body=(
   [asha]=$'type = asha\nmin_resource = 25\nreduction_factor = 3'
   [hyperband]=$'type = hyperband\nmin_resource = 25\nreduction_factor = 3'
   [patience]=$'type = patience\npatience = 75\nwrap = none'
+  [median-loss]=$'type = median\non = loss\nstartup_trials = 5\nwarmup = 50'
+  [asha-loss]=$'type = asha\non = loss\nmin_resource = 20\nreduction_factor = 3'
 )
 # with_pruner SWEEP PRUNER [EXTRA]: SWEEP with [pruner] replaced by PRUNER's body, paths
 # made absolute, EXTRA lines put into [study].
@@ -62,7 +66,7 @@ fi
 # Part 2: the demo's space, DEMO_SEEDS, median and asha replayed over unpruned curves.
 demo=bench/out/prune-demo
 seeds=${DEMO_SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
-replayed=${REPLAY:-"median asha"}
+replayed=${REPLAY:-"median asha median-loss asha-loss"}
 mkdir -p "$demo"
 rows=$demo/rows.$$
 : > "$rows"
@@ -92,7 +96,7 @@ awk '
     for (i = 2; i < NF - 1; i += 7) {
       d = 100 * ($(i + 3) - none)
       printf " %12.4f %+8.1f %7.0f%%", $(i + 3), d, 100 * $(i + 1) / $(i + 2)
-      printf "%s %.2f %d\n", $i, 100 * $(i + 1) / $(i + 2), d >= -0.5 > "/dev/stderr" }
+      printf "%s %.2f %d\n", $i, 100 * $(i + 1) / $(i + 2), (d >= -0.5 - 1e-9) > "/dev/stderr" }
     print "" }' "$rows" 2> "$rows.shares"
 for p in $replayed; do
   awk -v p="$p" '$1 == p { print $2, $3 }' "$rows.shares" | sort -g | awk -v p="$p" '
