@@ -231,7 +231,8 @@ static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
     int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", spec->log, strerror(errno));
     dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .task = spec->task, .metric = spec->metric,
-                        .eval_interval = spec->eval_interval, .eval_images = spec->eval_images, .seed = spec->seed, .stream = (uint64_t)spec->trial,
+                        .eval_interval = spec->eval_interval, .eval_images = spec->eval_images,
+                        .seed = spec->seed, .stream = (uint64_t)spec->trial,
                         .gpu = strcmp(dt_train_build(), "CPU") == 0 ? -1 : spec->gpu};
     if (dt_lib__prepare(spec, &ts, err) != 0) {
         close(log_fd);

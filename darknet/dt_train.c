@@ -528,7 +528,8 @@ int dt_train_run(const dt_train_spec *spec)
     /* The trial's value: the whole valid list, once, at the end. */
     long it = (long)get_current_batch(net);
     if (spec->valid && (evaluated != it || part < all)) {
-        int rc = detector ? dt_train__evaluate_detection(&c, it, all, &map) : dt_train__evaluate(&c, it, all, &top1, &topk);
+        int rc = detector ? dt_train__evaluate_detection(&c, it, all, &map)
+                          : dt_train__evaluate(&c, it, all, &top1, &topk);
         if (rc != 0) return 1;
     }
     /* The weights do not depend on the input size a random=1 resize left. */

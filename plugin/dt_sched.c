@@ -273,8 +273,9 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     t->finished = dt_wall();
     /* What the pruner compared last ranks this trial for the TPE if it was pruned. */
     t->last_kind = dt_sched__kind(s->sw);
-    t->last_value = s->sw->on_loss ? sl->loss : sl->metric;
-    t->last_step = s->sw->on_loss ? sl->loss_step : sl->metric_step;
+    int loss = t->last_kind == DT_POINT_LOSS;
+    t->last_value = loss ? sl->loss : sl->metric;
+    t->last_step = loss ? sl->loss_step : sl->metric_step;
     snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "");
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
