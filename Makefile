@@ -4,7 +4,18 @@
 #   make test     every test (unit, golden, end to end with the Debian darknet)
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -Iplugin -Idarknet
+# darktune's own flags stay when CFLAGS is given on the command line (make CFLAGS=-O0).
+DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter
+# Layers point one way: darknet/base (util, rng, errors) under darknet/ (Darknet)
+# under plugin/ (the tuner). darknet/'s files compile without plugin/ on the
+# include path, so a tuner header included there does not build (tests/t_layers.sh
+# also names the offending line).
+LOWER_INC := -Idarknet/base -Idarknet
+UPPER_INC := -Iplugin $(LOWER_INC)
+# One compile line: darktune's flags, the layer's includes, the user's CFLAGS, then a
+# file's own EXTRA (after CFLAGS, so that its -O3 wins).
+LOWER_CC = $(CC) $(DT_CFLAGS) $(LOWER_INC) $(CFLAGS) $(EXTRA)
+UPPER_CC = $(CC) $(DT_CFLAGS) $(UPPER_INC) $(CFLAGS) $(EXTRA)
 BASE_LDLIBS := -linih -lsqlite3 -lutil -lz -lm -lpthread
 LDLIBS  := $(BASE_LDLIBS)
 # runner = libdarknet: the Debian libdarknet (CPU build: no -DGPU, no -DCUDNN, which
@@ -17,44 +28,48 @@ LDLIBS  += -L$(DARKNET_LIB) -ldarknet -Wl,-rpath,$(DARKNET_LIB)
 # Debian packages the build, the demo and the tests need.
 DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3
 
-LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c))
+LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c darknet/base/dt_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
 CMD_SRC := plugin/main.c $(sort $(wildcard plugin/cmd_*.c))
 CMD_OBJ := $(CMD_SRC:%.c=build/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
-HDR := $(wildcard plugin/*.h darknet/*.h tests/*.h)
+HDR := $(wildcard plugin/*.h darknet/*.h darknet/base/*.h tests/*.h)
 
 .PHONY: all deps data data-shapes demo test unit clean
 all: darktune build/mkfashion build/mkshapes
 
-build/%.o: %.c $(HDR)
+build/darknet/%.o: darknet/%.c $(HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(LOWER_CC) -c $< -o $@
 
-build/darknet/dt_train.o build/tests/test_lrate: CFLAGS += -I$(DARKNET_INC)
+build/plugin/%.o: plugin/%.c $(HDR)
+	@mkdir -p $(dir $@)
+	$(UPPER_CC) -c $< -o $@
+
+build/darknet/dt_train.o build/tests/test_lrate: EXTRA := -I$(DARKNET_INC)
 # TPE's density loops (candidates x kernels x dimensions) vectorize at -O3: about 15%
 # fewer instructions per suggestion than -O2. -fno-trapping-math lets gcc turn the
 # clamp in its exp loop into a select (so the loop vectorizes); it gives up only the
 # exact raising of floating-point exception flags, which darktune never reads.
-build/plugin/dt_sampler_tpe.o: CFLAGS += -O3 -fno-trapping-math
+build/plugin/dt_sampler_tpe.o: EXTRA := -O3 -fno-trapping-math
 
 build/libdarktune.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 darktune: $(CMD_OBJ) build/libdarktune.a
-	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libdarktune.a $(LDLIBS)
+	$(UPPER_CC) -o $@ $(CMD_OBJ) build/libdarktune.a $(LDLIBS)
 
 build/mkfashion: darknet/mkfashion.c build/libdarktune.a
-	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(LOWER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 build/mkshapes: darknet/mkshapes.c build/libdarktune.a
-	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(LOWER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 build/tests/%: tests/%.c build/libdarktune.a tests/dt_test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(UPPER_CC) -Itests -o $@ $< build/libdarktune.a $(LDLIBS)
 
 # Installs what is missing, as root, and only then: running it twice does nothing.
 deps:
@@ -106,7 +121,7 @@ bench-prune: all data build/bench/prune_replay
 
 build/bench/prune_replay: bench/prune_replay.c build/libdarktune.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(UPPER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 # darktune's TPE and random samplers beside Optuna's: speed and regret.
 bench-sampler: build/bench/sampler_bench
@@ -119,7 +134,7 @@ bench-e2e: all data
 
 build/bench/sampler_bench: bench/sampler_bench.c bench/problems.h build/libdarktune.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(UPPER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 # Records bench/fashion.table (replayed by runner = table, read by bench-sampler's
 # darknet-table problem): 96 real trainings, ~10 minutes of both cores; not in `bench`.
@@ -149,8 +164,8 @@ gpu-lib:
 GPU_DIR ?= build/darknet-gpu
 darktune-cuda: $(CMD_OBJ) build/libdarktune.a darknet/dt_train.c $(HDR) $(GPU_DIR)/flags.mk
 	@mkdir -p build/cuda
-	$(CC) $(CFLAGS) $(shell sed -n 's/^DARKNET_CFLAGS := //p' $(GPU_DIR)/flags.mk) -c darknet/dt_train.c -o build/cuda/dt_train.o
-	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/cuda/dt_train.o build/libdarktune.a $(BASE_LDLIBS) \
+	$(LOWER_CC) $(shell sed -n 's/^DARKNET_CFLAGS := //p' $(GPU_DIR)/flags.mk) -c darknet/dt_train.c -o build/cuda/dt_train.o
+	$(UPPER_CC) -o $@ $(CMD_OBJ) build/cuda/dt_train.o build/libdarktune.a $(BASE_LDLIBS) \
 	    $(shell sed -n 's/^DARKNET_LDLIBS := //p' $(GPU_DIR)/flags.mk)
 
 gpu-check:

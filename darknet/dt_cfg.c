@@ -454,13 +454,13 @@ static const char *const dt_cfg__alexeyab_policies[] = {
 
 #define DT_CFG__COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-int dt_cfg_net_keys(int fork, const char *const **keys)
+int dt_cfg_net_keys(dt_fork fork, const char *const **keys)
 {
-    if (fork == DT_CFG_PJREDDIE) {
+    if (fork == DT_FORK_PJREDDIE) {
         *keys = dt_cfg__pjreddie_keys;
         return DT_CFG__COUNT(dt_cfg__pjreddie_keys);
     }
-    if (fork == DT_CFG_ALEXEYAB || fork == DT_CFG_HANKAI) {
+    if (fork == DT_FORK_ALEXEYAB || fork == DT_FORK_HANKAI) {
         *keys = dt_cfg__alexeyab_keys;
         return DT_CFG__COUNT(dt_cfg__alexeyab_keys);
     }
@@ -468,13 +468,13 @@ int dt_cfg_net_keys(int fork, const char *const **keys)
     return 0;
 }
 
-int dt_cfg_policies(int fork, const char *const **names)
+int dt_cfg_policies(dt_fork fork, const char *const **names)
 {
-    if (fork == DT_CFG_PJREDDIE) {
+    if (fork == DT_FORK_PJREDDIE) {
         *names = dt_cfg__pjreddie_policies;
         return DT_CFG__COUNT(dt_cfg__pjreddie_policies);
     }
-    if (fork == DT_CFG_ALEXEYAB || fork == DT_CFG_HANKAI) {
+    if (fork == DT_FORK_ALEXEYAB || fork == DT_FORK_HANKAI) {
         *names = dt_cfg__alexeyab_policies;
         return DT_CFG__COUNT(dt_cfg__alexeyab_policies);
     }
@@ -490,21 +490,21 @@ static int dt_cfg__in(const char *word, const char *const *names, int n)
     return 0;
 }
 
-int dt_cfg_net_key_known(int fork, const char *key)
+int dt_cfg_net_key_known(dt_fork fork, const char *key)
 {
     const char *const *keys;
     int n = dt_cfg_net_keys(fork, &keys);
     return dt_cfg__in(key, keys, n);
 }
 
-int dt_cfg_policy_known(int fork, const char *policy)
+int dt_cfg_policy_known(dt_fork fork, const char *policy)
 {
     const char *const *names;
     int n = dt_cfg_policies(fork, &names);
     return dt_cfg__in(policy, names, n);
 }
 
-void dt_cfg_drop_policy_keys(dt_cfg *c, int fork)
+void dt_cfg_drop_policy_keys(dt_cfg *c, dt_fork fork)
 {
     if (!dt_cfg__find(c, "net")) return;
     const char *p = dt_cfg_get(c, "net", "policy", NULL);
@@ -522,7 +522,7 @@ void dt_cfg_drop_policy_keys(dt_cfg *c, int fork)
         {"scale", step},
         {"steps", steps || sgdr},   /* AlexeyAB's sgdr also reads steps/scales when given */
         {"scales", steps || sgdr},
-        {"seq_scales", (steps || sgdr) && fork != DT_CFG_PJREDDIE},
+        {"seq_scales", (steps || sgdr) && fork != DT_FORK_PJREDDIE},
         {"gamma", exp_ || sig},
         {"sgdr_cycle", sgdr},
         {"sgdr_mult", sgdr},

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "dt_darknet.h"
 #include "dt_util.h"
 
 typedef struct dt_cfg dt_cfg;
@@ -52,19 +53,17 @@ int dt_cfg_unset(dt_cfg *c, const char *section, const char *key);
 /* Adds a comment line (the text given, '#' prepended) at the top of the file. */
 void dt_cfg_prepend_comment(dt_cfg *c, const char *text);
 
-/* Darknet forks, as far as cfgs go (same values as dt_fork in plugin/dt_sweep.h). */
-enum { DT_CFG_PJREDDIE = 0, DT_CFG_ALEXEYAB = 1, DT_CFG_HANKAI = 2 };
 
 /* 1 when the fork reads this [net] key, 0 when it would ignore (or refuse) it. */
-int dt_cfg_net_key_known(int fork, const char *key);
+int dt_cfg_net_key_known(dt_fork fork, const char *key);
 /* The [net] keys the fork reads, for "did you mean" hints. */
-int dt_cfg_net_keys(int fork, const char *const **keys);
+int dt_cfg_net_keys(dt_fork fork, const char *const **keys);
 /* 1 when the fork knows the learning-rate policy (pjreddie silently falls back to constant). */
-int dt_cfg_policy_known(int fork, const char *policy);
-int dt_cfg_policies(int fork, const char *const **names);
+int dt_cfg_policy_known(dt_fork fork, const char *policy);
+int dt_cfg_policies(dt_fork fork, const char *const **names);
 /* Removes the [net] keys that the section's policy does not read (step, scale, steps,
  * scales, gamma, sgdr_*, and power unless poly or burn_in > 0 use it). */
-void dt_cfg_drop_policy_keys(dt_cfg *c, int fork);
+void dt_cfg_drop_policy_keys(dt_cfg *c, dt_fork fork);
 /* "0.8, 0.9" with max_batches 600 -> "480,540": each number below 1 is a fraction of
  * max_batches, each other number an iteration kept as is. Fails on a word, a
  * negative, or an iteration beyond max_batches. out holds n bytes. */

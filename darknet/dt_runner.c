@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "dt_runner_impl.h"
-#include "dt_sweep.h"
+#include "dt_darknet.h"
 
 struct dt_run {
     const dt_runner_ops *ops;

@@ -23,18 +23,13 @@
 
 #include "dt_exec.h"
 #include "dt_logparse.h"
-#include "dt_sweep.h"
+#include "dt_darknet.h"
 
 #define DT_RUN_GRACE_S 2.0  /* seconds between SIGTERM and SIGKILL (no fork saves on SIGTERM) */
 #define DT_RUN_REAP_S 5.0   /* how long a program that closed its output may take to exit */
 
 typedef enum { DT_RUN__TRAIN, DT_RUN__EVAL, DT_RUN__DONE } dt_run__phase;
 
-/* The placeholders of command and eval_command, in the order of dt_run.values. */
-enum { DT_PH_DATA, DT_PH_CFG, DT_PH_WEIGHTS, DT_PH_GPU, DT_PH_BACKUP, DT_PH_FINAL, DT_PH_COUNT };
-static const char *const dt_run__placeholders[DT_PH_COUNT] = {
-    "data", "cfg", "weights", "gpu", "backup", "final_weights",
-};
 
 typedef struct dt_run_exec {
     int metric;             /* dt_metric */
@@ -84,8 +79,8 @@ static char *dt_run__fill(const dt_run_exec *r, const char *tmpl)
     for (const char *s = tmpl; *s;) {
         int done = 0;
         for (int i = 0; i < DT_PH_COUNT && *s == '{' && !done; i++) {
-            size_t n = strlen(dt_run__placeholders[i]);
-            if (strncmp(s + 1, dt_run__placeholders[i], n) == 0 && s[1 + n] == '}') {
+            size_t n = strlen(dt_placeholder_names[i]);
+            if (strncmp(s + 1, dt_placeholder_names[i], n) == 0 && s[1 + n] == '}') {
                 dt_run__quote(&b, r->values[i] ? r->values[i] : "");
                 s += n + 2;
                 done = 1;

@@ -30,7 +30,7 @@
 #include "dt_data.h"
 #include "dt_exec.h"
 #include "dt_logparse.h"
-#include "dt_sweep.h"
+#include "dt_darknet.h"
 #include "dt_train.h"
 
 #define DT_LIB_REAP_S 5.0   /* how long a child that closed its pipe may take to exit */

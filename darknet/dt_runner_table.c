@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "dt_cfg.h"
-#include "dt_sweep.h"
+#include "dt_darknet.h"
 #include "dt_table.h"
 
 /* Tables loaded in this process, by absolute path; never freed (they live as long

@@ -13,7 +13,7 @@
 #include "darknet.h"
 #include "dt_map.h"
 #include "dt_rng.h"
-#include "dt_sweep.h"
+#include "dt_darknet.h"
 
 /* Exported by libdarknet (src/image.c) but not declared in darknet.h: scale, aspect
  * and rotation jitter, then a crop of w x h; and im resized to w x h, drawn at

@@ -31,10 +31,8 @@
 
 /* Words of the enumerated keys, in the order of their C enums (index = value). */
 static const char *const dt_sweep__directions[] = {"minimize", "maximize", NULL};
-static const char *const dt_sweep__metrics[] = {"top1", "top5", "map50", "loss", NULL};
-static const char *const dt_sweep__tasks[] = {"classifier", "detector", NULL};
-static const char *const dt_sweep__runners[] = {"libdarknet", "exec", "table", NULL};
-/* "auto" is not a dt_fork: it stays in sw->fork only until the program is looked at. */
+/* dt_fork_names and "auto", which is not a dt_fork: it stays in sw->fork only until
+ * the program is looked at. */
 static const char *const dt_sweep__forks[] = {"pjreddie", "alexeyab", "hankai", "auto", NULL};
 #define DT_SWEEP__FORK_AUTO 3
 static const char *const dt_sweep__samplers[] = {"random", "grid", "tpe", "auto", NULL};
@@ -76,7 +74,7 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
     {"output", DT_SWEEP__STR, DT_SWEEP__AT(output), NULL, NULL, 0, 0},    /* <sweep dir>/runs/<name> */
     {"storage", DT_SWEEP__STR, DT_SWEEP__AT(storage), NULL, NULL, 0, 0},  /* <output>/study.db */
     {"direction", DT_SWEEP__ENUM, DT_SWEEP__AT(maximize), NULL, dt_sweep__directions, 0, 0}, /* from metric */
-    {"metric", DT_SWEEP__ENUM, DT_SWEEP__AT(metric), NULL, dt_sweep__metrics, 0, 0},         /* from task */
+    {"metric", DT_SWEEP__ENUM, DT_SWEEP__AT(metric), NULL, dt_metric_names, 0, 0},         /* from task */
     {"trials", DT_SWEEP__INT, DT_SWEEP__AT(trials), "20", NULL, 1, INT_MAX},
     {"timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(timeout_s), "0", NULL, 0, 0},
     {"seed", DT_SWEEP__SEED, DT_SWEEP__AT(seed), "0", NULL, 0, 0},
@@ -84,8 +82,8 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
 };
 
 static const dt_sweep__key dt_sweep__darknet_keys[] = {
-    {"task", DT_SWEEP__ENUM, DT_SWEEP__AT(task), NULL, dt_sweep__tasks, 0, 0},  /* from the cfg's layers */
-    {"runner", DT_SWEEP__ENUM, DT_SWEEP__AT(runner), "libdarknet", dt_sweep__runners, 0, 0},
+    {"task", DT_SWEEP__ENUM, DT_SWEEP__AT(task), NULL, dt_task_names, 0, 0},  /* from the cfg's layers */
+    {"runner", DT_SWEEP__ENUM, DT_SWEEP__AT(runner), "libdarknet", dt_runner_names, 0, 0},
     {"fork", DT_SWEEP__ENUM, DT_SWEEP__AT(fork), "auto", dt_sweep__forks, 0, 0},
     {"data", DT_SWEEP__STR, DT_SWEEP__AT(data), NULL, NULL, 0, 0},
     {"cfg", DT_SWEEP__STR, DT_SWEEP__AT(cfg), NULL, NULL, 0, 0},
@@ -150,25 +148,6 @@ static const struct dt_sweep__section {
     {"space", NULL, 0},
 };
 
-/* Placeholders the runner fills into command and eval_command. */
-static const char *const dt_sweep__placeholders[] = {"data", "cfg", "weights", "gpu", "backup",
-                                                     "final_weights"};
-
-/* [net] fields with a range outside which Darknet trains nonsense or divides by zero. */
-static const struct dt_sweep__range {
-    const char *name;
-    double min, max;
-    int min_open, max_open;  /* 1: the bound itself is excluded */
-    int whole;               /* 1: whole numbers only */
-    const char *says;
-} dt_sweep__ranges[] = {
-    {"learning_rate", 0, DBL_MAX, 1, 0, 0, "above 0"},
-    {"momentum", 0, 1, 0, 1, 0, "at least 0 and below 1"},
-    {"decay", 0, DBL_MAX, 0, 0, 0, "at least 0"},
-    {"batch", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
-    {"subdivisions", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
-    {"burn_in", 0, DBL_MAX, 0, 0, 1, "a whole number of at least 0"},
-};
 
 /* ---- Reading state. */
 
@@ -396,7 +375,7 @@ static int dt_sweep__unknown_key(dt_sweep__ctx *c, const char *key)
         if (dt_sweep__find_key(sec, key))
             return dt_sweep__fail(c, c->line, "unknown key '%s' in [%s]; it belongs in [%s]", key, c->secname,
                                   dt_sweep__sections[sec].name);
-    for (int fork = DT_CFG_PJREDDIE; fork <= DT_CFG_HANKAI; fork++)
+    for (int fork = DT_FORK_PJREDDIE; fork <= DT_FORK_HANKAI; fork++)
         if (dt_cfg_net_key_known(fork, key))
             return dt_sweep__fail(c, c->line, "unknown key '%s' in [%s]; [net] fields go in [space]", key,
                                   c->secname);
@@ -664,19 +643,19 @@ static int dt_sweep__check_command(dt_sweep__ctx *c, const char *key, const char
                                    char **prog)
 {
     int line = dt_sweep_line(c->sw, "darknet", key);
-    int n = DT_SWEEP__COUNT(dt_sweep__placeholders);
+    int n = DT_PH_COUNT;
     for (const char *s = strchr(cmd, '{'); s; s = strchr(s, '{')) {
         const char *close = strchr(s, '}');
         if (!close) return dt_sweep__fail(c, line, "unclosed '{' in %s", key);
         char *name = dt_xstrdup(s + 1);
         name[close - s - 1] = '\0';
         int known = 0;
-        for (int i = 0; i < n; i++) known |= strcmp(name, dt_sweep__placeholders[i]) == 0;
-        const char *hint = known ? NULL : dt_sweep__near(name, dt_sweep__placeholders, n);
+        for (int i = 0; i < n; i++) known |= strcmp(name, dt_placeholder_names[i]) == 0;
+        const char *hint = known ? NULL : dt_sweep__near(name, dt_placeholder_names, n);
         if (!known && hint)
             dt_sweep__fail(c, line, "unknown placeholder {%s} in %s; did you mean {%s}?", name, key, hint);
-        else if (!known) dt_sweep__fail(c, line, "unknown placeholder {%s} in %s (known: {data} {cfg} {weights} "
-                                        "{gpu} {backup} {final_weights})", name, key);
+        else if (!known) dt_sweep__fail(c, line, "unknown placeholder {%s} in %s (known: %s)", name, key,
+                                        dt_placeholder_list);
         free(name);
         if (!known) return -1;
         s = close + 1;
@@ -701,22 +680,6 @@ static int dt_sweep__check_command(dt_sweep__ctx *c, const char *key, const char
     return *prog ? 0 : -1;
 }
 
-/* Which Darknet a program is, from bytes only AlexeyAB's code has ("sgdr", its
- * policy) and only hank-ai's has (its domain). A program we cannot read is taken
- * for the Debian one. */
-static int dt_sweep__detect_fork(const char *prog)
-{
-    char *buf;
-    size_t len;
-    if (dt_read_file(prog, &buf, &len, NULL) < 0) return DT_FORK_PJREDDIE;
-    int fork = DT_FORK_PJREDDIE;
-    if (memmem(buf, len, "sgdr", 4))
-        fork = memmem(buf, len, "hank.ai", 7) || memmem(buf, len, "Hank.ai", 7) ? DT_FORK_HANKAI
-                                                                                : DT_FORK_ALEXEYAB;
-    free(buf);
-    return fork;
-}
-
 /* runner = exec: the commands, their programs, and the fork when it is auto. */
 static int dt_sweep__check_exec(dt_sweep__ctx *c)
 {
@@ -729,7 +692,7 @@ static int dt_sweep__check_exec(dt_sweep__ctx *c)
         free(prog);
         return -1;
     }
-    if ((int)sw->fork == DT_SWEEP__FORK_AUTO) sw->fork = prog ? dt_sweep__detect_fork(prog) : DT_FORK_PJREDDIE;
+    if ((int)sw->fork == DT_SWEEP__FORK_AUTO) sw->fork = prog ? dt_fork_detect(prog) : DT_FORK_PJREDDIE;
     free(prog);
     free(eval_prog);
     return 0;
@@ -905,14 +868,6 @@ static void dt_sweep__text(const dt_param *p, int i, char *buf, size_t n)
     else snprintf(buf, n, "%.17g", i ? p->high : p->low);
 }
 
-/* "the Debian (pjreddie) Darknet", for messages. */
-static const char *dt_sweep__fork_words(int fork)
-{
-    static const char *const words[] = {"the Debian (pjreddie) Darknet", "AlexeyAB's Darknet",
-                                        "hank-ai's Darknet"};
-    return words[fork];
-}
-
 /* One [space] parameter against Darknet: a field the fork reads, inside its range,
  * and, for policy, a policy the fork knows. */
 static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
@@ -930,25 +885,21 @@ static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
                                   p->name, hint);
         if (fork == DT_FORK_PJREDDIE && dt_cfg_net_key_known(DT_FORK_ALEXEYAB, p->name))
             return dt_sweep__fail(c, p->line, "'%s' is not a [net] field %s reads (only AlexeyAB's and "
-                                  "hank-ai's do)", p->name, dt_sweep__fork_words(fork));
+                                  "hank-ai's do)", p->name, dt_fork_words(fork));
         return dt_sweep__fail(c, p->line, "'%s' is not a [net] field %s reads", p->name,
-                              dt_sweep__fork_words(fork));
+                              dt_fork_words(fork));
     }
     char text[DT_TEXT];
-    for (int r = 0; r < DT_SWEEP__COUNT(dt_sweep__ranges); r++) {
-        const struct dt_sweep__range *g = &dt_sweep__ranges[r];
-        if (strcmp(g->name, p->name) != 0) continue;
-        if (g->whole && (p->kind == DT_UNIFORM || p->kind == DT_LOG))
-            return dt_sweep__fail(c, p->line, "%s takes whole numbers; use int(), logint() or choice()", p->name);
-        for (int i = 0; i < dt_sweep__ntexts(p); i++) {
-            double x;
-            dt_sweep__text(p, i, text, sizeof text);
-            if (dt_parse_double(text, &x) < 0 || !isfinite(x))
-                return dt_sweep__fail(c, p->line, "%s '%s' is not a number", p->name, text);
-            if (x < g->min || (g->min_open && x == g->min) || x > g->max || (g->max_open && x == g->max) ||
-                (g->whole && x != floor(x)))
-                return dt_sweep__fail(c, p->line, "%s %s is out of range: it must be %s", p->name, text, g->says);
-        }
+    const dt_net_range *g = dt_net_range_of(p->name);
+    if (g && g->whole && (p->kind == DT_UNIFORM || p->kind == DT_LOG))
+        return dt_sweep__fail(c, p->line, "%s takes whole numbers; use int(), logint() or choice()", p->name);
+    for (int i = 0; g && i < dt_sweep__ntexts(p); i++) {
+        double x;
+        dt_sweep__text(p, i, text, sizeof text);
+        if (dt_parse_double(text, &x) < 0 || !isfinite(x))
+            return dt_sweep__fail(c, p->line, "%s '%s' is not a number", p->name, text);
+        if (!dt_net_range_holds(g, x))
+            return dt_sweep__fail(c, p->line, "%s %s is out of range: it must be %s", p->name, text, g->says);
     }
     if (strcmp(p->name, "policy") != 0) return 0;
     for (int i = 0; i < dt_sweep__ntexts(p); i++) {
@@ -958,7 +909,7 @@ static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
         dt_buf list = {0};
         dt_sweep__join(&list, names, dt_cfg_policies(fork, &names), ", ");
         dt_sweep__fail(c, p->line, "policy '%s' is not supported by %s; it knows %s", text,
-                       dt_sweep__fork_words(fork), list.p);
+                       dt_fork_words(fork), list.p);
         dt_buf_free(&list);
         return -1;
     }
@@ -1125,7 +1076,7 @@ static int dt_sweep__check_space(dt_sweep__ctx *c)
     dt_sweep__source pol = dt_sweep__source_of(c, "policy");
     if (!pol.p && pol.text && !dt_cfg_policy_known(c->sw->fork, pol.text))
         return dt_sweep__fail_in(c, pol.file, pol.line, "policy '%s' is not supported by %s", pol.text,
-                                 dt_sweep__fork_words(c->sw->fork));
+                                 dt_fork_words(c->sw->fork));
     for (int i = 0; i < c->nconds; i++) {
         const char *key = c->conds[i].key;
         if (dt_space_find(s, key) >= 0) continue;
@@ -1288,11 +1239,6 @@ double dt_sweep_schedule_scale(const dt_sweep *sw)
 {
     if (!sw->schedule_scaled || sw->base_max_batches <= sw->max_batches || sw->max_batches < 1) return 1;
     return (double)sw->max_batches / (double)sw->base_max_batches;
-}
-
-const char *dt_metric_name(dt_metric m)
-{
-    return m <= DT_METRIC_LOSS ? dt_sweep__metrics[m] : "?";
 }
 
 const char *dt_sampler_name(dt_sampler_kind k)

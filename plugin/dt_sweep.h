@@ -12,19 +12,15 @@
 #ifndef DT_SWEEP_H
 #define DT_SWEEP_H
 
+#include "dt_darknet.h"
 #include "dt_space.h"
 #include "dt_util.h"
 
-typedef enum { DT_METRIC_TOP1, DT_METRIC_TOP5, DT_METRIC_MAP50, DT_METRIC_LOSS } dt_metric;
-typedef enum { DT_TASK_CLASSIFIER, DT_TASK_DETECTOR } dt_task;
-typedef enum { DT_RUNNER_LIBDARKNET, DT_RUNNER_EXEC, DT_RUNNER_TABLE } dt_runner_kind;
 typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
 typedef enum {
     DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
     DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD, DT_PRUNER_PATIENCE
 } dt_pruner_kind;
-/* Which Darknet reads the cfgs: decides the [net] fields and policies accepted. */
-typedef enum { DT_FORK_PJREDDIE, DT_FORK_ALEXEYAB, DT_FORK_HANKAI } dt_fork;
 
 #define DT_MAX_GPUS 64
 
@@ -123,7 +119,6 @@ void dt_sweep_resolve_sampler(dt_sweep *sw);
 double dt_sweep_schedule_scale(const dt_sweep *sw);
 
 /* Names for messages and storage: "top1", "maximize", "random", ... */
-const char *dt_metric_name(dt_metric m);
 const char *dt_sampler_name(dt_sampler_kind k);
 const char *dt_pruner_name(dt_pruner_kind k);
 

@@ -164,7 +164,7 @@ static void test_golden(void)
         CHECK(dt_cfg_set(c, "net", "learning_rate", "0.0025") == 0);
         CHECK(dt_cfg_set(c, "net", "momentum", "0.95") == 0);     /* drops momentum=0.8 */
         CHECK(dt_cfg_set(c, "net", "policy", "poly") == 0);
-        dt_cfg_drop_policy_keys(c, DT_CFG_PJREDDIE);               /* steps, scales go; power stays */
+        dt_cfg_drop_policy_keys(c, DT_FORK_PJREDDIE);               /* steps, scales go; power stays */
         CHECK(dt_cfg_unset(c, "net", "saturation") == 1);
         CHECK(dt_cfg_set(c, "net", "hue", ".1") == 0);             /* absent: after exposure */
         CHECK(dt_cfg_set(c, "convolutional", "filters", "32") == 0);
@@ -318,31 +318,31 @@ static void test_steps(void)
 /* (5) What each fork reads, and which keys each policy keeps. */
 static void test_tables(void)
 {
-    CHECK(dt_cfg_policy_known(DT_CFG_PJREDDIE, "steps"));
-    CHECK(dt_cfg_policy_known(DT_CFG_PJREDDIE, "sigmoid"));
-    CHECK(!dt_cfg_policy_known(DT_CFG_PJREDDIE, "sgdr"));
-    CHECK(!dt_cfg_policy_known(DT_CFG_PJREDDIE, "sig"));     /* the enum name, not the word */
-    CHECK(dt_cfg_policy_known(DT_CFG_ALEXEYAB, "sgdr"));
-    CHECK(dt_cfg_policy_known(DT_CFG_HANKAI, "sgdr"));
-    CHECK(!dt_cfg_policy_known(DT_CFG_ALEXEYAB, "Steps"));
+    CHECK(dt_cfg_policy_known(DT_FORK_PJREDDIE, "steps"));
+    CHECK(dt_cfg_policy_known(DT_FORK_PJREDDIE, "sigmoid"));
+    CHECK(!dt_cfg_policy_known(DT_FORK_PJREDDIE, "sgdr"));
+    CHECK(!dt_cfg_policy_known(DT_FORK_PJREDDIE, "sig"));     /* the enum name, not the word */
+    CHECK(dt_cfg_policy_known(DT_FORK_ALEXEYAB, "sgdr"));
+    CHECK(dt_cfg_policy_known(DT_FORK_HANKAI, "sgdr"));
+    CHECK(!dt_cfg_policy_known(DT_FORK_ALEXEYAB, "Steps"));
     const char *const *names;
-    CHECK(dt_cfg_policies(DT_CFG_PJREDDIE, &names) == 7);
-    CHECK(dt_cfg_policies(DT_CFG_ALEXEYAB, &names) == 8);
+    CHECK(dt_cfg_policies(DT_FORK_PJREDDIE, &names) == 7);
+    CHECK(dt_cfg_policies(DT_FORK_ALEXEYAB, &names) == 8);
 
-    CHECK(dt_cfg_net_key_known(DT_CFG_PJREDDIE, "learning_rate"));
-    CHECK(dt_cfg_net_key_known(DT_CFG_PJREDDIE, "max_batches"));
-    CHECK(dt_cfg_net_key_known(DT_CFG_PJREDDIE, "burn_in"));
-    CHECK(!dt_cfg_net_key_known(DT_CFG_PJREDDIE, "learning_rat"));
-    CHECK(!dt_cfg_net_key_known(DT_CFG_PJREDDIE, "mosaic"));
-    CHECK(!dt_cfg_net_key_known(DT_CFG_PJREDDIE, "sgdr_cycle"));
-    CHECK(dt_cfg_net_key_known(DT_CFG_ALEXEYAB, "mosaic"));
-    CHECK(dt_cfg_net_key_known(DT_CFG_ALEXEYAB, "sgdr_cycle"));
-    CHECK(dt_cfg_net_key_known(DT_CFG_HANKAI, "label_smooth_eps"));
-    CHECK(!dt_cfg_net_key_known(DT_CFG_ALEXEYAB, "learning_rat"));
-    CHECK(!dt_cfg_net_key_known(DT_CFG_HANKAI, "notruth"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_PJREDDIE, "learning_rate"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_PJREDDIE, "max_batches"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_PJREDDIE, "burn_in"));
+    CHECK(!dt_cfg_net_key_known(DT_FORK_PJREDDIE, "learning_rat"));
+    CHECK(!dt_cfg_net_key_known(DT_FORK_PJREDDIE, "mosaic"));
+    CHECK(!dt_cfg_net_key_known(DT_FORK_PJREDDIE, "sgdr_cycle"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_ALEXEYAB, "mosaic"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_ALEXEYAB, "sgdr_cycle"));
+    CHECK(dt_cfg_net_key_known(DT_FORK_HANKAI, "label_smooth_eps"));
+    CHECK(!dt_cfg_net_key_known(DT_FORK_ALEXEYAB, "learning_rat"));
+    CHECK(!dt_cfg_net_key_known(DT_FORK_HANKAI, "notruth"));
     CHECK(!dt_cfg_net_key_known(7, "batch"));
     const char *const *keys;
-    int n = dt_cfg_net_keys(DT_CFG_PJREDDIE, &keys);
+    int n = dt_cfg_net_keys(DT_FORK_PJREDDIE, &keys);
     CHECK(n == 36);
     CHECK_STR(dt_nearest("learning_rat", keys, n), "learning_rate");
 
@@ -350,14 +350,14 @@ static void test_tables(void)
     dt_cfg *c = parse("[net]\npolicy=steps\nsteps=1,2\nscales=.1,.1\nstep=5\nscale=.5\ngamma=.9\n"
                       "sgdr_cycle=10\nsgdr_mult=2\nburn_in=100\npower=4\n");
     if (c) {
-        dt_cfg_drop_policy_keys(c, DT_CFG_ALEXEYAB);
+        dt_cfg_drop_policy_keys(c, DT_FORK_ALEXEYAB);
         CHECK(text_is(c, "[net]\npolicy=steps\nsteps=1,2\nscales=.1,.1\nburn_in=100\npower=4\n"));
         dt_cfg_free(c);
     }
     /* sigmoid reads gamma and step; no burn-in, no poly: power goes. */
     c = parse("[net]\npolicy=sigmoid\nstep=5\nscale=.5\ngamma=.9\nsteps=1\npower=4\n");
     if (c) {
-        dt_cfg_drop_policy_keys(c, DT_CFG_PJREDDIE);
+        dt_cfg_drop_policy_keys(c, DT_FORK_PJREDDIE);
         CHECK(text_is(c, "[net]\npolicy=sigmoid\nstep=5\ngamma=.9\n"));
         dt_cfg_free(c);
     }
@@ -365,20 +365,20 @@ static void test_tables(void)
     const char *sgdr = "[net]\npolicy=sgdr\nsgdr_cycle=100\nsgdr_mult=2\ngamma=.9\nlearning_rate_min=1e-5\n";
     c = parse(sgdr);
     if (c) {
-        dt_cfg_drop_policy_keys(c, DT_CFG_HANKAI);
+        dt_cfg_drop_policy_keys(c, DT_FORK_HANKAI);
         CHECK(text_is(c, "[net]\npolicy=sgdr\nsgdr_cycle=100\nsgdr_mult=2\nlearning_rate_min=1e-5\n"));
         dt_cfg_free(c);
     }
     c = parse(sgdr);
     if (c) {
-        dt_cfg_drop_policy_keys(c, DT_CFG_PJREDDIE);
+        dt_cfg_drop_policy_keys(c, DT_FORK_PJREDDIE);
         CHECK(text_is(c, "[net]\npolicy=sgdr\nlearning_rate_min=1e-5\n"));
         dt_cfg_free(c);
     }
     /* No policy key means constant: exp's gamma goes. */
     c = parse("[net]\ngamma=.99\nexposure=1.5\n");
     if (c) {
-        dt_cfg_drop_policy_keys(c, DT_CFG_PJREDDIE);
+        dt_cfg_drop_policy_keys(c, DT_FORK_PJREDDIE);
         CHECK(text_is(c, "[net]\nexposure=1.5\n"));
         dt_cfg_free(c);
     }
