@@ -51,9 +51,11 @@ int main(int argc, char **argv)
     dt_trial *trials;
     int n;
     dt_pruner *p;
+    dt_pruner_opts popts = dt_sweep_pruner(&sw);
     if (dt_store_open(&st, sw.storage, &err) != 0 ||
         dt_store_study(st, sw.name, sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), &id, &err) ||
-        dt_store_load(st, id, &sw.space, sw.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC, &trials, &n, &err) != 0 || dt_pruner_create(&p, &sw, &err) != 0)
+        dt_store_load(st, id, &sw.space, sw.pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC, &trials, &n, &err) != 0 ||
+        dt_pruner_create(&p, &popts, &err) != 0)
         die(err.msg);
     long trained = 0, recorded = 0;
     int best = -1, complete = 0, pruned = 0;

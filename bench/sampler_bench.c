@@ -20,7 +20,7 @@
 #include "../bench/problems.h"
 #include "dt_sampler.h"
 #include "dt_space.h"
-#include "dt_sweep.h"
+#include "dt_sampler.h"
 #include "dt_table.h"
 
 static void die(const char *msg)
@@ -51,14 +51,13 @@ static void build_space(const bench_problem *pb, dt_space *s)
     if (dt_space_resolve(s, &err) != 0) die(err.msg);
 }
 
-/* The sampler options a sweep would give: startup 10, candidates auto, multivariate or not. */
-static void options(dt_sweep *sw, int multivariate)
+/* The sampler options a sweep would give: startup 10, candidates auto, multivariate or
+ * not, minimizing. */
+static dt_sampler_opts options(dt_sampler_kind kind, int multivariate)
 {
-    memset(sw, 0, sizeof *sw);
-    sw->maximize = 0;
-    sw->startup_trials = 10;
-    sw->ei_candidates = 0;
-    sw->multivariate = multivariate;
+    dt_sampler_opts o = {.kind = kind, .tpe = DT_TPE_OPTS_DEFAULT};
+    o.tpe.multivariate = multivariate;
+    return o;
 }
 
 static dt_sampler_kind kind_of(const char *name, int *multivariate)
@@ -158,12 +157,11 @@ static void quality_one(const char *name, const dt_space *s, double fmin, object
 {
     int multivariate;
     dt_sampler_kind kind = kind_of(sampler, &multivariate);
-    dt_sweep sw;
-    options(&sw, multivariate);
+    dt_sampler_opts o = options(kind, multivariate);
     for (int seed = 0; seed < seeds; seed++) {
         dt_sampler *smp;
         dt_err err;
-        if (dt_sampler_create(&smp, kind, s, (unsigned long long)seed, &sw, &err) != 0) die(err.msg);
+        if (dt_sampler_create(&smp, &o, s, (unsigned long long)seed, &err) != 0) die(err.msg);
         dt_trial *t = dt_xcalloc((size_t)budget, sizeof *t);
         double best = INFINITY, at25 = NAN, at50 = NAN;
         for (int k = 0; k < budget; k++) {
@@ -213,14 +211,13 @@ static int speed(const char *sampler, int n)
 {
     int multivariate;
     dt_sampler_kind kind = kind_of(sampler, &multivariate);
-    dt_sweep sw;
-    options(&sw, multivariate);
+    dt_sampler_opts o = options(kind, multivariate);
     dt_space s;
     build_space(&speed_space, &s);
     dt_sampler *rnd, *smp;
     dt_err err;
-    if (dt_sampler_create(&rnd, DT_SAMPLER_RANDOM, &s, 1, &sw, &err) != 0 ||
-        dt_sampler_create(&smp, kind, &s, 2, &sw, &err) != 0)
+    if (dt_sampler_create(&rnd, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 1, &err) != 0 ||
+        dt_sampler_create(&smp, &o, &s, 2, &err) != 0)
         die(err.msg);
     /* n finished trials at random points with a smooth objective, then time suggestions. */
     dt_trial *t = dt_xcalloc((size_t)n + 1, sizeof *t);

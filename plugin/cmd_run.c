@@ -114,9 +114,9 @@ int cmd_run(int argc, char **argv)
     dt_run_ui ui = {.sw = &sw, .tty = isatty(STDOUT_FILENO)};
     dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick};
     printf("study '%s': %d trial%s, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
-           sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler), dt_pruner_name(sw.pruner),
+           sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler.kind), dt_pruner_name(sw.pruner.kind),
            sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), sw.max_batches, sw.output);
-    if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler), sw.sampler_why);
+    if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler.kind), sw.sampler_why);
     dt_buf note = {0};
     if (dt_out_schedule_note(&sw, &note, &err) == 0 && note.len)
         printf("schedule scaled: trials run %ld of the base cfg's %ld iterations, so its schedule shrinks with them: "

@@ -240,9 +240,9 @@ int dt_out_flags(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
     if (best < 0) return 0;
     const dt_trial *t = &trials[best];
     int flags = dt_out_edges(sw, t, b);
-    int start = (sw->baseline ? 1 : 0) + sw->startup_trials, after = 0;
+    int start = (sw->baseline ? 1 : 0) + sw->sampler.tpe.startup_trials, after = 0;
     for (int i = 0; i < n; i++) after += trials[i].number >= start && trials[i].state != DT_RUNNING;
-    if (sw->sampler == DT_SAMPLER_TPE && t->number < start && after >= 5) {
+    if (sw->sampler.kind == DT_SAMPLER_TPE && t->number < start && after >= 5) {
         dt_buf_printf(b, "flag: the best, trial %d, was found in the random start (trials 0-%d) and none of the %d "
                       "TPE trials after it did better: run more trials, or narrow the space around it\n",
                       t->number, start - 1, after);
@@ -330,7 +330,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     dt_buf b = {0};
     dt_buf_printf(&b, "study      %s\nsweep      %s\nobjective  %s %s\nsampler    %s\npruner     %s\n",
                   sw->name, sw->path, sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
-                  dt_sampler_name(sw->sampler), dt_pruner_name(sw->pruner));
+                  dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind));
     dt_buf_printf(&b, "trials     %d complete, %d pruned, %d failed, %d running\n", count[DT_COMPLETE],
                   count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING]);
     dt_buf_printf(&b, "compute    %ld iterations, %.0f trial-seconds\n", its, secs);

@@ -48,6 +48,14 @@
 
 #include "dt_rng.h"
 
+const char *const dt_pruner_names[] = {"none", "median", "percentile", "asha", "hyperband",
+                                       "threshold", "patience", NULL};
+
+const char *dt_pruner_name(dt_pruner_kind k)
+{
+    return k >= DT_PRUNER_NONE && k <= DT_PRUNER_PATIENCE ? dt_pruner_names[k] : "?";
+}
+
 /* Rungs per bracket: rf >= 2 and min_resource >= 1 put rung 63 past LONG_MAX. */
 #define DT_PRUNER__RUNGS 64
 /* Mixed into the study seed for bracket draws, so that they are independent of the
@@ -132,11 +140,11 @@ static long dt_pruner__rung_step(const dt_pruner *p, int rate)
 /* Hyperband's brackets and their weights. Optuna: floor(log_rf(max / min)) + 1
  * brackets, bracket b weighted ceil(B * rf^s / (s + 1)) with s = B - 1 - b, so the
  * brackets that prune early get more trials, as in the Hyperband paper. */
-static void dt_pruner__brackets(dt_pruner *p, const dt_sweep *sw)
+static void dt_pruner__brackets(dt_pruner *p, const dt_pruner_opts *o)
 {
-    int nb = sw->brackets;
+    int nb = o->brackets;
     if (nb <= 0)
-        for (nb = 1; nb < DT_PRUNER__RUNGS && dt_pruner__rung_step(p, nb) <= sw->max_batches; nb++) {}
+        for (nb = 1; nb < DT_PRUNER__RUNGS && dt_pruner__rung_step(p, nb) <= o->max_batches; nb++) {}
     p->nbrackets = nb;
     p->budget = dt_xcalloc((size_t)nb, sizeof *p->budget);
     for (int b = 0; b < nb; b++) {
@@ -161,46 +169,46 @@ static int dt_pruner__bracket_of(const dt_pruner *p, int number)
     return p->nbrackets - 1;
 }
 
-/* Resolves the sweep's [pruner] settings once: automatic first rung, brackets, the
+/* Resolves the [pruner] settings once: automatic first rung, brackets, the
  * direction of the compared series. */
-int dt_pruner_create(dt_pruner **out, const dt_sweep *sw, dt_err *err)
+int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err)
 {
-    if (sw->pruner == DT_PRUNER_PATIENCE && (sw->wrap == DT_PRUNER_PATIENCE || sw->patience < 1))
+    if (o->kind == DT_PRUNER_PATIENCE && (o->wrap == DT_PRUNER_PATIENCE || o->patience < 1))
         return dt_errf(err, "pruner patience needs patience >= 1 and cannot wrap patience");
-    if ((sw->pruner == DT_PRUNER_PERCENTILE || sw->wrap == DT_PRUNER_PERCENTILE) &&
-        !(sw->percentile >= 0 && sw->percentile <= 100))
-        return dt_errf(err, "percentile %g is not between 0 and 100", sw->percentile);
+    if ((o->kind == DT_PRUNER_PERCENTILE || o->wrap == DT_PRUNER_PERCENTILE) &&
+        !(o->percentile >= 0 && o->percentile <= 100))
+        return dt_errf(err, "percentile %g is not between 0 and 100", o->percentile);
     dt_pruner *p = dt_xcalloc(1, sizeof *p);
-    p->kind = sw->pruner;
-    p->wrap = sw->pruner == DT_PRUNER_PATIENCE ? sw->wrap : DT_PRUNER_NONE;
-    p->on = sw->on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
-    p->sign = p->on == DT_POINT_METRIC && sw->maximize ? -1 : 1;
+    p->kind = o->kind;
+    p->wrap = o->kind == DT_PRUNER_PATIENCE ? o->wrap : DT_PRUNER_NONE;
+    p->on = o->on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
+    p->sign = p->on == DT_POINT_METRIC && o->maximize ? -1 : 1;
     p->what = p->on == DT_POINT_LOSS ? "loss" : "metric";
-    p->warmup = sw->warmup;
-    p->lower = sw->lower;
-    p->upper = sw->upper;
-    p->percentile = dt_pruner__uses(p, DT_PRUNER_MEDIAN) ? 50 : sw->percentile;
-    p->startup = sw->prune_startup;
-    p->min_trials = sw->min_trials > 1 ? sw->min_trials : 1;
-    p->interval = sw->interval > 1 ? sw->interval : 1;
-    p->patience = sw->patience;
-    p->min_delta = sw->min_delta;
+    p->warmup = o->warmup;
+    p->lower = o->lower;
+    p->upper = o->upper;
+    p->percentile = dt_pruner__uses(p, DT_PRUNER_MEDIAN) ? 50 : o->percentile;
+    p->startup = o->startup_trials;
+    p->min_trials = o->min_trials > 1 ? o->min_trials : 1;
+    p->interval = o->interval > 1 ? o->interval : 1;
+    p->patience = o->patience;
+    p->min_delta = o->min_delta;
     p->keep = dt_pruner__uses(p, DT_PRUNER_MEDIAN) || dt_pruner__uses(p, DT_PRUNER_PERCENTILE) ||
               p->kind == DT_PRUNER_PATIENCE;
-    p->seed = sw->seed;
-    p->rf = sw->reduction_factor >= 2 ? sw->reduction_factor : 3;
+    p->seed = o->seed;
+    p->rf = o->reduction_factor >= 2 ? o->reduction_factor : 3;
     p->hyperband = dt_pruner__uses(p, DT_PRUNER_HYPERBAND);
     p->nbrackets = 1;
     if (p->hyperband || dt_pruner__uses(p, DT_PRUNER_ASHA)) {
         /* Automatic first rung: the first validation when the metric is compared, else
          * 1/rf^3 of the trial (four rungs, the last at max_batches). */
-        p->min_resource = sw->min_resource;
-        if (p->min_resource <= 0 && p->on == DT_POINT_METRIC && sw->eval_interval > 0)
-            p->min_resource = sw->eval_interval;
+        p->min_resource = o->min_resource;
+        if (p->min_resource <= 0 && p->on == DT_POINT_METRIC && o->eval_interval > 0)
+            p->min_resource = o->eval_interval;
         if (p->min_resource <= 0)
-            p->min_resource = (long)fmax(1, floor((double)sw->max_batches / pow(p->rf, 3)));
-        p->mesr = p->hyperband ? 0 : sw->min_early_stopping_rate;
-        if (p->hyperband) dt_pruner__brackets(p, sw);
+            p->min_resource = (long)fmax(1, floor((double)o->max_batches / pow(p->rf, 3)));
+        p->mesr = p->hyperband ? 0 : o->min_early_stopping_rate;
+        if (p->hyperband) dt_pruner__brackets(p, o);
         p->rungs = dt_xcalloc((size_t)p->nbrackets * DT_PRUNER__RUNGS, sizeof *p->rungs);
     }
     *out = p;

@@ -22,14 +22,48 @@
 
 #include <stddef.h>
 
-#include "dt_sweep.h"
 #include "dt_trial.h"
+
+typedef enum {
+    DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
+    DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD, DT_PRUNER_PATIENCE
+} dt_pruner_kind;
+/* "none", "median", ... (index = kind), NULL-terminated. */
+extern const char *const dt_pruner_names[];
+const char *dt_pruner_name(dt_pruner_kind k);   /* "?" when out of range */
+
+/* The [pruner] keys (Optuna's pruners, with Darknet iterations as steps), and four
+ * facts of the study they depend on. A zeroed struct is pruner none; zero also means
+ * the default for interval, min_trials, reduction_factor (3), min_resource (automatic)
+ * and brackets (automatic). */
+typedef struct dt_pruner_opts {
+    dt_pruner_kind kind;
+    long warmup;           /* no pruning before this iteration (n_warmup_steps) */
+    int on_loss;           /* 1: compare losses, 0: compare the metric */
+    int startup_trials;    /* median/percentile: completed trials before any pruning (n_startup_trials) */
+    long interval;         /* median/percentile: decide every N iterations after warmup (interval_steps) */
+    int min_trials;        /* median/percentile: trials with a value at that step needed (n_min_trials) */
+    double percentile;     /* percentile: keep trials above this percentile */
+    long min_resource;     /* asha/hyperband: iterations of the first rung */
+    int reduction_factor;  /* asha/hyperband: 1/rf of the trials go on at each rung */
+    int min_early_stopping_rate; /* asha: skips the first rungs */
+    int brackets;          /* hyperband: number of brackets */
+    double lower, upper;   /* threshold bounds; NAN where not given */
+    long patience;         /* patience: iterations without improvement before pruning */
+    double min_delta;      /* patience: what counts as an improvement */
+    dt_pruner_kind wrap;   /* patience: the pruner it wraps */
+    /* Of the study: */
+    int maximize;          /* the metric is maximized (a loss is always minimized) */
+    unsigned long long seed;  /* hyperband draws each trial's bracket from (seed, number) */
+    long max_batches;      /* iterations of a full trial: the automatic rungs and brackets */
+    long eval_interval;    /* validations every N iterations: the automatic first rung on the metric */
+} dt_pruner_opts;
 
 typedef struct dt_pruner dt_pruner;
 
-/* Creates the pruner sw's [pruner] section describes; -1 with a message in err when
- * its settings are impossible (the sweep refuses those before). Free with dt_pruner_free. */
-int dt_pruner_create(dt_pruner **out, const dt_sweep *sw, dt_err *err);
+/* Creates the pruner o describes; -1 with a message in err when its settings are
+ * impossible (the sweep refuses those before). Free with dt_pruner_free. */
+int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err);
 void dt_pruner_free(dt_pruner *p);   /* NULL is fine */
 
 /* Holds trial `number` (>= 0) off until iteration `until`: no decision on a value

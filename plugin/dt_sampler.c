@@ -21,6 +21,13 @@
 #define DT_SAMPLER__GRID_MAX 1000000L         /* rows: every row is kept in memory */
 #define DT_SAMPLER__GRID_POINTS 5             /* values per continuous parameter by default */
 
+const char *const dt_sampler_names[] = {"random", "grid", "tpe", "auto", NULL};
+
+const char *dt_sampler_name(dt_sampler_kind k)
+{
+    return k >= DT_SAMPLER_RANDOM && k <= DT_SAMPLER_AUTO ? dt_sampler_names[k] : "?";
+}
+
 struct dt_sampler {
     dt_sampler_kind kind;
     const dt_space *space; /* the caller's; it outlives the sampler */
@@ -33,9 +40,10 @@ struct dt_sampler {
 
 /* Creates a random, grid or TPE sampler; the grid is enumerated and shuffled here, so
  * its size errors come before any trial runs. */
-int dt_sampler_create(dt_sampler **out, dt_sampler_kind kind, const dt_space *space,
-                      unsigned long long seed, const dt_sweep *opts, dt_err *err)
+int dt_sampler_create(dt_sampler **out, const dt_sampler_opts *o, const dt_space *space,
+                      unsigned long long seed, dt_err *err)
 {
+    dt_sampler_kind kind = o->kind;
     if (kind != DT_SAMPLER_RANDOM && kind != DT_SAMPLER_GRID && kind != DT_SAMPLER_TPE)
         return dt_errf(err, "sampler kind %d cannot be created: resolve 'auto' first", (int)kind);
 
@@ -43,12 +51,12 @@ int dt_sampler_create(dt_sampler **out, dt_sampler_kind kind, const dt_space *sp
     s->kind = kind;
     s->space = space;
     s->seed = seed;
-    if (kind == DT_SAMPLER_TPE && dt_tpe_create(&s->tpe, space, seed, opts, err) < 0) {
+    if (kind == DT_SAMPLER_TPE && dt_tpe_create(&s->tpe, space, seed, &o->tpe, err) < 0) {
         free(s);
         return -1;
     }
     if (kind == DT_SAMPLER_GRID) {
-        int points = opts && opts->grid_points > 0 ? opts->grid_points : DT_SAMPLER__GRID_POINTS;
+        int points = o->grid_points > 0 ? o->grid_points : DT_SAMPLER__GRID_POINTS;
         if (dt_space_grid(space, points, DT_SAMPLER__GRID_MAX, &s->rows, &s->nrows, err) < 0) {
             if (err) {
                 size_t len = strlen(err->msg);

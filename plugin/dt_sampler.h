@@ -8,14 +8,38 @@
 #ifndef DT_SAMPLER_H
 #define DT_SAMPLER_H
 
-#include "dt_sweep.h"
+#include "dt_space.h"
 #include "dt_trial.h"
+
+typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
+/* "random", "grid", "tpe", "auto" (index = kind), NULL-terminated. */
+extern const char *const dt_sampler_names[];
+const char *dt_sampler_name(dt_sampler_kind k);   /* "?" when out of range */
+
+/* TPE's options ([sampler] keys), and the study's direction. */
+typedef struct dt_tpe_opts {
+    int startup_trials;  /* finished trials drawn at random before the model is used (10) */
+    int ei_candidates;   /* candidates drawn from l(x) and scored per suggestion; 0 = auto (24 to 64) */
+    int multivariate;    /* 1: joint kernels over co-active parameters; 0: one per parameter */
+    double gamma;        /* fraction of finished trials taken as good; 0 = auto (Optuna's) */
+    int maximize;        /* the study maximizes its metric (filled from [study]) */
+} dt_tpe_opts;
+/* TPE's defaults: a zeroed dt_tpe_opts would start the model at once. */
+#define DT_TPE_OPTS_DEFAULT ((dt_tpe_opts){.startup_trials = 10, .multivariate = 1})
+
+/* A sampler's options: the kind and each kind's own. */
+typedef struct dt_sampler_opts {
+    dt_sampler_kind kind;  /* never AUTO when creating a sampler */
+    int grid_points;       /* grid: values per continuous parameter; 0 = 5 */
+    dt_tpe_opts tpe;
+} dt_sampler_opts;
 
 typedef struct dt_sampler dt_sampler;
 
-/* Creates a sampler of the given kind (not AUTO: the caller resolves it) for the space. */
-int dt_sampler_create(dt_sampler **out, dt_sampler_kind kind, const dt_space *space,
-                      unsigned long long seed, const dt_sweep *opts, dt_err *err);
+/* Creates a sampler of o->kind (not AUTO: the caller resolves it) for the space (the
+ * caller's; it must outlive the sampler). */
+int dt_sampler_create(dt_sampler **out, const dt_sampler_opts *o, const dt_space *space,
+                      unsigned long long seed, dt_err *err);
 /* Fills vals (space->n entries) for trial `number`. trials: all trials of the study
  * in number order, whatever their state. Returns 0 with a suggestion, 1 when the
  * sampler has nothing left to suggest (a grid fully used), -1 on error. */

@@ -138,17 +138,18 @@ typedef struct dt_tpe__rank {
 
 /* Creates the sampler: reads the options and splits the tuned parameters into groups
  * of co-active ones, in space order (a parent's group before its children's). */
-int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_sweep *opts,
+int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_tpe_opts *opts,
                   dt_err *err)
 {
+    dt_tpe_opts o = opts ? *opts : DT_TPE_OPTS_DEFAULT;
     dt_tpe *t = dt_xcalloc(1, sizeof *t);
     t->space = space;
     t->seed = seed;
-    t->startup = opts ? opts->startup_trials : 10;
-    t->ncand = opts && opts->ei_candidates > 0 ? opts->ei_candidates : 0;
-    t->multivariate = opts ? opts->multivariate : 1;
-    t->gamma = opts && opts->gamma > 0 && opts->gamma <= 1 ? opts->gamma : 0;
-    t->maximize = opts ? opts->maximize : 0;
+    t->startup = o.startup_trials;
+    t->ncand = o.ei_candidates > 0 ? o.ei_candidates : 0;
+    t->multivariate = o.multivariate;
+    t->gamma = o.gamma > 0 && o.gamma <= 1 ? o.gamma : 0;
+    t->maximize = o.maximize;
     if (t->startup < 0) t->startup = 0;
     for (int i = 0; i <= DT_TPE__TAIL_N + 1; i++)
         t->tail[i] = erfc(i * (DT_TPE__TAIL_MAX / DT_TPE__TAIL_N) * M_SQRT1_2);

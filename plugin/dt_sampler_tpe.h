@@ -2,19 +2,18 @@
  *
  * Private to the sampler module: dt_sampler.c creates, asks and frees it for
  * `type = tpe`; nothing else should include this header. It knows the space, the
- * trials and the [sampler] options of the sweep, nothing of Darknet or storage. */
+ * trials and its options, nothing of sweeps, Darknet or storage. */
 #ifndef DT_SAMPLER_TPE_H
 #define DT_SAMPLER_TPE_H
 
-#include "dt_sweep.h"
-#include "dt_trial.h"
+#include "dt_sampler.h"
 
 typedef struct dt_tpe dt_tpe;
 
 /* Creates a TPE sampler for the space (the caller's; it must outlive the sampler).
- * opts may be NULL: defaults then (10 startup trials, 24 candidates growing to 64,
- * multivariate, Optuna's gamma, minimize). Fails only on a space it cannot model. */
-int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_sweep *opts,
+ * opts may be NULL: DT_TPE_OPTS_DEFAULT then (10 startup trials, 24 candidates growing
+ * to 64, multivariate, Optuna's gamma, minimize). Fails only on a space it cannot model. */
+int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_tpe_opts *opts,
                   dt_err *err);
 
 /* Fills vals (space->n entries) for trial `number` from trials[0..ntrials-1] (any

@@ -96,7 +96,7 @@ static void dt_sched__note(dt_study *s, const char *fmt, ...)
 /* The series the pruner compares: what ranks a pruned trial for the TPE. */
 static int dt_sched__kind(const dt_sweep *sw)
 {
-    return sw->on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
+    return sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
 }
 
 static dt_trial *dt_sched__trial(dt_study *s, int number)
@@ -412,7 +412,7 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
     if (rc < 0) return -1;
     if (rc == 1) {
         s->exhausted = 1;
-        dt_sched__note(s, "the %s sampler has no configuration left to try", dt_sampler_name(sw->sampler));
+        dt_sched__note(s, "the %s sampler has no configuration left to try", dt_sampler_name(sw->sampler.kind));
         return 0;
     }
     return 1;
@@ -581,6 +581,8 @@ static void dt_sched__close(dt_study *s)
 int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop, dt_err *err)
 {
     dt_study s = {.sw = sw, .hooks = hooks, .best_number = -1, .t0 = dt_now()};
+    dt_pruner_opts popts = dt_sweep_pruner(sw);
+    dt_sampler_opts sopts = dt_sweep_sampler(sw);
     dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
@@ -591,7 +593,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     s.cap = s.n;
     /* The pruner sees the stored history again, so that its decisions go on as if
      * darktune had never stopped. Every loaded trial has finished by now. */
-    if (dt_pruner_create(&s.pruner, sw, err) != 0) goto out;
+    if (dt_pruner_create(&s.pruner, &popts, err) != 0) goto out;
     for (int i = 0; i < s.n; i++) {
         dt_point *pts;
         int np;
@@ -601,7 +603,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         dt_pruner_finish(s.pruner, s.trials[i].number, s.trials[i].state);
         free(pts);
     }
-    if (dt_sampler_create(&s.sampler, sw->sampler, &sw->space, sw->seed, sw, err) != 0) goto out;
+    if (dt_sampler_create(&s.sampler, &sopts, &sw->space, sw->seed, err) != 0) goto out;
     dt_sched__find_reruns(&s);
     {
         int best = dt_out_best(sw, s.trials, s.n);

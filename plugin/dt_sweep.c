@@ -35,9 +35,6 @@ static const char *const dt_sweep__directions[] = {"minimize", "maximize", NULL}
  * the program is looked at. */
 static const char *const dt_sweep__forks[] = {"pjreddie", "alexeyab", "hankai", "auto", NULL};
 #define DT_SWEEP__FORK_AUTO 3
-static const char *const dt_sweep__samplers[] = {"random", "grid", "tpe", "auto", NULL};
-static const char *const dt_sweep__pruners[] = {"none", "median", "percentile", "asha", "hyperband",
-                                                "threshold", "patience", NULL};
 static const char *const dt_sweep__ons[] = {"metric", "loss", NULL};
 static const char *const dt_sweep__schedules[] = {"as-is", "scaled", NULL};
 
@@ -103,31 +100,31 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
 };
 
 static const dt_sweep__key dt_sweep__sampler_keys[] = {
-    {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(sampler), "random", dt_sweep__samplers, 0, 0},
-    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(startup_trials), "10", NULL, 0, INT_MAX},
-    {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(grid_points), "5", NULL, 1, INT_MAX},
-    {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(ei_candidates), "auto", NULL, 1, 100000},
-    {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(multivariate), "yes", NULL, 0, 0},
-    {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(gamma), "auto", NULL, 0, 1},
+    {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(sampler.kind), "random", dt_sampler_names, 0, 0},
+    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(sampler.tpe.startup_trials), "10", NULL, 0, INT_MAX},
+    {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(sampler.grid_points), "5", NULL, 1, INT_MAX},
+    {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(sampler.tpe.ei_candidates), "auto", NULL, 1, 100000},
+    {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(sampler.tpe.multivariate), "yes", NULL, 0, 0},
+    {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(sampler.tpe.gamma), "auto", NULL, 0, 1},
 };
 
 static const dt_sweep__key dt_sweep__pruner_keys[] = {
-    {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner), "none", dt_sweep__pruners, 0, 0},
-    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(warmup), "0", NULL, 0, LONG_MAX},
-    {"on", DT_SWEEP__ENUM, DT_SWEEP__AT(on_loss), NULL, dt_sweep__ons, 0, 0},  /* from eval_interval */
-    {"lower", DT_SWEEP__REAL, DT_SWEEP__AT(lower), NULL, NULL, -DBL_MAX, DBL_MAX},  /* NAN: none */
-    {"upper", DT_SWEEP__REAL, DT_SWEEP__AT(upper), NULL, NULL, -DBL_MAX, DBL_MAX},
-    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(prune_startup), "5", NULL, 0, INT_MAX},
-    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(interval), "1", NULL, 1, LONG_MAX},
-    {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(min_trials), "1", NULL, 1, INT_MAX},
-    {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(percentile), "25", NULL, 0, 100},
-    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(min_resource), NULL, NULL, 1, LONG_MAX}, /* 0: pruner's */
-    {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(reduction_factor), "3", NULL, 2, INT_MAX},
-    {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(min_early_stopping_rate), "0", NULL, 0, 64},
-    {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(brackets), "auto", NULL, 1, 64},
-    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(patience), NULL, NULL, 1, LONG_MAX},
-    {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(min_delta), "0", NULL, 0, DBL_MAX},
-    {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(wrap), "none", dt_sweep__pruners, 0, 0},
+    {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.kind), "none", dt_pruner_names, 0, 0},
+    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.warmup), "0", NULL, 0, LONG_MAX},
+    {"on", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.on_loss), NULL, dt_sweep__ons, 0, 0},  /* from eval_interval */
+    {"lower", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.lower), NULL, NULL, -DBL_MAX, DBL_MAX},  /* NAN: none */
+    {"upper", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.upper), NULL, NULL, -DBL_MAX, DBL_MAX},
+    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.startup_trials), "5", NULL, 0, INT_MAX},
+    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, LONG_MAX},
+    {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_trials), "1", NULL, 1, INT_MAX},
+    {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.percentile), "25", NULL, 0, 100},
+    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, LONG_MAX}, /* 0: pruner's */
+    {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, INT_MAX},
+    {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_early_stopping_rate), "0", NULL, 0, 64},
+    {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(pruner.brackets), "auto", NULL, 1, 64},
+    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, LONG_MAX},
+    {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.min_delta), "0", NULL, 0, DBL_MAX},
+    {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.wrap), "none", dt_pruner_names, 0, 0},
 };
 
 enum { DT_SWEEP__STUDY, DT_SWEEP__DARKNET, DT_SWEEP__SAMPLER, DT_SWEEP__PRUNER, DT_SWEEP__SPACE,
@@ -573,24 +570,24 @@ static int dt_sweep__check_available(dt_sweep__ctx *c)
     dt_sweep *sw = c->sw;
     int pline = dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type");
     int wline = dt_sweep_line(sw, "pruner", "wrap");
-    if (sw->pruner == DT_PRUNER_PATIENCE && !dt_sweep_line(sw, "pruner", "patience"))
+    if (sw->pruner.kind == DT_PRUNER_PATIENCE && !dt_sweep_line(sw, "pruner", "patience"))
         return dt_sweep__fail(c, pline, "pruner patience needs patience = N (iterations without improvement)");
-    if (wline && sw->pruner != DT_PRUNER_PATIENCE)
+    if (wline && sw->pruner.kind != DT_PRUNER_PATIENCE)
         return dt_sweep__fail(c, wline, "wrap applies to type = patience only");
-    if (sw->wrap == DT_PRUNER_PATIENCE)
+    if (sw->pruner.wrap == DT_PRUNER_PATIENCE)
         return dt_sweep__fail(c, wline, "patience cannot wrap patience");
-    if (dt_sweep_line(sw, "pruner", "patience") && sw->pruner != DT_PRUNER_PATIENCE)
+    if (dt_sweep_line(sw, "pruner", "patience") && sw->pruner.kind != DT_PRUNER_PATIENCE)
         return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "patience"),
                               "patience applies to type = patience (wrap = %s to keep this pruner)",
-                              dt_pruner_name(sw->pruner));
+                              dt_pruner_name(sw->pruner.kind));
     /* threshold needs a bound, whether it runs alone or inside patience. */
-    dt_pruner_kind bounds = sw->pruner == DT_PRUNER_PATIENCE ? sw->wrap : sw->pruner;
-    if (sw->pruner == DT_PRUNER_PATIENCE && wline) pline = wline;
-    if (bounds == DT_PRUNER_THRESHOLD && isnan(sw->lower) && isnan(sw->upper))
+    dt_pruner_kind bounds = sw->pruner.kind == DT_PRUNER_PATIENCE ? sw->pruner.wrap : sw->pruner.kind;
+    if (sw->pruner.kind == DT_PRUNER_PATIENCE && wline) pline = wline;
+    if (bounds == DT_PRUNER_THRESHOLD && isnan(sw->pruner.lower) && isnan(sw->pruner.upper))
         return dt_sweep__fail(c, pline, "pruner threshold needs lower, upper or both");
-    if (!isnan(sw->lower) && !isnan(sw->upper) && sw->lower >= sw->upper)
+    if (!isnan(sw->pruner.lower) && !isnan(sw->pruner.upper) && sw->pruner.lower >= sw->pruner.upper)
         return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "upper"), "upper %g must be above lower %g",
-                              sw->upper, sw->lower);
+                              sw->pruner.upper, sw->pruner.lower);
     return 0;
 }
 
@@ -774,8 +771,8 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
                        ? sw->eval_interval > 0
                        : sw->fork != DT_FORK_PJREDDIE && detector && sw->command && strstr(sw->command, "-map");
     int oline = dt_sweep_line(sw, "pruner", "on");
-    if (!oline) sw->on_loss = sw->metric == DT_METRIC_LOSS || !periodic;
-    else if (!sw->on_loss && sw->metric != DT_METRIC_LOSS && !periodic && sw->pruner != DT_PRUNER_NONE)
+    if (!oline) sw->pruner.on_loss = sw->metric == DT_METRIC_LOSS || !periodic;
+    else if (!sw->pruner.on_loss && sw->metric != DT_METRIC_LOSS && !periodic && sw->pruner.kind != DT_PRUNER_NONE)
         return dt_sweep__fail(c, oline, "on = metric, but no metric is reported during training; set "
                               "eval_interval or use on = loss");
 
@@ -1115,7 +1112,7 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
     char *dir = dt_dirname(path);
     sw->dir = dt_abspath(dir);
     free(dir);
-    sw->lower = sw->upper = NAN;
+    sw->pruner.lower = sw->pruner.upper = NAN;
     for (int s = 0; s < DT_SWEEP__SPACE; s++)
         for (int k = 0; k < dt_sweep__sections[s].n; k++)
             if (dt_sweep__sections[s].keys[k].def) dt_sweep__set(sw, &dt_sweep__sections[s].keys[k],
@@ -1180,7 +1177,7 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
  * The budget counts the trials the sampler fills: the baseline takes one. */
 void dt_sweep_resolve_sampler(dt_sweep *sw)
 {
-    if (sw->sampler != DT_SAMPLER_AUTO && !sw->sampler_auto) return;
+    if (sw->sampler.kind != DT_SAMPLER_AUTO && !sw->sampler_auto) return;
     sw->sampler_auto = 1;
     int tuned = dt_space_tuned(&sw->space), discrete = 1;
     for (int i = 0; i < sw->space.n; i++) {
@@ -1192,18 +1189,18 @@ void dt_sweep_resolve_sampler(dt_sweep *sw)
     dt_value *grid = NULL;
     dt_err e;
     if (budget >= 1 && (discrete || tuned <= 2) &&
-        dt_space_grid(&sw->space, sw->grid_points, budget < 100000 ? budget : 100000, &grid, &rows, &e) == 0) {
+        dt_space_grid(&sw->space, sw->sampler.grid_points, budget < 100000 ? budget : 100000, &grid, &rows, &e) == 0) {
         free(grid);
-        sw->sampler = DT_SAMPLER_GRID;
+        sw->sampler.kind = DT_SAMPLER_GRID;
         snprintf(sw->sampler_why, sizeof sw->sampler_why,
                  "%d parameter%s, a grid of %ld fits in %ld trials: try every configuration", tuned, s, rows,
                  budget);
     } else if (sw->trials < 20) {
-        sw->sampler = DT_SAMPLER_RANDOM;
+        sw->sampler.kind = DT_SAMPLER_RANDOM;
         snprintf(sw->sampler_why, sizeof sw->sampler_why,
                  "%d parameter%s, %d trials: a model does not pay off under ~20 trials", tuned, s, sw->trials);
     } else {
-        sw->sampler = DT_SAMPLER_TPE;
+        sw->sampler.kind = DT_SAMPLER_TPE;
         snprintf(sw->sampler_why, sizeof sw->sampler_why,
                  "%d parameter%s, %d trials: a model pays off past ~20 trials", tuned, s, sw->trials);
     }
@@ -1234,19 +1231,25 @@ int dt_sweep_line(const dt_sweep *sw, const char *section, const char *key)
     return 0;
 }
 
-/* The words the sweep file uses, for messages and storage. */
 double dt_sweep_schedule_scale(const dt_sweep *sw)
 {
     if (!sw->schedule_scaled || sw->base_max_batches <= sw->max_batches || sw->max_batches < 1) return 1;
     return (double)sw->max_batches / (double)sw->base_max_batches;
 }
 
-const char *dt_sampler_name(dt_sampler_kind k)
+dt_sampler_opts dt_sweep_sampler(const dt_sweep *sw)
 {
-    return k <= DT_SAMPLER_AUTO ? dt_sweep__samplers[k] : "?";
+    dt_sampler_opts o = sw->sampler;
+    o.tpe.maximize = sw->maximize;
+    return o;
 }
 
-const char *dt_pruner_name(dt_pruner_kind k)
+dt_pruner_opts dt_sweep_pruner(const dt_sweep *sw)
 {
-    return k <= DT_PRUNER_PATIENCE ? dt_sweep__pruners[k] : "?";
+    dt_pruner_opts o = sw->pruner;
+    o.maximize = sw->maximize;
+    o.seed = sw->seed;
+    o.max_batches = sw->max_batches;
+    o.eval_interval = sw->eval_interval;
+    return o;
 }

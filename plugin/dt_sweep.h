@@ -13,14 +13,11 @@
 #define DT_SWEEP_H
 
 #include "dt_darknet.h"
+#include "dt_pruner.h"
+#include "dt_sampler.h"
 #include "dt_space.h"
 #include "dt_util.h"
 
-typedef enum { DT_SAMPLER_RANDOM, DT_SAMPLER_GRID, DT_SAMPLER_TPE, DT_SAMPLER_AUTO } dt_sampler_kind;
-typedef enum {
-    DT_PRUNER_NONE, DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA,
-    DT_PRUNER_HYPERBAND, DT_PRUNER_THRESHOLD, DT_PRUNER_PATIENCE
-} dt_pruner_kind;
 
 #define DT_MAX_GPUS 64
 
@@ -63,32 +60,14 @@ typedef struct dt_sweep {
     double trial_timeout_s;/* key `trial_timeout`: 0 = none */
     char *table;           /* runner = table: the recorded table (absolute), NULL otherwise */
 
-    /* [sampler] */
-    dt_sampler_kind sampler; /* never AUTO after dt_sweep_load: auto is resolved there */
-    int startup_trials;    /* tpe: finished trials drawn at random before the model is used (10) */
-    int grid_points;       /* grid: values per continuous parameter (default 5) */
-    int ei_candidates;     /* tpe: candidates drawn from l(x) and scored per suggestion; 0 = auto (24 to 64) */
-    int multivariate;      /* tpe: 1 joint kernels over co-active parameters, 0 one per parameter (yes) */
-    double gamma;          /* tpe: fraction of finished trials taken as good; 0 = auto (Optuna's) */
+    /* [sampler]: sampler.kind is never AUTO after dt_sweep_load (auto is resolved there);
+     * sampler.tpe.maximize is filled by dt_sweep_sampler. */
+    dt_sampler_opts sampler;
     int sampler_auto;      /* type = auto: sampler was chosen by dt_sweep_resolve_sampler */
     char sampler_why[160]; /* type = auto: why that one, e.g. "5 parameters, 40 trials: ..."; else "" */
 
-    /* [pruner] (Optuna's pruners, with Darknet iterations as steps) */
-    dt_pruner_kind pruner;
-    long warmup;           /* no pruning before this iteration (n_warmup_steps) */
-    int on_loss;           /* 1: compare losses, 0: compare the metric */
-    int prune_startup;     /* median/percentile: completed trials before any pruning (n_startup_trials, 5) */
-    long interval;         /* median/percentile: decide every N iterations after warmup (interval_steps, 1) */
-    int min_trials;        /* median/percentile: trials with a value at that step needed (n_min_trials, 1) */
-    double percentile;     /* percentile: keep trials above this percentile (25) */
-    long min_resource;     /* asha/hyperband: iterations of the first rung; 0 = automatic */
-    int reduction_factor;  /* asha/hyperband: 1/rf of the trials go on at each rung (3) */
-    int min_early_stopping_rate; /* asha: skips the first rungs (0) */
-    int brackets;          /* hyperband: number of brackets; 0 = automatic */
-    double lower, upper;   /* threshold bounds; NAN where not given */
-    long patience;         /* patience: iterations without improvement before pruning */
-    double min_delta;      /* patience: what counts as an improvement (0) */
-    dt_pruner_kind wrap;   /* patience: the pruner it wraps (none) */
+    /* [pruner]: the study's facts in it are filled by dt_sweep_pruner. */
+    dt_pruner_opts pruner;
 
     /* [space] and [space:KEY=VALUE] */
     dt_space space;
@@ -118,8 +97,9 @@ void dt_sweep_resolve_sampler(dt_sweep *sw);
  * base cfg's max_batches when schedule = scaled and the trial is the shorter, else 1. */
 double dt_sweep_schedule_scale(const dt_sweep *sw);
 
-/* Names for messages and storage: "top1", "maximize", "random", ... */
-const char *dt_sampler_name(dt_sampler_kind k);
-const char *dt_pruner_name(dt_pruner_kind k);
+/* The sampler's and the pruner's options with what they need of the study filled in
+ * (direction, seed, trial length), as they are when the study runs. */
+dt_sampler_opts dt_sweep_sampler(const dt_sweep *sw);
+dt_pruner_opts dt_sweep_pruner(const dt_sweep *sw);
 
 #endif

@@ -72,9 +72,9 @@ static void test_best(void)
 static void test_flags(void)
 {
     dt_sweep sw = {0};
-    sw.sampler = DT_SAMPLER_TPE;
+    sw.sampler.kind = DT_SAMPLER_TPE;
     sw.baseline = 1;
-    sw.startup_trials = 3;
+    sw.sampler.tpe.startup_trials = 3;
     sw.maximize = 1;
     dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
     dt_trial t[10];
@@ -94,7 +94,7 @@ static void test_flags(void)
     t[6].value = 0.95;
     CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
     t[6].value = 0.5;
-    sw.sampler = DT_SAMPLER_RANDOM;            /* no model to blame */
+    sw.sampler.kind = DT_SAMPLER_RANDOM;            /* no model to blame */
     CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
     dt_buf_free(&b);
     for (int i = 0; i < 10; i++) dt_trial_free(&t[i]);

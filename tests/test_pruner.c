@@ -11,30 +11,19 @@
 
 #define MAXSTEP 400
 
-/* A sweep with the [pruner] defaults of SWEEPS.md, comparing the loss. */
-static dt_sweep sweep(dt_pruner_kind kind)
+/* Options with the [pruner] defaults of SWEEPS.md, comparing the loss. */
+static dt_pruner_opts opts(dt_pruner_kind kind)
 {
-    dt_sweep sw;
-    memset(&sw, 0, sizeof sw);
-    sw.name = "test";
-    sw.seed = 7;
-    sw.max_batches = 1000;
-    sw.pruner = kind;
-    sw.on_loss = 1;
-    sw.prune_startup = 5;
-    sw.interval = 1;
-    sw.min_trials = 1;
-    sw.percentile = 25;
-    sw.reduction_factor = 3;
-    sw.lower = sw.upper = NAN;
-    return sw;
+    return (dt_pruner_opts){.kind = kind, .on_loss = 1, .startup_trials = 5, .interval = 1, .min_trials = 1,
+                            .percentile = 25, .reduction_factor = 3, .lower = NAN, .upper = NAN,
+                            .seed = 7, .max_batches = 1000};
 }
 
-static dt_pruner *make(const dt_sweep *sw)
+static dt_pruner *make(const dt_pruner_opts *o)
 {
     dt_pruner *p = NULL;
     dt_err err = {{0}};
-    CHECK(dt_pruner_create(&p, sw, &err) == 0);
+    CHECK(dt_pruner_create(&p, o, &err) == 0);
     return p;
 }
 
@@ -76,10 +65,10 @@ static void five_done(dt_pruner *p, long upto)
 static void test_median(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
-    sw.warmup = 10;
-    sw.interval = 5;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 10;
+    o.interval = 5;
+    dt_pruner *p = make(&o);
     five_done(p, 100);
     /* Median at step 10: 1.2 + 1/sqrt(10); the worse trial goes at the warm-up, not before. */
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 10);
@@ -90,8 +79,8 @@ static void test_median(void)
     CHECK(run(p, 7, DT_POINT_LOSS, sqrt_curve, 0.9, 100, 1, NULL) == 0);
     dt_pruner_free(p);
 
-    sw.interval = 1;
-    p = make(&sw);
+    o.interval = 1;
+    p = make(&o);
     five_done(p, 100);
     CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.2 + 1 / sqrt(10.5), 100, 1, NULL) == 11);
     /* A trial's best so far counts, not its last value: 1.0 then 5.0 stays. */
@@ -102,9 +91,9 @@ static void test_median(void)
 
 static void test_startup_and_min_trials(void)
 {
-    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
-    sw.warmup = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 10;
+    dt_pruner *p = make(&o);
     for (int i = 0; i < 4; i++) run(p, i, DT_POINT_LOSS, sqrt_curve, 1.0 + 0.1 * i, 100, 1, NULL);
     /* Four complete, a fifth running or pruned: no pruning yet. */
     dt_pruner_finish(p, 4, DT_PRUNED);
@@ -112,17 +101,17 @@ static void test_startup_and_min_trials(void)
     CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 10);
     dt_pruner_free(p);
 
-    sw.min_trials = 6;
-    p = make(&sw);
+    o.min_trials = 6;
+    p = make(&o);
     five_done(p, 100);
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 0);
     CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 10);   /* six now */
     dt_pruner_free(p);
 
     /* Only values at the same step count: complete trials stopped at 50. */
-    sw.min_trials = 1;
-    sw.warmup = 60;
-    p = make(&sw);
+    o.min_trials = 1;
+    o.warmup = 60;
+    p = make(&o);
     five_done(p, 50);
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 3.0, 100, 1, NULL) == 0);
     dt_pruner_free(p);
@@ -131,14 +120,14 @@ static void test_startup_and_min_trials(void)
 static void test_percentile(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_PERCENTILE);
+    dt_pruner_opts o = opts(DT_PRUNER_PERCENTILE);
     /* Complete flat losses 1..5: 25th percentile 2, 75th 4, 30th 2.2 (interpolated),
      * 100th 5; a trial equal to the percentile stays. */
     double expect[][3] = {{25, 3, 1}, {25, 2, 0}, {75, 3, 0}, {75, 4.5, 1}, {100, 4.5, 0}, {30, 2.1, 0},
                           {30, 2.3, 1}};
     for (int k = 0; k < 7; k++) {
-        sw.percentile = expect[k][0];
-        dt_pruner *p = make(&sw);
+        o.percentile = expect[k][0];
+        dt_pruner *p = make(&o);
         for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 20, 1, NULL);
         CHECK((run(p, 5, DT_POINT_LOSS, flat_curve, expect[k][1], 20, 1, why) == 1) == (int)expect[k][2]);
         dt_pruner_free(p);
@@ -146,9 +135,9 @@ static void test_percentile(void)
     CHECK_STR(why, "percentile: best loss 2.3 worse than the 30th percentile 2.2 of 5 trials at iteration 1");
 
     /* The loss is minimized even in a study that maximizes its metric. */
-    sw.percentile = 25;
-    sw.maximize = 1;
-    dt_pruner *p = make(&sw);
+    o.percentile = 25;
+    o.maximize = 1;
+    dt_pruner *p = make(&o);
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 20, 1, NULL);
     CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.5, 20, 1, NULL) == 0);
     CHECK(run(p, 6, DT_POINT_LOSS, flat_curve, 2.5, 20, 1, NULL) == 1);
@@ -158,12 +147,12 @@ static void test_percentile(void)
 static void test_metric_direction(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_PERCENTILE);
-    sw.on_loss = 0;
-    sw.maximize = 1;
-    sw.warmup = 15;
-    sw.eval_interval = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_PERCENTILE);
+    o.on_loss = 0;
+    o.maximize = 1;
+    o.warmup = 15;
+    o.eval_interval = 10;
+    dt_pruner *p = make(&o);
     /* Complete metrics 0.1..0.5 every 10 iterations; maximized, Optuna keeps trials
      * above the (100 - 25)th percentile: 0.4. The first report at or past 15 is 20. */
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, flat_curve, 0.1 * (i + 1), 100, 10, NULL);
@@ -174,8 +163,8 @@ static void test_metric_direction(void)
     for (long s = 1; s <= 100; s++) CHECK(dt_pruner_decide(p, 7, pt(DT_POINT_LOSS, s, 1e6), why, sizeof why) == 0);
     dt_pruner_free(p);
 
-    sw.maximize = 0;   /* a metric to minimize: the 25th percentile, 0.2 */
-    p = make(&sw);
+    o.maximize = 0;   /* a metric to minimize: the 25th percentile, 0.2 */
+    p = make(&o);
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, flat_curve, 0.1 * (i + 1), 100, 10, NULL);
     CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.35, 100, 10, NULL) == 20);
     CHECK(run(p, 6, DT_POINT_METRIC, flat_curve, 0.15, 100, 10, NULL) == 0);
@@ -184,14 +173,14 @@ static void test_metric_direction(void)
     /* Interval 20 after a warm-up of 15: decisions at the first reports at or past
      * 15, 35, 55, ... (20, 40, 60). Complete metrics rise as 0.1..0.5 * step / 100,
      * their 75th percentile as 0.004 * step: a flat 0.18 is worse from 50 on. */
-    sw.maximize = 1;
-    sw.interval = 20;
-    p = make(&sw);
+    o.maximize = 1;
+    o.interval = 20;
+    p = make(&o);
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, ramp_curve, 0.1 * (i + 1), 100, 10, NULL);
     CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.18, 100, 10, NULL) == 60);
     dt_pruner_free(p);
-    sw.interval = 1;
-    p = make(&sw);
+    o.interval = 1;
+    p = make(&o);
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_METRIC, ramp_curve, 0.1 * (i + 1), 100, 10, NULL);
     CHECK(run(p, 5, DT_POINT_METRIC, flat_curve, 0.18, 100, 10, NULL) == 50);
     dt_pruner_free(p);
@@ -199,10 +188,10 @@ static void test_metric_direction(void)
 
 static void test_noisy(void)
 {
-    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
-    sw.warmup = 20;
-    sw.interval = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 20;
+    o.interval = 10;
+    dt_pruner *p = make(&o);
     dt_rng r;
     dt_rng_seed(&r, 42, 0);
     long pruned[12] = {0};
@@ -225,9 +214,9 @@ static void test_noisy(void)
 static void test_asha(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_ASHA);
-    sw.min_resource = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_ASHA);
+    o.min_resource = 10;
+    dt_pruner *p = make(&o);
     /* Rung 0 at iteration 10, values arriving in this order. Optuna's rule, by hand:
      * n values, k = max(n/3 - 1, 0), promoted when at most k are lower.
      * 5 (n1 k0: 0 lower) 3 (n2: 0) 8 (n3 k0: 2) 1 (n4: 0) 2 (n5 k0: 1) 4 (n6 k1: 3)
@@ -245,25 +234,25 @@ static void test_asha(void)
     dt_pruner_free(p);
 
     /* min_early_stopping_rate 1: the first rung is at 30, not 10. */
-    sw.min_early_stopping_rate = 1;
-    p = make(&sw);
+    o.min_early_stopping_rate = 1;
+    p = make(&o);
     CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
     CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, why) == 30);
     CHECK_STR(why, "asha: loss 2 not in the top 1/3 of 2 trials at rung 0 (iteration 30)");
     dt_pruner_free(p);
 
     /* Automatic first rung: max_batches / rf^3 for the loss, eval_interval for the metric. */
-    sw.min_early_stopping_rate = 0;
-    sw.min_resource = 0;
-    sw.max_batches = 270;
-    p = make(&sw);
+    o.min_early_stopping_rate = 0;
+    o.min_resource = 0;
+    o.max_batches = 270;
+    p = make(&o);
     run(p, 0, DT_POINT_LOSS, flat_curve, 1, 270, 1, NULL);
     CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 270, 1, NULL) == 10);
     dt_pruner_free(p);
-    sw.on_loss = 0;
-    sw.maximize = 1;
-    sw.eval_interval = 50;
-    p = make(&sw);
+    o.on_loss = 0;
+    o.maximize = 1;
+    o.eval_interval = 50;
+    p = make(&o);
     run(p, 0, DT_POINT_METRIC, flat_curve, 0.9, 270, 10, NULL);
     CHECK(run(p, 1, DT_POINT_METRIC, flat_curve, 0.95, 270, 10, NULL) == 0);   /* higher is better */
     CHECK(run(p, 2, DT_POINT_METRIC, flat_curve, 0.5, 270, 10, NULL) == 50);
@@ -273,10 +262,10 @@ static void test_asha(void)
 static void test_hyperband(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_HYPERBAND);
-    sw.min_resource = 10;
-    sw.max_batches = 270;   /* rungs 10, 30, 90, 270: four brackets */
-    dt_pruner *p = make(&sw), *q = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_HYPERBAND);
+    o.min_resource = 10;
+    o.max_batches = 270;   /* rungs 10, 30, 90, 270: four brackets */
+    dt_pruner *p = make(&o), *q = make(&o);
     int count[5] = {0}, same = 1;
     for (int i = 0; i < 200; i++) {
         int b = dt_pruner_bracket(p, i);
@@ -289,8 +278,8 @@ static void test_hyperband(void)
     CHECK(count[0] > 80 && count[0] < 140);
     CHECK(count[1] > count[3] && count[2] > 0 && count[3] > 0);
     dt_pruner_free(q);
-    sw.seed = 8;
-    q = make(&sw);
+    o.seed = 8;
+    q = make(&o);
     same = 1;
     for (int i = 0; i < 50; i++) same &= dt_pruner_bracket(p, i) == dt_pruner_bracket(q, i);
     CHECK(!same);
@@ -311,8 +300,8 @@ static void test_hyperband(void)
     CHECK_STR(why, "hyperband: loss 3 not in the top 1/3 of 2 trials at rung 0 of bracket 1 (iteration 30)");
     dt_pruner_free(p);
 
-    sw.brackets = 2;
-    p = make(&sw);
+    o.brackets = 2;
+    p = make(&o);
     int seen[2] = {0};
     for (int i = 0; i < 50; i++) {
         int b = dt_pruner_bracket(p, i);
@@ -331,9 +320,9 @@ static double slope_curve(long step, double a) { return 100 - a * step; }
 static void test_patience(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_PATIENCE);
-    sw.patience = 5;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_PATIENCE);
+    o.patience = 5;
+    dt_pruner *p = make(&o);
     /* Best 80 at 20; 21..25 are the five iterations without improvement. */
     CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 200, 1, why) == 25);
     CHECK_STR(why, "patience: best loss 80 of the last 5 iterations not better than 80 before them at iteration 25");
@@ -343,21 +332,21 @@ static void test_patience(void)
 
     /* min_delta: 0.01 per iteration is 0.05 per window, not more than 0.1; the first
      * window with something before it (steps 2..6) already stalls. */
-    sw.min_delta = 0.1;
-    p = make(&sw);
+    o.min_delta = 0.1;
+    p = make(&o);
     CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 6);
     dt_pruner_free(p);
-    sw.min_delta = 0.04;
-    p = make(&sw);
+    o.min_delta = 0.04;
+    p = make(&o);
     CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 0);
     dt_pruner_free(p);
 
     /* Patience shorter than the metric's interval: the window is the last report alone. */
-    sw.min_delta = 0;
-    sw.patience = 3;
-    sw.on_loss = 0;
-    sw.maximize = 1;
-    p = make(&sw);
+    o.min_delta = 0;
+    o.patience = 3;
+    o.on_loss = 0;
+    o.maximize = 1;
+    p = make(&o);
     double m[] = {0.1, 0.2, 0.3, 0.35, 0.35};
     long at = 0;
     for (int i = 0; i < 5 && !at; i++)
@@ -366,10 +355,10 @@ static void test_patience(void)
     dt_pruner_free(p);
 
     /* Wrapping median: a stalled trial goes only when the median says so too. */
-    sw = sweep(DT_PRUNER_PATIENCE);
-    sw.patience = 5;
-    sw.wrap = DT_PRUNER_MEDIAN;
-    p = make(&sw);
+    o = opts(DT_PRUNER_PATIENCE);
+    o.patience = 5;
+    o.wrap = DT_PRUNER_MEDIAN;
+    p = make(&o);
     for (int i = 0; i < 5; i++) run(p, i, DT_POINT_LOSS, flat_curve, i + 1, 50, 1, NULL);
     CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 2, 50, 1, NULL) == 0);
     CHECK(run(p, 6, DT_POINT_LOSS, flat_curve, 4, 50, 1, why) == 6);
@@ -382,10 +371,10 @@ static void test_patience(void)
 static void test_threshold(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_THRESHOLD);
-    sw.upper = 20;
-    sw.warmup = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_THRESHOLD);
+    o.upper = 20;
+    o.warmup = 10;
+    dt_pruner *p = make(&o);
     CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 9, 25), why, sizeof why) == 0);
     CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_METRIC, 10, 25), why, sizeof why) == 0);
     CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 10, 25), why, sizeof why) == 1);
@@ -397,10 +386,10 @@ static void test_divergence(void)
 {
     for (int k = DT_PRUNER_NONE; k <= DT_PRUNER_PATIENCE; k++) {
         char why[256] = "";
-        dt_sweep sw = sweep((dt_pruner_kind)k);
-        sw.upper = 1e9;
-        sw.patience = 5;
-        dt_pruner *p = make(&sw);
+        dt_pruner_opts o = opts((dt_pruner_kind)k);
+        o.upper = 1e9;
+        o.patience = 5;
+        dt_pruner *p = make(&o);
         CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 11, 3.0), why, sizeof why) == 0);
         CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 12, NAN), why, sizeof why) == 1);
         CHECK_STR(why, "diverged: loss nan at iteration 12");
@@ -444,24 +433,24 @@ static void test_resume(void)
     dt_pruner_kind kinds[] = {DT_PRUNER_MEDIAN, DT_PRUNER_PERCENTILE, DT_PRUNER_ASHA, DT_PRUNER_HYPERBAND,
                               DT_PRUNER_PATIENCE};
     for (int k = 0; k < 5; k++) {
-        dt_sweep sw = sweep(kinds[k]);
-        sw.prune_startup = 3;
-        sw.warmup = 5;
-        sw.interval = 3;
-        sw.min_resource = 5;
-        sw.reduction_factor = 2;
-        sw.max_batches = 40;
-        sw.patience = 4;
-        sw.wrap = kinds[k] == DT_PRUNER_PATIENCE ? DT_PRUNER_PERCENTILE : DT_PRUNER_NONE;
+        dt_pruner_opts o = opts(kinds[k]);
+        o.startup_trials = 3;
+        o.warmup = 5;
+        o.interval = 3;
+        o.min_resource = 5;
+        o.reduction_factor = 2;
+        o.max_batches = 40;
+        o.patience = 4;
+        o.wrap = kinds[k] == DT_PRUNER_PATIENCE ? DT_PRUNER_PERCENTILE : DT_PRUNER_NONE;
         long first[24], again[24];
-        dt_pruner *p = make(&sw);
+        dt_pruner *p = make(&o);
         resume_scenario(p, 24, 0, first);
         dt_pruner_free(p);
         int npruned = 0;
         for (int i = 0; i < 24; i++) npruned += first[i] != 0;
         CHECK(npruned > 0 && npruned < 24);   /* the scenario decides something */
         memcpy(again, first, sizeof again);
-        p = make(&sw);
+        p = make(&o);
         resume_scenario(p, 24, 12, again);
         dt_pruner_free(p);
         CHECK(memcmp(first, again, sizeof first) == 0);
@@ -474,9 +463,9 @@ static void test_resume(void)
 static void test_hold(void)
 {
     char why[256] = "";
-    dt_sweep sw = sweep(DT_PRUNER_MEDIAN);
-    sw.warmup = 10;
-    dt_pruner *p = make(&sw);
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 10;
+    dt_pruner *p = make(&o);
     five_done(p, 100);
     dt_pruner_hold(p, 5, 40);
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 40);
@@ -485,9 +474,9 @@ static void test_hold(void)
     CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 1.0, 100, 1, NULL) == 0);
     dt_pruner_free(p);
 
-    sw = sweep(DT_PRUNER_ASHA);
-    sw.min_resource = 10;
-    p = make(&sw);
+    o = opts(DT_PRUNER_ASHA);
+    o.min_resource = 10;
+    p = make(&o);
     /* Rungs at 10, 30, 90. Trials 0-2 fill rung 0 (1, 2, 3: 2 and 3 pruned); trial 3
      * warms up to 20: it skips rung 0 (which keeps 3 values) and is judged at rung 1. */
     CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
@@ -509,8 +498,8 @@ int main(void)
 {
     dt_err err = {{0}};
     dt_pruner *p = NULL;
-    dt_sweep sw = sweep(DT_PRUNER_PATIENCE);
-    CHECK(dt_pruner_create(&p, &sw, &err) == -1 && p == NULL);   /* patience without patience */
+    dt_pruner_opts o = opts(DT_PRUNER_PATIENCE);
+    CHECK(dt_pruner_create(&p, &o, &err) == -1 && p == NULL);   /* patience without patience */
     CHECK(strstr(err.msg, "patience") != NULL);
     dt_pruner_free(NULL);
 

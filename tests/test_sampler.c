@@ -33,9 +33,9 @@ static void test_random(void)
     make_space(&s);
     dt_err err = {{0}};
     dt_sampler *a, *b, *c;
-    CHECK(dt_sampler_create(&a, DT_SAMPLER_RANDOM, &s, 7, NULL, &err) == 0);
-    CHECK(dt_sampler_create(&b, DT_SAMPLER_RANDOM, &s, 7, NULL, &err) == 0);
-    CHECK(dt_sampler_create(&c, DT_SAMPLER_RANDOM, &s, 8, NULL, &err) == 0);
+    CHECK(dt_sampler_create(&a, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 7, &err) == 0);
+    CHECK(dt_sampler_create(&b, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 7, &err) == 0);
+    CHECK(dt_sampler_create(&c, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 8, &err) == 0);
     CHECK(dt_sampler_size(a) == -1);
 
     enum { N = 10 };
@@ -76,9 +76,8 @@ static int run_grid(const dt_space *s, unsigned long long seed, dt_trial *trials
 {
     dt_err err = {{0}};
     dt_sampler *g;
-    dt_sweep opts = {0};
-    opts.grid_points = 3;
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_GRID, s, seed, &opts, &err) == 0);
+    dt_sampler_opts opts = {.kind = DT_SAMPLER_GRID, .grid_points = 3};
+    CHECK(dt_sampler_create(&g, &opts, s, seed, &err) == 0);
     CHECK(dt_sampler_size(g) == 3 * (1 + 1 + 3) * 9);
 
     /* The baseline holds a grid point's values but does not use it up. */
@@ -129,9 +128,8 @@ static void test_grid(void)
 
     /* A baseline equal to a grid row leaves that row to be suggested. */
     dt_sampler *g;
-    dt_sweep opts = {0};
-    opts.grid_points = 3;
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_GRID, &s, 1, &opts, &err) == 0);
+    dt_sampler_opts opts = {.kind = DT_SAMPLER_GRID, .grid_points = 3};
+    CHECK(dt_sampler_create(&g, &opts, &s, 1, &err) == 0);
     dt_trial base[2];
     dt_trial_init(&base[0], s.n);
     base[0].baseline = 1;
@@ -154,21 +152,22 @@ static void test_errors(void)
     make_space(&s);
     dt_err err = {{0}};
     dt_sampler *g = NULL;
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_TPE, &s, 1, NULL, &err) == 0);
+    dt_sampler_opts tpe = {.kind = DT_SAMPLER_TPE, .tpe = DT_TPE_OPTS_DEFAULT};
+    CHECK(dt_sampler_create(&g, &tpe, &s, 1, &err) == 0);
     CHECK(dt_sampler_size(g) == -1);
     dt_sampler_free(g);
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_AUTO, &s, 1, NULL, &err) == -1);
+    CHECK(dt_sampler_create(&g, &(dt_sampler_opts){.kind = DT_SAMPLER_AUTO}, &s, 1, &err) == -1);
     CHECK(strstr(err.msg, "auto") != NULL);
 
     /* Default 5 points: 5 lr * (1 + 1 + 5) * 9 burn_in. */
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_GRID, &s, 1, NULL, &err) == 0);
+    CHECK(dt_sampler_create(&g, &(dt_sampler_opts){.kind = DT_SAMPLER_GRID}, &s, 1, &err) == 0);
     CHECK(dt_sampler_size(g) == 5 * 7 * 9);
     dt_sampler_free(g);
 
     dt_test_add(&s, "a", "int(1, 1000)", NULL, NULL);
     dt_test_add(&s, "b", "int(1, 1000)", NULL, NULL);
     CHECK(dt_space_resolve(&s, &err) == 0);
-    CHECK(dt_sampler_create(&g, DT_SAMPLER_GRID, &s, 1, NULL, &err) == -1);
+    CHECK(dt_sampler_create(&g, &(dt_sampler_opts){.kind = DT_SAMPLER_GRID}, &s, 1, &err) == -1);
     CHECK(strstr(err.msg, "the grid has 315000000 rows, over the limit of 1000000; lower grid_points") != NULL);
     dt_sampler_free(NULL);
     dt_space_free(&s);

@@ -69,16 +69,16 @@ static void test_full(void)
     CHECK_NEAR(sw.hang_s, 90, 0);
     CHECK_NEAR(sw.trial_timeout_s, 900, 0);
 
-    CHECK(sw.sampler == DT_SAMPLER_GRID);
-    CHECK(sw.grid_points == 3);
-    CHECK(sw.startup_trials == 10);
-    CHECK(sw.pruner == DT_PRUNER_THRESHOLD);
-    CHECK_NEAR(sw.lower, 0.2, 1e-12);
-    CHECK(isnan(sw.upper));
-    CHECK(sw.warmup == 100);
+    CHECK(sw.sampler.kind == DT_SAMPLER_GRID);
+    CHECK(sw.sampler.grid_points == 3);
+    CHECK(sw.sampler.tpe.startup_trials == 10);
+    CHECK(sw.pruner.kind == DT_PRUNER_THRESHOLD);
+    CHECK_NEAR(sw.pruner.lower, 0.2, 1e-12);
+    CHECK(isnan(sw.pruner.upper));
+    CHECK(sw.pruner.warmup == 100);
     /* exec with the pjreddie classifier prints no metric during training, whatever
      * eval_interval says: the pruner compares losses. */
-    CHECK(sw.on_loss == 1);
+    CHECK(sw.pruner.on_loss == 1);
 
     CHECK(sw.space.n == 10);
     int lr = dt_space_find(&sw.space, "learning_rate"), mom = dt_space_find(&sw.space, "momentum");
@@ -106,8 +106,8 @@ static void test_full(void)
     CHECK(dt_sweep_line(&sw, "space:policy=steps", "scales") == 47);
     CHECK(dt_sweep_line(&sw, "study", "nothing") == 0);
     CHECK_STR(dt_metric_name(sw.metric), "top1");
-    CHECK_STR(dt_sampler_name(sw.sampler), "grid");
-    CHECK_STR(dt_pruner_name(sw.pruner), "threshold");
+    CHECK_STR(dt_sampler_name(sw.sampler.kind), "grid");
+    CHECK_STR(dt_pruner_name(sw.pruner.kind), "threshold");
     dt_sweep_free(&sw);
     CHECK(sw.name == NULL && sw.space.n == 0 && sw.nlines == 0);
 }
@@ -141,19 +141,19 @@ static void test_minimal(void)
     CHECK(sw.eval_command == NULL);
     CHECK_NEAR(sw.hang_s, 600, 0);
     CHECK(sw.trial_timeout_s == 0);
-    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
-    CHECK(sw.startup_trials == 10);
-    CHECK(sw.grid_points == 5);
-    CHECK(sw.ei_candidates == 0 && sw.multivariate == 1 && sw.gamma == 0);
+    CHECK(sw.sampler.kind == DT_SAMPLER_RANDOM);
+    CHECK(sw.sampler.tpe.startup_trials == 10);
+    CHECK(sw.sampler.grid_points == 5);
+    CHECK(sw.sampler.tpe.ei_candidates == 0 && sw.sampler.tpe.multivariate == 1 && sw.sampler.tpe.gamma == 0);
     CHECK(sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
-    CHECK(sw.pruner == DT_PRUNER_NONE);
-    CHECK(sw.warmup == 0);
-    CHECK(sw.on_loss == 1);   /* no periodic metric */
-    CHECK(sw.reduction_factor == 3);
-    CHECK(sw.prune_startup == 5 && sw.interval == 1 && sw.min_trials == 1);
-    CHECK(sw.min_resource == 0 && sw.min_early_stopping_rate == 0 && sw.brackets == 0);
-    CHECK(sw.patience == 0 && sw.min_delta == 0 && sw.wrap == DT_PRUNER_NONE);
-    CHECK(isnan(sw.lower) && isnan(sw.upper));
+    CHECK(sw.pruner.kind == DT_PRUNER_NONE);
+    CHECK(sw.pruner.warmup == 0);
+    CHECK(sw.pruner.on_loss == 1);   /* no periodic metric */
+    CHECK(sw.pruner.reduction_factor == 3);
+    CHECK(sw.pruner.startup_trials == 5 && sw.pruner.interval == 1 && sw.pruner.min_trials == 1);
+    CHECK(sw.pruner.min_resource == 0 && sw.pruner.min_early_stopping_rate == 0 && sw.pruner.brackets == 0);
+    CHECK(sw.pruner.patience == 0 && sw.pruner.min_delta == 0 && sw.pruner.wrap == DT_PRUNER_NONE);
+    CHECK(isnan(sw.pruner.lower) && isnan(sw.pruner.upper));
     CHECK(sw.space.n == 0);
     dt_sweep_free(&sw);
 }
@@ -174,7 +174,7 @@ static void test_detect(void)
     CHECK(sw.metric == DT_METRIC_MAP50);
     CHECK(sw.maximize == 1);
     CHECK(sw.max_batches == 2000);
-    CHECK(sw.on_loss == 0);   /* -map: mAP is reported during training */
+    CHECK(sw.pruner.on_loss == 0);   /* -map: mAP is reported during training */
     check_abs(sw.weights, "start.weights");
     check_abs(sw.storage, "detect.db");
     CHECK(sw.space.n == 3);
@@ -215,9 +215,9 @@ static void test_hankai(void)
     CHECK(sw.fork == DT_FORK_HANKAI);
     CHECK(sw.metric == DT_METRIC_LOSS);
     CHECK(sw.maximize == 0);
-    CHECK(sw.on_loss == 1);
+    CHECK(sw.pruner.on_loss == 1);
     CHECK(sw.gpus_auto == 0 && sw.ngpus == 0);
-    CHECK_NEAR(sw.upper, 50, 0);
+    CHECK_NEAR(sw.pruner.upper, 50, 0);
     dt_sweep_free(&sw);
 }
 
@@ -249,34 +249,34 @@ static void test_auto(void)
     dt_sweep sw;
     /* 3 batches x 5 burn_in = 15 rows; 20 trials less the baseline leave 19. */
     CHECK(load_with(&sw, "type = auto", "batch = choice(32, 64, 128)\nburn_in = int(0, 400, step=100)", 20) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_GRID && sw.sampler_auto == 1);
+    CHECK(sw.sampler.kind == DT_SAMPLER_GRID && sw.sampler_auto == 1);
     CHECK_STR(sw.sampler_why, "2 parameters, a grid of 15 fits in 19 trials: try every configuration");
     sw.trials = 12;   /* --trials 12: the grid no longer fits, and 12 trials are too few for a model */
     dt_sweep_resolve_sampler(&sw);
-    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
+    CHECK(sw.sampler.kind == DT_SAMPLER_RANDOM);
     dt_sweep_free(&sw);
     CHECK(load_with(&sw, "type = auto", five, 40) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_TPE);
+    CHECK(sw.sampler.kind == DT_SAMPLER_TPE);
     CHECK_STR(sw.sampler_why, "5 parameters, 40 trials: a model pays off past ~20 trials");
     dt_sweep_free(&sw);
     CHECK(load_with(&sw, "type = auto", five, 12) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_RANDOM);
+    CHECK(sw.sampler.kind == DT_SAMPLER_RANDOM);
     CHECK_STR(sw.sampler_why, "5 parameters, 12 trials: a model does not pay off under ~20 trials");
     dt_sweep_free(&sw);
     /* Two continuous parameters: a 5 x 5 grid fits 30 trials; a third makes it TPE. */
     CHECK(load_with(&sw, "type = auto", "learning_rate = log(1e-4, 1e-1)\nmomentum = uniform(0.8, 0.99)", 30) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_GRID);
+    CHECK(sw.sampler.kind == DT_SAMPLER_GRID);
     dt_sweep_free(&sw);
     CHECK(load_with(&sw, "type = auto", "learning_rate = log(1e-4, 1e-1)\nmomentum = uniform(0.8, 0.99)\n"
                     "decay = log(1e-5, 1e-2)", 200) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_TPE);
+    CHECK(sw.sampler.kind == DT_SAMPLER_TPE);
     dt_sweep_free(&sw);
     /* A named sampler is kept; the tpe keys are read. */
     CHECK(load_with(&sw, "type = tpe\nstartup_trials = 4\nei_candidates = 48\nmultivariate = no\ngamma = 0.25",
                     five, 12) == 0);
-    CHECK(sw.sampler == DT_SAMPLER_TPE && sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
-    CHECK(sw.startup_trials == 4 && sw.ei_candidates == 48 && sw.multivariate == 0);
-    CHECK_NEAR(sw.gamma, 0.25, 0);
+    CHECK(sw.sampler.kind == DT_SAMPLER_TPE && sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
+    CHECK(sw.sampler.tpe.startup_trials == 4 && sw.sampler.tpe.ei_candidates == 48 && sw.sampler.tpe.multivariate == 0);
+    CHECK_NEAR(sw.sampler.tpe.gamma, 0.25, 0);
     dt_sweep_free(&sw);
 }
 

@@ -14,16 +14,10 @@
 
 #define SEEDS 21
 
-/* Sampler options as a sweep would give them. */
-static dt_sweep opts_of(int startup, int multivariate, int maximize)
+/* TPE options as a sweep would give them (candidates auto, Optuna's gamma). */
+static dt_tpe_opts opts_of(int startup, int multivariate, int maximize)
 {
-    dt_sweep o;
-    memset(&o, 0, sizeof o);
-    o.startup_trials = startup;
-    o.ei_candidates = 0;   /* auto */
-    o.multivariate = multivariate;
-    o.maximize = maximize;
-    return o;
+    return (dt_tpe_opts){.startup_trials = startup, .multivariate = multivariate, .maximize = maximize};
 }
 
 /* Whether every value is a point of its distribution and set exactly where active. */
@@ -83,12 +77,12 @@ static double f_cond(const dt_space *s, const dt_value *v)
 
 /* Runs n sequential trials with the given sampler kind; returns the best value and
  * leaves the trials in tr (caller frees). Counts invalid suggestions in *bad. */
-static double study(dt_sampler_kind kind, const dt_space *s, unsigned long long seed, const dt_sweep *o, int n,
+static double study(dt_sampler_kind kind, const dt_space *s, unsigned long long seed, const dt_tpe_opts *o, int n,
                     objective f, dt_trial *tr, int *bad)
 {
     dt_sampler *sm;
     dt_err err = {{0}};
-    CHECK(dt_sampler_create(&sm, kind, s, seed, o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = kind, .tpe = *o}, s, seed, &err) == 0);
     double best = INFINITY;
     for (int i = 0; i < n; i++) {
         dt_trial_init(&tr[i], s->n);
@@ -127,7 +121,7 @@ static void compare(const char *name, const dt_space *s, objective f, int multiv
     dt_trial tr[60];
     double bt[SEEDS], br[SEEDS];
     int bad = 0;
-    dt_sweep o = opts_of(10, multivariate, 0);
+    dt_tpe_opts o = opts_of(10, multivariate, 0);
     for (int k = 0; k < SEEDS; k++) {
         bt[k] = study(DT_SAMPLER_TPE, s, 100 + k, &o, 60, f, tr, &bad);
         free_trials(tr, 60);
@@ -175,7 +169,7 @@ static void test_reproducible(void)
     dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     dt_test_add(&s, "k", "int(0, 20)", NULL, NULL);
     dt_test_add(&s, "c", "choice(a, b, c)", NULL, NULL);
-    dt_sweep o = opts_of(10, 1, 0);
+    dt_tpe_opts o = opts_of(10, 1, 0);
     dt_trial a[40], b[40], c[40];
     int bad = 0, same = 0, same_other = 0;
     study(DT_SAMPLER_TPE, &s, 5, &o, 40, f_quad, a, &bad);
@@ -191,7 +185,7 @@ static void test_reproducible(void)
 
     dt_sampler *sm;
     dt_err err = {{0}};
-    CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 5, &o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 5, &err) == 0);
     dt_value v[3], w[3];
     /* Other questions first, then trial 30 with all 40 trials in view (the later ten ignored). */
     CHECK(dt_sampler_suggest(sm, a, 12, 12, w, &err) == 0);
@@ -218,7 +212,7 @@ static void test_startup(void)
     dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     dt_test_add(&s, "lr", "log(1e-4, 1e-1)", NULL, NULL);
     dt_test_add(&s, "b", "choice(32, 64, 128)", NULL, NULL);
-    dt_sweep o = opts_of(10, 1, 0);
+    dt_tpe_opts o = opts_of(10, 1, 0);
     dt_trial t[30], r[30];
     int bad = 0;
     study(DT_SAMPLER_TPE, &s, 9, &o, 30, f_quad, t, &bad);
@@ -241,8 +235,8 @@ static void test_startup(void)
     dt_sampler *sm, *rs;
     dt_err err = {{0}};
     dt_value v[3], w[3];
-    CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 9, &o, &err) == 0);
-    CHECK(dt_sampler_create(&rs, DT_SAMPLER_RANDOM, &s, 9, &o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 9, &err) == 0);
+    CHECK(dt_sampler_create(&rs, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM, .tpe = o}, &s, 9, &err) == 0);
     CHECK(dt_sampler_suggest(sm, t, 14, 14, v, &err) == 0);
     CHECK(dt_sampler_suggest(rs, t, 14, 14, w, &err) == 0);
     CHECK(dt_values_equal(&s, v, w));
@@ -268,17 +262,17 @@ static void test_candidates(void)
     dt_space s = {0};
     dt_test_add(&s, "x", "uniform(-5, 10)", NULL, NULL);
     dt_test_add(&s, "y", "uniform(0, 15)", NULL, NULL);
-    dt_sweep o = opts_of(10, 1, 0);
+    dt_tpe_opts o = opts_of(10, 1, 0);
     dt_trial t[100];
     int bad = 0, early_same = 0, late_same = 0, uni_same = 0;
     study(DT_SAMPLER_TPE, &s, 11, &o, 100, f_branin, t, &bad);
     for (int mv = 0; mv <= 1; mv++) {
-        dt_sweep autos = opts_of(10, mv, 0), fixed = opts_of(10, mv, 0);
+        dt_tpe_opts autos = opts_of(10, mv, 0), fixed = opts_of(10, mv, 0);
         fixed.ei_candidates = 24;
         dt_sampler *sa, *sf;
         dt_err err = {{0}};
-        CHECK(dt_sampler_create(&sa, DT_SAMPLER_TPE, &s, 12, &autos, &err) == 0);
-        CHECK(dt_sampler_create(&sf, DT_SAMPLER_TPE, &s, 12, &fixed, &err) == 0);
+        CHECK(dt_sampler_create(&sa, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = autos}, &s, 12, &err) == 0);
+        CHECK(dt_sampler_create(&sf, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = fixed}, &s, 12, &err) == 0);
         for (int n = 11; n < 100; n++) {
             dt_value v[2], w[2];
             CHECK(dt_sampler_suggest(sa, t, n, n, v, &err) == 0);
@@ -309,7 +303,7 @@ static void test_categorical(void)
     dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     int picked[2] = {0, 0}, total = 0, bad = 0;
     for (int mv = 0; mv < 2; mv++) {
-        dt_sweep o = opts_of(10, mv, 0);
+        dt_tpe_opts o = opts_of(10, mv, 0);
         for (int k = 0; k < 5; k++) {
             dt_trial t[50];
             study(DT_SAMPLER_TPE, &s, 40 + k, &o, 50, f_cat, t, &bad);
@@ -343,7 +337,7 @@ static void test_conditional(void)
     double near = 0;
     int npoly = 0;
     for (int mv = 0; mv < 2; mv++) {
-        dt_sweep o = opts_of(10, mv, 0);
+        dt_tpe_opts o = opts_of(10, mv, 0);
         for (int k = 0; k < 4; k++) {
             dt_trial t[60];
             study(DT_SAMPLER_TPE, &s, 70 + k, &o, 60, f_cond, t, &bad);
@@ -356,7 +350,7 @@ static void test_conditional(void)
             }
             /* Junk in every inactive value: the next suggestions must not move. */
             dt_sampler *sm;
-            CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 70 + k, &o, &err) == 0);
+            CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 70 + k, &err) == 0);
             for (int n = 20; n < 60; n += 8) {
                 dt_value clean[5], dirty[5];
                 CHECK(dt_sampler_suggest(sm, t, n, n, clean, &err) == 0);
@@ -402,7 +396,7 @@ static void test_liar(void)
     double free_dist = 0, busy_dist = 0;
     int asked = 0, at_best = 0, bad = 0, near_free = 0, near_busy = 0;
     for (int seed = 0; seed < 6; seed++) {
-        dt_sweep o = opts_of(10, 1, 0);
+        dt_tpe_opts o = opts_of(10, 1, 0);
         dt_trial t[44];
         int best = study(DT_SAMPLER_TPE, &s, 200 + (unsigned long long)seed, &o, 40, f_quad, t, &bad) >= 0 ? 0 : 0;
         for (int i = 1; i < 40; i++)
@@ -410,7 +404,8 @@ static void test_liar(void)
         double xb = t[best].values[0].num;
         dt_sampler *sm;
         dt_err err = {{0}};
-        CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 300 + (unsigned long long)seed, &o, &err) == 0);
+        CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s,
+                                300 + (unsigned long long)seed, &err) == 0);
         for (int i = 40; i < 44; i++) {   /* four workers on the best point */
             dt_trial_init(&t[i], 1);
             t[i].number = i;
@@ -443,10 +438,10 @@ static void test_liar(void)
  * (gamma(10) = 1: the single best trial is all of l). */
 static int low_side(const dt_space *s, dt_trial *t, int maximize)
 {
-    dt_sweep o = opts_of(5, 1, maximize);
+    dt_tpe_opts o = opts_of(5, 1, maximize);
     dt_sampler *sm;
     dt_err err = {{0}};
-    CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, s, 3, &o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, s, 3, &err) == 0);
     int low = 0;
     for (int n = 10; n < 30; n++) {
         dt_value v;
@@ -511,7 +506,7 @@ static void test_failed_and_baseline(void)
     dt_space s = {0};
     dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     dt_test_add(&s, "c", "choice(a, b)", NULL, NULL);
-    dt_sweep o = opts_of(10, 1, 0);
+    dt_tpe_opts o = opts_of(10, 1, 0);
     dt_trial t[30], u[36];
     int bad = 0, same = 0;
     study(DT_SAMPLER_TPE, &s, 21, &o, 30, f_quad, t, &bad);
@@ -533,7 +528,7 @@ static void test_failed_and_baseline(void)
     }
     dt_sampler *sm;
     dt_err err = {{0}};
-    CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 21, &o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 21, &err) == 0);
     for (int n = 30; n < 40; n++) {
         dt_value a[2], b[2];
         CHECK(dt_sampler_suggest(sm, t, 30, n, a, &err) == 0);
@@ -579,10 +574,10 @@ static double time_suggest(int n, int multivariate)
         dt_space_sample(&s, &rng, t[i].values);
         t[i].value = dt_rng_uniform(&rng);
     }
-    dt_sweep o = opts_of(10, multivariate, 0);
+    dt_tpe_opts o = opts_of(10, multivariate, 0);
     dt_sampler *sm;
     dt_err err = {{0}};
-    CHECK(dt_sampler_create(&sm, DT_SAMPLER_TPE, &s, 1, &o, &err) == 0);
+    CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 1, &err) == 0);
     dt_value v[8];
     int reps = n >= 1000 ? 50 : 200, ok = 0;
     struct timespec a, b;
