@@ -275,7 +275,7 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *src_dir = argv[1];
-    dt_err err = {{0}};
+    dt_err err = {0};
     double t0 = dt_now();
 
     /* Checked before creating anything, then again once symbolic links are resolved. */

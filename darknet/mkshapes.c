@@ -399,7 +399,7 @@ int main(int argc, char **argv)
         seed = mks_arg(argv[4], "SEED", 0, LONG_MAX);
     }
     char *args = dt_xasprintf("%ld %ld %ld", train.n, valid.n, seed);
-    dt_err err = {{0}};
+    dt_err err = {0};
     double t0 = dt_now();
 
     if (dt_mkdirs(argv[1], &err) != 0) mks_die(&err);

@@ -262,16 +262,16 @@ static int dt_space__check_cond(dt_space *s, dt_param *p, dt_err *err)
 {
     int j = dt_space_find(s, p->cond_key);
     if (j < 0)
-        return dt_errf(err, "line %d: condition on '%s', which is not a parameter in [space]", p->line,
+        return dt_errl(err, p->line, "condition on '%s', which is not a parameter in [space]",
                        p->cond_key);
     const dt_param *q = &s->p[j];
     if (q->kind != DT_CHOICE && q->kind != DT_FIXED)
-        return dt_errf(err, "line %d: condition on '%s', which is %s(...); only a choice or a fixed value "
-                       "can be a condition", p->line, q->name, dt_space__dists[q->kind - 1]);
+        return dt_errl(err, p->line, "condition on '%s', which is %s(...); only a choice or a fixed value "
+                       "can be a condition", q->name, dt_space__dists[q->kind - 1]);
     if (dt_space__choice_index(q, p->cond_value) < 0) {
         dt_buf list = {0};
         for (int i = 0; i < q->nchoices; i++) dt_buf_printf(&list, "%s%s", i ? ", " : "", q->choices[i]);
-        dt_errf(err, "line %d: '%s' is never '%s' (its values: %s)", p->line, q->name, p->cond_value,
+        dt_errl(err, p->line, "'%s' is never '%s' (its values: %s)", q->name, p->cond_value,
                 list.p);
         dt_buf_free(&list);
         return -1;
@@ -288,7 +288,7 @@ int dt_space_resolve(dt_space *s, dt_err *err)
         dt_param *p = &s->p[i];
         int first = dt_space_find(s, p->name);
         if (first != i)
-            return dt_errf(err, "line %d: '%s' is already in the space (line %d)", p->line, p->name,
+            return dt_errl(err, p->line, "'%s' is already in the space (line %d)", p->name,
                            s->p[first].line);
         p->cond = -1;
     }
@@ -301,7 +301,7 @@ int dt_space_resolve(dt_space *s, dt_err *err)
         dt_buf chain = {0};
         dt_buf_printf(&chain, "%s", s->p[i].name);
         for (j = s->p[i].cond; j != i; j = s->p[j].cond) dt_buf_printf(&chain, " -> %s", s->p[j].name);
-        dt_errf(err, "line %d: the conditions form a cycle: %s -> %s", s->p[i].line, chain.p, s->p[i].name);
+        dt_errl(err, s->p[i].line, "the conditions form a cycle: %s -> %s", chain.p, s->p[i].name);
         dt_buf_free(&chain);
         return -1;
     }

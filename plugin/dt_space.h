@@ -67,7 +67,7 @@ int dt_space_find(const dt_space *s, const char *name);   /* index or -1 */
 /* Resolves every cond_key to an index and orders the space so that a parent always
  * comes before the parameters that depend on it (stable otherwise). Fails on an
  * unknown parent, a parent that is not a CHOICE or FIXED, a VALUE the parent can
- * never take, or a cycle; err then starts with "line N: ". */
+ * never take, or a cycle; err->line is then the line at fault. */
 int dt_space_resolve(dt_space *s, dt_err *err);
 
 /* Number of parameters that are sampled (not FIXED). */

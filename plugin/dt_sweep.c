@@ -1092,10 +1092,7 @@ static int dt_sweep__check_space(dt_sweep__ctx *c)
     }
     dt_err e;
     if (dt_space_resolve(s, &e) < 0) {
-        int line = 0, skip = 0;
-        if (sscanf(e.msg, "line %d: %n", &line, &skip) == 1 && skip > 0)
-            return dt_sweep__fail(c, line, "%s", e.msg + skip);
-        return dt_sweep__fail(c, 0, "%s", e.msg);
+        return dt_sweep__fail(c, e.line, "%s", e.msg);
     }
     if (dt_sweep__check_batch(c) < 0 || dt_sweep__check_steps(c) < 0) return -1;
     return 0;

@@ -11,7 +11,7 @@
 static inline void dt_test_add(dt_space *s, const char *name, const char *spec, const char *key, const char *value)
 {
     dt_param p = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     p.name = dt_xstrdup(name);
     CHECK(dt_param_parse(&p, spec, &err) == 0);
     p.cond_key = dt_xstrdup(key);

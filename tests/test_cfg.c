@@ -14,7 +14,7 @@
 static dt_cfg *parse(const char *text)
 {
     dt_cfg *c = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_cfg_parse(&c, text, strlen(text), "test.cfg", &err);
     CHECK(rc == 0);
     if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
@@ -36,7 +36,7 @@ static int text_is(const dt_cfg *c, const char *want)
 static int round_trips(const char *text, size_t len, const char *name)
 {
     dt_cfg *c = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     if (dt_cfg_parse(&c, text, len, name, &err) != 0) {
         fprintf(stderr, "  %s\n", err.msg);
         return 0;
@@ -63,7 +63,7 @@ static void test_round_trip(void)
         char *path = dt_xasprintf("%s/%s", DARKNET_CFG_DIR, e->d_name);
         char *buf;
         size_t len;
-        dt_err err = {{0}};
+        dt_err err = {0};
         if (dt_read_file(path, &buf, &len, &err) == 0) {
             int ok = round_trips(buf, len, path);
             if (!ok) fprintf(stderr, "  round trip failed: %s\n", path);
@@ -124,7 +124,7 @@ static void test_round_trip(void)
 
     /* Lines Darknet could not read are refused with file and line. */
     dt_cfg *bad = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     const char *text = "[net]\nbatch=1\nlearning_rate 0.1\n";
     CHECK(dt_cfg_parse(&bad, text, strlen(text), "x.cfg", &err) == -1);
     CHECK(bad == NULL);
@@ -144,7 +144,7 @@ static void test_round_trip(void)
 static char *golden(const char *name, size_t *len)
 {
     char *path = dt_xasprintf("%s/%s", GOLDEN_DIR, name), *buf = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_read_file(path, &buf, len, &err);
     CHECK(rc == 0);
     if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
@@ -156,7 +156,7 @@ static char *golden(const char *name, size_t *len)
 static void test_golden(void)
 {
     dt_cfg *c = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     size_t len;
     CHECK(dt_cfg_read(&c, GOLDEN_DIR "/base.cfg", &err) == 0);
     char *want = golden("tuned.expected", &len);
@@ -291,7 +291,7 @@ static void test_edits(void)
 static void test_steps(void)
 {
     char out[64];
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_cfg_steps_to_iterations("0.8, 0.9", 600, out, sizeof out, &err) == 0);
     CHECK_STR(out, "480,540");
     CHECK(dt_cfg_steps_to_iterations("400,0.9", 600, out, sizeof out, &err) == 0);

@@ -22,7 +22,7 @@ static dt_pruner_opts opts(dt_pruner_kind kind)
 static dt_pruner *make(const dt_pruner_opts *o)
 {
     dt_pruner *p = NULL;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_pruner_create(&p, o, &err) == 0);
     return p;
 }
@@ -496,7 +496,7 @@ static void test_hold(void)
 
 int main(void)
 {
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_pruner *p = NULL;
     dt_pruner_opts o = opts(DT_PRUNER_PATIENCE);
     CHECK(dt_pruner_create(&p, &o, &err) == -1 && p == NULL);   /* patience without patience */

@@ -9,7 +9,7 @@
 /* lr (3 grid points) x policy, with steps fixed under steps and power under poly: 15 grid rows. */
 static void make_space(dt_space *s)
 {
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_test_add(s, "learning_rate", "log(1e-4, 1e-1)", NULL, NULL);
     dt_test_add(s, "policy", "choice(constant, steps, poly)", NULL, NULL);
     dt_test_add(s, "steps", "0.8, 0.9", "policy", "steps");
@@ -21,7 +21,7 @@ static void make_space(dt_space *s)
 /* Asks the sampler for trial `number` given trials[0..n-1]; the result goes into trials[n]. */
 static int suggest(dt_sampler *sm, const dt_space *s, dt_trial *trials, int n, int number)
 {
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_trial_init(&trials[n], s->n);
     trials[n].number = number;
     return dt_sampler_suggest(sm, trials, n, number, trials[n].values, &err);
@@ -31,7 +31,7 @@ static void test_random(void)
 {
     dt_space s = {0};
     make_space(&s);
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_sampler *a, *b, *c;
     CHECK(dt_sampler_create(&a, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 7, &err) == 0);
     CHECK(dt_sampler_create(&b, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM}, &s, 7, &err) == 0);
@@ -74,7 +74,7 @@ static void test_random(void)
  * suggestions it made and leaves them in trials[1..]. */
 static int run_grid(const dt_space *s, unsigned long long seed, dt_trial *trials, int cap)
 {
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_sampler *g;
     dt_sampler_opts opts = {.kind = DT_SAMPLER_GRID, .grid_points = 3};
     CHECK(dt_sampler_create(&g, &opts, s, seed, &err) == 0);
@@ -96,7 +96,7 @@ static void test_grid(void)
 {
     dt_space s = {0};
     make_space(&s);
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_value *rows;
     long nrows;
     CHECK(dt_space_grid(&s, 3, 1000000, &rows, &nrows, &err) == 0);
@@ -150,7 +150,7 @@ static void test_errors(void)
 {
     dt_space s = {0};
     make_space(&s);
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_sampler *g = NULL;
     dt_sampler_opts tpe = {.kind = DT_SAMPLER_TPE, .tpe = DT_TPE_OPTS_DEFAULT};
     CHECK(dt_sampler_create(&g, &tpe, &s, 1, &err) == 0);

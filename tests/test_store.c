@@ -121,7 +121,7 @@ static int in_child(void (*fn)(void))
 int main(void)
 {
     dt_store *st, *st2;
-    dt_err err = {{0}};
+    dt_err err = {0};
     long long sid, sid2, again;
     dt_trial *ts;
     int n;

@@ -31,7 +31,7 @@ static void check_abs(const char *got, const char *rel)
 static void test_full(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_sweep_load(&sw, DIR_ "/full.ini", &err);
     CHECK(rc == 0);
     if (rc != 0) {
@@ -116,7 +116,7 @@ static void test_full(void)
 static void test_minimal(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_sweep_load(&sw, DIR_ "/minimal.ini", &err);
     CHECK(rc == 0);
     if (rc != 0) {
@@ -162,7 +162,7 @@ static void test_minimal(void)
 static void test_detect(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_sweep_load(&sw, DIR_ "/detect.ini", &err);
     CHECK(rc == 0);
     if (rc != 0) {
@@ -186,7 +186,7 @@ static void test_detect(void)
 static void test_scaled(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_sweep_load(&sw, DIR_ "/scaled.ini", &err);
     CHECK(rc == 0);
     if (rc != 0) {
@@ -205,7 +205,7 @@ static void test_scaled(void)
 static void test_hankai(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_sweep_load(&sw, DIR_ "/hankai.ini", &err);
     CHECK(rc == 0);
     if (rc != 0) {
@@ -229,7 +229,7 @@ static int load_with(dt_sweep *sw, const char *sampler, const char *space, int t
     char *text = dt_xasprintf("[study]\nname = auto\ntrials = %d\n[darknet]\nrunner = exec\ndata = %sfashion.data\n"
                               "cfg = %sfashion.cfg\ncommand = %sbin/darknet classifier train {data} {cfg}\n"
                               "[sampler]\n%s\n[space]\n%s\n", trials, dir, dir, dir, sampler, space);
-    dt_err err = {{0}};
+    dt_err err = {0};
     int rc = dt_mkdirs("tests/tmp", &err) == 0 && dt_write_file(path, text, strlen(text), &err) == 0 ? 0 : -1;
     memset(sw, 0, sizeof *sw);
     if (rc == 0) rc = dt_sweep_load(sw, path, &err);
@@ -284,7 +284,7 @@ static void test_auto(void)
 static void test_missing_file(void)
 {
     dt_sweep sw = {0};
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sweep_load(&sw, DIR_ "/nope.ini", &err) == -1);
     CHECK(strstr(err.msg, "cannot open '" DIR_ "/nope.ini'") != NULL);
 }
@@ -320,7 +320,7 @@ static void test_bad(void)
         char *want = dt_trim(line + strlen(prefix));
 
         dt_sweep sw = {0};
-        dt_err err = {{0}};
+        dt_err err = {0};
         int rc = dt_sweep_load(&sw, path, &err);
         CHECK(rc == -1);
         if (rc == -1 && strstr(err.msg, want)) dt_test_pass++;

@@ -167,7 +167,7 @@ static void test_refusals(void)
         const char *b = cases[i].body;
         char *text = b[0] == '!' ? dt_xstrdup(b + 1) : dt_xasprintf("%s%s", head, b);
         dt_table *t = (dt_table *)1;
-        dt_err err = {{0}};
+        dt_err err = {0};
         CHECK(dt_table_parse(&t, text, "bad", &err) == -1);
         CHECK(t == NULL);
         CHECK_STR(err.msg, cases[i].msg);

@@ -81,7 +81,7 @@ static double study(dt_sampler_kind kind, const dt_space *s, unsigned long long 
                     objective f, dt_trial *tr, int *bad)
 {
     dt_sampler *sm;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = kind, .tpe = *o}, s, seed, &err) == 0);
     double best = INFINITY;
     for (int i = 0; i < n; i++) {
@@ -184,7 +184,7 @@ static void test_reproducible(void)
     CHECK(same_other == 0);
 
     dt_sampler *sm;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 5, &err) == 0);
     dt_value v[3], w[3];
     /* Other questions first, then trial 30 with all 40 trials in view (the later ten ignored). */
@@ -233,7 +233,7 @@ static void test_startup(void)
     t[13].state = DT_RUNNING;
     t[13].value = NAN;
     dt_sampler *sm, *rs;
-    dt_err err = {{0}};
+    dt_err err = {0};
     dt_value v[3], w[3];
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 9, &err) == 0);
     CHECK(dt_sampler_create(&rs, &(dt_sampler_opts){.kind = DT_SAMPLER_RANDOM, .tpe = o}, &s, 9, &err) == 0);
@@ -270,7 +270,7 @@ static void test_candidates(void)
         dt_tpe_opts autos = opts_of(10, mv, 0), fixed = opts_of(10, mv, 0);
         fixed.ei_candidates = 24;
         dt_sampler *sa, *sf;
-        dt_err err = {{0}};
+        dt_err err = {0};
         CHECK(dt_sampler_create(&sa, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = autos}, &s, 12, &err) == 0);
         CHECK(dt_sampler_create(&sf, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = fixed}, &s, 12, &err) == 0);
         for (int n = 11; n < 100; n++) {
@@ -331,7 +331,7 @@ static void test_conditional(void)
     dt_test_add(&s, "x", "uniform(-5, 5)", NULL, NULL);
     dt_test_add(&s, "steps", "0.5, 0.75", "policy", "steps");
     dt_test_add(&s, "gamma", "int(1, 9)", "policy", "steps");
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_space_resolve(&s, &err) == 0);
     int bad = 0, junk_same = 0, asked = 0;
     double near = 0;
@@ -403,7 +403,7 @@ static void test_liar(void)
             if (t[i].value < t[best].value) best = i;
         double xb = t[best].values[0].num;
         dt_sampler *sm;
-        dt_err err = {{0}};
+        dt_err err = {0};
         CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s,
                                 300 + (unsigned long long)seed, &err) == 0);
         for (int i = 40; i < 44; i++) {   /* four workers on the best point */
@@ -440,7 +440,7 @@ static int low_side(const dt_space *s, dt_trial *t, int maximize)
 {
     dt_tpe_opts o = opts_of(5, 1, maximize);
     dt_sampler *sm;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, s, 3, &err) == 0);
     int low = 0;
     for (int n = 10; n < 30; n++) {
@@ -527,7 +527,7 @@ static void test_failed_and_baseline(void)
         j++;
     }
     dt_sampler *sm;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 21, &err) == 0);
     for (int n = 30; n < 40; n++) {
         dt_value a[2], b[2];
@@ -576,7 +576,7 @@ static double time_suggest(int n, int multivariate)
     }
     dt_tpe_opts o = opts_of(10, multivariate, 0);
     dt_sampler *sm;
-    dt_err err = {{0}};
+    dt_err err = {0};
     CHECK(dt_sampler_create(&sm, &(dt_sampler_opts){.kind = DT_SAMPLER_TPE, .tpe = o}, &s, 1, &err) == 0);
     dt_value v[8];
     int reps = n >= 1000 ? 50 : 200, ok = 0;

@@ -19,6 +19,19 @@ int dt_errf(dt_err *err, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        err->line = 0;
+    }
+    return -1;
+}
+
+int dt_errl(dt_err *err, int line, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->line = line;
     }
     return -1;
 }

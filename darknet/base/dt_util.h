@@ -16,11 +16,15 @@
 
 typedef struct dt_err {
     char msg[1024];
+    int line;       /* the line of the caller's input the message is about; 0: none */
 } dt_err;
 
 /* Writes the formatted message into err (when err is not NULL) and returns -1,
  * so that `return dt_errf(err, "%s:%d: ...", path, line);` reads as one step. */
 int dt_errf(dt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, about a line of the caller's input (a module that reads lines it did not
+ * open: the caller names the file): err->line = line, the message without it. */
+int dt_errl(dt_err *err, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void *dt_xmalloc(size_t n);
 void *dt_xcalloc(size_t count, size_t size);
