@@ -1,0 +1,648 @@
+/* dt_sweep_check: the second pass over a sweep (see dt_sweep.c for the first).
+ *
+ * Whatever needs the whole file, the base cfg, the .data file or the Darknet
+ * program: defaults that depend on other keys, files, the fork, [net] fields and
+ * their ranges (dt_darknet.h holds Darknet's facts), batch/subdivisions,
+ * steps/scales, conditions; each message at the line of the key at fault. Then the
+ * choice of the sampler when the sweep says auto. */
+#include "dt_sweep.h"
+#include "dt_sweep_impl.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dt_table.h"
+
+/* The line of the sweep's key, or its section's header line when the key is absent. */
+static int dt_sweep__key_line(dt_sweep__ctx *c, int sec, const char *key)
+{
+    int line = dt_sweep_line(c->sw, dt_sweep__section_name(sec), key);
+    return line ? line : c->header[sec];
+}
+
+/* Refuses a required key that has no value. */
+static int dt_sweep__need(dt_sweep__ctx *c, int sec, const char *key, const char *value)
+{
+    const char *s = dt_sweep__section_name(sec);
+    int line = dt_sweep_line(c->sw, s, key);
+    if (value) return 0;
+    if (line) return dt_sweep__fail(c, line, "%s needs a value", key);
+    if (c->header[sec]) return dt_sweep__fail(c, c->header[sec], "[%s] needs '%s'", s, key);
+    return dt_sweep__fail(c, 0, "no [%s] section (it needs '%s')", s, key);
+}
+
+/* [study]: the name, then output and storage made absolute (defaults derived from the name). */
+static int dt_sweep__check_study(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    if (dt_sweep__need(c, DT_SWEEP__STUDY, "name", sw->name) < 0) return -1;
+    size_t ok = strspn(sw->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+    if (sw->name[ok] || sw->name[0] == '.')   /* the name becomes a folder under runs/ */
+        return dt_sweep__fail(c, dt_sweep_line(sw, "study", "name"),
+                              "name '%s' may hold only letters, digits, '-', '_' and '.' (not first)", sw->name);
+    char *out = sw->output ? dt_xstrdup(sw->output) : dt_xasprintf("runs/%s", sw->name);
+    free(sw->output);
+    sw->output = dt_path_join(sw->dir, out);
+    free(out);
+    if (!sw->storage) {
+        sw->storage = dt_path_join(sw->output, "study.db");
+    } else if (strncmp(sw->storage, "postgresql://", 13) == 0 || strncmp(sw->storage, "postgres://", 11) == 0) {
+        return dt_sweep__fail(c, dt_sweep_line(sw, "study", "storage"),
+                              "storage '%s' is not available yet; use a file (SQLite)", sw->storage);
+    } else {
+        char *abs = dt_path_join(sw->dir, sw->storage);
+        free(sw->storage);
+        sw->storage = abs;
+    }
+    return 0;
+}
+
+/* Values the contract names but this build cannot run yet, and pruner bounds. */
+static int dt_sweep__check_available(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    int pline = dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type");
+    int wline = dt_sweep_line(sw, "pruner", "wrap");
+    if (sw->pruner.kind == DT_PRUNER_PATIENCE && !dt_sweep_line(sw, "pruner", "patience"))
+        return dt_sweep__fail(c, pline, "pruner patience needs patience = N (iterations without improvement)");
+    if (wline && sw->pruner.kind != DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, wline, "wrap applies to type = patience only");
+    if (sw->pruner.wrap == DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, wline, "patience cannot wrap patience");
+    if (dt_sweep_line(sw, "pruner", "patience") && sw->pruner.kind != DT_PRUNER_PATIENCE)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "patience"),
+                              "patience applies to type = patience (wrap = %s to keep this pruner)",
+                              dt_pruner_name(sw->pruner.kind));
+    /* threshold needs a bound, whether it runs alone or inside patience. */
+    dt_pruner_kind bounds = sw->pruner.kind == DT_PRUNER_PATIENCE ? sw->pruner.wrap : sw->pruner.kind;
+    if (sw->pruner.kind == DT_PRUNER_PATIENCE && wline) pline = wline;
+    if (bounds == DT_PRUNER_THRESHOLD && isnan(sw->pruner.lower) && isnan(sw->pruner.upper))
+        return dt_sweep__fail(c, pline, "pruner threshold needs lower, upper or both");
+    if (!isnan(sw->pruner.lower) && !isnan(sw->pruner.upper) && sw->pruner.lower >= sw->pruner.upper)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "upper"), "upper %g must be above lower %g",
+                              sw->pruner.upper, sw->pruner.lower);
+    return 0;
+}
+
+/* Makes *path absolute against the sweep's folder; key names it in the message when
+ * the file is not there. */
+static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
+{
+    if (!*path) return 0;
+    char *abs = dt_path_join(c->sw->dir, *path);
+    if (!dt_file_exists(abs)) {
+        dt_sweep__fail(c, dt_sweep_line(c->sw, "darknet", key), "%s file '%s' not found (looked for %s)", key,
+                       *path, abs);
+        free(abs);
+        return -1;
+    }
+    free(*path);
+    *path = abs;
+    return 0;
+}
+
+/* 1 when the cfg has a section called name. */
+static int dt_sweep__has_section(const dt_cfg *cfg, const char *name)
+{
+    for (int i = 0; i < dt_cfg_nsections(cfg); i++)
+        if (strcmp(dt_cfg_section(cfg, i), name) == 0) return 1;
+    return 0;
+}
+
+/* data, cfg and weights exist; the base cfg reads as a Darknet cfg with a [net]. */
+static int dt_sweep__check_files(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    if (dt_sweep__need(c, DT_SWEEP__DARKNET, "data", sw->data) < 0 ||
+        dt_sweep__need(c, DT_SWEEP__DARKNET, "cfg", sw->cfg) < 0)
+        return -1;
+    if (dt_sweep__file(c, "data", &sw->data) < 0 || dt_sweep__file(c, "cfg", &sw->cfg) < 0 ||
+        dt_sweep__file(c, "weights", &sw->weights) < 0)
+        return -1;
+    int line = dt_sweep_line(sw, "darknet", "cfg");
+    dt_err e;
+    if (dt_cfg_read(&c->cfg, sw->cfg, &e) < 0) return dt_sweep__fail(c, line, "%s", e.msg);
+    if (!dt_sweep__has_section(c->cfg, "net") && !dt_sweep__has_section(c->cfg, "network"))
+        return dt_sweep__fail(c, line, "the base cfg has no [net] section");
+    return 0;
+}
+
+/* Checks one command template: known placeholders, {cfg} and {data} when needed,
+ * a program that exists. *prog gets that program's path (caller frees). */
+static int dt_sweep__check_command(dt_sweep__ctx *c, const char *key, const char *cmd, int needs_files,
+                                   char **prog)
+{
+    int line = dt_sweep_line(c->sw, "darknet", key);
+    int n = DT_PH_COUNT;
+    for (const char *s = strchr(cmd, '{'); s; s = strchr(s, '{')) {
+        const char *close = strchr(s, '}');
+        if (!close) return dt_sweep__fail(c, line, "unclosed '{' in %s", key);
+        char *name = dt_xstrdup(s + 1);
+        name[close - s - 1] = '\0';
+        int known = 0;
+        for (int i = 0; i < n; i++) known |= strcmp(name, dt_placeholder_names[i]) == 0;
+        const char *hint = known ? NULL : dt_sweep__near(name, dt_placeholder_names, n);
+        if (!known && hint)
+            dt_sweep__fail(c, line, "unknown placeholder {%s} in %s; did you mean {%s}?", name, key, hint);
+        else if (!known) dt_sweep__fail(c, line, "unknown placeholder {%s} in %s (known: %s)", name, key,
+                                        dt_placeholder_list);
+        free(name);
+        if (!known) return -1;
+        s = close + 1;
+    }
+    if (needs_files && (!strstr(cmd, "{cfg}") || !strstr(cmd, "{data}")))
+        return dt_sweep__fail(c, line, "%s must pass {cfg} and {data}, the trial's own copies", key);
+    size_t len = strcspn(cmd, " \t");
+    char *word = dt_xstrdup(cmd);
+    word[len] = '\0';
+    if (!len || strchr(word, '{')) {
+        free(word);
+        return dt_sweep__fail(c, line, "%s must start with a program, not a placeholder", key);
+    }
+    /* A relative path with a '/' means the sweep's folder, where the commands run. */
+    char *path = strchr(word, '/') ? dt_path_join(c->sw->dir, word) : dt_xstrdup(word);
+    *prog = dt_which(path);
+    if (!*prog)
+        dt_sweep__fail(c, line, "program '%s' not found%s", word,
+                       strchr(word, '/') ? " (relative to the sweep's folder)" : " in PATH");
+    free(path);
+    free(word);
+    return *prog ? 0 : -1;
+}
+
+/* runner = exec: the commands, their programs, and the fork when it is auto. */
+static int dt_sweep__check_exec(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    char *prog = NULL, *eval_prog = NULL;
+    int need = sw->runner == DT_RUNNER_EXEC ? dt_sweep__need(c, DT_SWEEP__DARKNET, "command", sw->command) : 0;
+    if (need < 0) return -1;
+    if (sw->command && dt_sweep__check_command(c, "command", sw->command, 1, &prog) < 0) return -1;
+    if (sw->eval_command && dt_sweep__check_command(c, "eval_command", sw->eval_command, 0, &eval_prog) < 0) {
+        free(prog);
+        return -1;
+    }
+    if ((int)sw->fork == DT_SWEEP__FORK_AUTO) sw->fork = prog ? dt_fork_detect(prog) : DT_FORK_PJREDDIE;
+    free(prog);
+    free(eval_prog);
+    return 0;
+}
+
+/* runner = table: the table file exists and loads (its own FILE:LINE in the message),
+ * the metric is one it recorded, eval_interval is the table's (its default), and
+ * each parameter it records has a value in every trial: from [space], the base
+ * cfg or Darknet's defaults. */
+static int dt_sweep__check_table(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    int line = dt_sweep_line(sw, "darknet", "table");
+    if (sw->runner != DT_RUNNER_TABLE) {
+        if (line) return dt_sweep__fail(c, line, "table applies to runner = table only");
+        return 0;
+    }
+    if (dt_sweep__need(c, DT_SWEEP__DARKNET, "table", sw->table) < 0 || dt_sweep__file(c, "table", &sw->table) < 0)
+        return -1;
+    dt_table *t;
+    dt_err e;
+    if (dt_table_load(&t, sw->table, &e) != 0) return dt_sweep__fail(c, line, "bad table: %s", e.msg);
+    int rc = 0, mline = dt_sweep_line(sw, "study", "metric");
+    if (mline && sw->metric != DT_METRIC_TOP1 && sw->metric != DT_METRIC_LOSS)
+        rc = dt_sweep__fail(c, mline, "runner table replays top-1 and loss; metric %s was not recorded",
+                            dt_metric_name(sw->metric));
+    int eline = dt_sweep_line(sw, "darknet", "eval_interval");
+    if (rc == 0 && !eline) sw->eval_interval = dt_table_eval_interval(t);
+    else if (rc == 0 && sw->eval_interval != dt_table_eval_interval(t))
+        rc = dt_sweep__fail(c, eline, "eval_interval %ld differs from the table's %ld (runner table replays the "
+                            "recorded evaluations)", sw->eval_interval, dt_table_eval_interval(t));
+    for (int j = 0; j < dt_table_nparams(t) && rc == 0; j++) {
+        const char *name = dt_table_param(t, j, NULL);
+        int k = dt_space_find(&sw->space, name);
+        /* A conditional parameter falls back to the base cfg when inactive. */
+        if (k >= 0 && !sw->space.p[k].cond_key) continue;
+        if (dt_cfg_get(c->cfg, "net", name, NULL) || dt_cfg_net_default(name)) continue;
+        rc = dt_sweep__fail(c, line, "the table records '%s', which neither [space] nor the base cfg sets and "
+                            "Darknet has no default for", name);
+    }
+    dt_table_free(t);
+    return rc;
+}
+
+/* 1 when the cfg ends in a detection layer, so that the task can default to it. */
+static int dt_sweep__is_detector(const dt_cfg *cfg)
+{
+    static const char *const heads[] = {"yolo", "region", "detection", "Gaussian_yolo", NULL};
+    for (int i = 0; i < dt_cfg_nsections(cfg); i++)
+        if (dt_sweep__index(dt_cfg_section(cfg, i), heads) >= 0) return 1;
+    return 0;
+}
+
+/* task, metric, direction, pruner `on` and max_batches: defaults and their combinations. */
+static int dt_sweep__check_objective(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    if (!dt_sweep_line(sw, "darknet", "task"))
+        sw->task = dt_sweep__is_detector(c->cfg) ? DT_TASK_DETECTOR : DT_TASK_CLASSIFIER;
+    int detector = sw->task == DT_TASK_DETECTOR;
+    int mline = dt_sweep_line(sw, "study", "metric");
+    if (!mline) sw->metric = detector ? DT_METRIC_MAP50 : DT_METRIC_TOP1;
+    else if (detector && (sw->metric == DT_METRIC_TOP1 || sw->metric == DT_METRIC_TOP5))
+        return dt_sweep__fail(c, mline, "metric %s does not apply to task detector; use map50 or loss",
+                              dt_metric_name(sw->metric));
+    else if (!detector && sw->metric == DT_METRIC_MAP50)
+        return dt_sweep__fail(c, mline, "metric map50 does not apply to task classifier; use top1, top5 or loss");
+
+    int higher = sw->metric != DT_METRIC_LOSS;   /* accuracies grow, losses shrink */
+    int dline = dt_sweep_line(sw, "study", "direction");
+    if (!dline) sw->maximize = higher;
+    else if (sw->maximize != higher)
+        return dt_sweep__fail(c, dline, "direction %s does not fit metric %s (%s is better)",
+                              dt_sweep__directions[sw->maximize], dt_metric_name(sw->metric),
+                              higher ? "higher" : "lower");
+
+    /* A metric during training: periodic validation, or AlexeyAB/hank-ai detectors run with -map. */
+    int periodic = sw->runner == DT_RUNNER_LIBDARKNET || sw->runner == DT_RUNNER_TABLE
+                       ? sw->eval_interval > 0
+                       : sw->fork != DT_FORK_PJREDDIE && detector && sw->command && strstr(sw->command, "-map");
+    int oline = dt_sweep_line(sw, "pruner", "on");
+    if (!oline) sw->pruner.on_loss = sw->metric == DT_METRIC_LOSS || !periodic;
+    else if (!sw->pruner.on_loss && sw->metric != DT_METRIC_LOSS && !periodic && sw->pruner.kind != DT_PRUNER_NONE)
+        return dt_sweep__fail(c, oline, "on = metric, but no metric is reported during training; set "
+                              "eval_interval or use on = loss");
+
+    const char *v = dt_cfg_get(c->cfg, "net", "max_batches", NULL);
+    if (!v || dt_parse_long(v, &sw->base_max_batches) < 0 || sw->base_max_batches < 1) sw->base_max_batches = 0;
+    v = dt_cfg_get(c->cfg, "net", "burn_in", NULL);
+    if (!v || dt_parse_long(v, &sw->base_burn_in) < 0 || sw->base_burn_in < 0) sw->base_burn_in = 0;
+    if (!dt_sweep_line(sw, "darknet", "max_batches")) {
+        if (!sw->base_max_batches)
+            return dt_sweep__fail(c, c->header[DT_SWEEP__DARKNET], "max_batches is set neither here nor in "
+                                  "the base cfg's [net]");
+        sw->max_batches = sw->base_max_batches;
+    }
+    return 0;
+}
+
+/* Finds a list named in the .data file: beside the .data first, then in the sweep's
+ * folder (where the commands run), then in the current folder. Caller frees. */
+char *dt_sweep_data_path(const dt_sweep *sw, const char *rel)
+{
+    char *ddir = dt_dirname(sw->data);
+    const char *dirs[] = {ddir, sw->dir, "."};
+    char *found = NULL;
+    for (int i = 0; i < 3 && !found; i++) {
+        char *p = dt_path_join(dirs[i], rel);
+        if (dt_file_exists(p)) found = dt_abspath(p);
+        free(p);
+    }
+    free(ddir);
+    return found;
+}
+
+/* The .data file's train list, and its valid list when a metric will be read. */
+static int dt_sweep__check_data(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    int line = dt_sweep_line(sw, "darknet", "data");
+    dt_cfg *d;
+    dt_err e;
+    if (dt_cfg_read(&d, sw->data, &e) < 0) return dt_sweep__fail(c, line, "%s", e.msg);
+    int eval = sw->metric != DT_METRIC_LOSS || sw->eval_interval > 0;
+    /* In-process, darktune reads the images itself: a classifier needs the labels
+     * too; a detector its classes (boxes come from the label files) and names. */
+    int inproc = sw->runner == DT_RUNNER_LIBDARKNET, detector = sw->task == DT_TASK_DETECTOR;
+    const char *names = detector && !dt_cfg_get(d, "", "names", NULL) ? "labels" : "names";
+    const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? (detector ? names : "labels") : NULL};
+    int rc = 0;
+    if (inproc && detector) {
+        const char *v = dt_cfg_get(d, "", "classes", NULL);
+        long classes;
+        if (!v)
+            rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
+                                dt_basename(sw->data));
+        else if (dt_parse_long(v, &classes) != 0 || classes < 1)
+            rc = dt_sweep__fail(c, line, "%s: classes = '%s' is not a whole number >= 1", dt_basename(sw->data), v);
+    }
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        if (!keys[i]) continue;
+        int dline;
+        const char *rel = dt_cfg_get(d, "", keys[i], &dline);
+        char *found = rel ? dt_sweep_data_path(sw, rel) : NULL;
+        if (!rel && i == 0)
+            rc = dt_sweep__fail(c, line, "%s has no 'train' list", dt_basename(sw->data));
+        else if (!rel && i == 1)
+            rc = dt_sweep__fail(c, line, "metric %s needs a validation list, but %s has no 'valid'",
+                                dt_metric_name(sw->metric), dt_basename(sw->data));
+        else if (!rel)
+            rc = dt_sweep__fail(c, line, "runner libdarknet needs the class names, but %s has no '%s'",
+                                dt_basename(sw->data), detector ? "names" : "labels");
+        else if (!found)
+            rc = dt_sweep__fail(c, line, "cannot find '%s', the %s list of %s (line %d)", rel, keys[i],
+                                dt_basename(sw->data), dline);
+        free(found);
+    }
+    dt_cfg_free(d);
+    return rc;
+}
+
+/* How many texts of a parameter the checks look at: its fixed text, each choice,
+ * or the two bounds of a numeric range. */
+static int dt_sweep__ntexts(const dt_param *p)
+{
+    return p->kind == DT_FIXED || p->kind == DT_CHOICE ? p->nchoices : 2;
+}
+
+/* The i-th of those texts (i < dt_sweep__ntexts(p)), into buf. */
+static void dt_sweep__text(const dt_param *p, int i, char *buf, size_t n)
+{
+    if (p->kind == DT_FIXED || p->kind == DT_CHOICE) snprintf(buf, n, "%s", p->choices[i]);
+    else snprintf(buf, n, "%.17g", i ? p->high : p->low);
+}
+
+/* One [space] parameter against Darknet: a field the fork reads, inside its range,
+ * and, for policy, a policy the fork knows. */
+static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
+{
+    int fork = c->sw->fork;
+    if (strcmp(p->name, "max_batches") == 0)
+        return dt_sweep__fail(c, p->line, "max_batches is set in [darknet] (the budget of each trial), "
+                              "not in [space]");
+    if (!dt_cfg_net_key_known(fork, p->name)) {
+        const char *const *keys;
+        int n = dt_cfg_net_keys(fork, &keys);
+        const char *hint = dt_sweep__near(p->name, keys, n);
+        if (hint)
+            return dt_sweep__fail(c, p->line, "'%s' is not a [net] field Darknet reads; did you mean '%s'?",
+                                  p->name, hint);
+        if (fork == DT_FORK_PJREDDIE && dt_cfg_net_key_known(DT_FORK_ALEXEYAB, p->name))
+            return dt_sweep__fail(c, p->line, "'%s' is not a [net] field %s reads (only AlexeyAB's and "
+                                  "hank-ai's do)", p->name, dt_fork_words(fork));
+        return dt_sweep__fail(c, p->line, "'%s' is not a [net] field %s reads", p->name,
+                              dt_fork_words(fork));
+    }
+    char text[DT_TEXT];
+    const dt_net_range *g = dt_net_range_of(p->name);
+    if (g && g->whole && (p->kind == DT_UNIFORM || p->kind == DT_LOG))
+        return dt_sweep__fail(c, p->line, "%s takes whole numbers; use int(), logint() or choice()", p->name);
+    for (int i = 0; g && i < dt_sweep__ntexts(p); i++) {
+        double x;
+        dt_sweep__text(p, i, text, sizeof text);
+        if (dt_parse_double(text, &x) < 0 || !isfinite(x))
+            return dt_sweep__fail(c, p->line, "%s '%s' is not a number", p->name, text);
+        if (!dt_net_range_holds(g, x))
+            return dt_sweep__fail(c, p->line, "%s %s is out of range: it must be %s", p->name, text, g->says);
+    }
+    if (strcmp(p->name, "policy") != 0) return 0;
+    for (int i = 0; i < dt_sweep__ntexts(p); i++) {
+        dt_sweep__text(p, i, text, sizeof text);
+        if (dt_cfg_policy_known(fork, text)) continue;
+        const char *const *names;
+        dt_buf list = {0};
+        dt_sweep__join(&list, names, dt_cfg_policies(fork, &names), ", ");
+        dt_sweep__fail(c, p->line, "policy '%s' is not supported by %s; it knows %s", text,
+                       dt_fork_words(fork), list.p);
+        dt_buf_free(&list);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every whole value an integer field (batch, subdivisions) can take: from the space,
+ * plus the base cfg's (or Darknet's default 1) when the space leaves it unset in some
+ * trials. *line and *file say where to point. Caller frees *vals. */
+static int dt_sweep__whole_values(dt_sweep__ctx *c, const char *name, long **vals, int *line, const char **file)
+{
+    const dt_space *s = &c->sw->space;
+    int j = dt_space_find(s, name), n = 0;
+    long cap = 1 << 20;   /* more values than that: some trial's batch will not divide anyway */
+    *vals = dt_xmalloc(sizeof **vals);
+    *line = 0;
+    *file = c->sw->path;
+    if (j >= 0) {
+        const dt_param *p = &s->p[j];
+        *line = p->line;
+        if (p->kind == DT_INT || p->kind == DT_LOGINT) {
+            double step = p->kind == DT_INT && p->step > 0 ? p->step : 1;
+            for (double x = p->low; x <= p->high && n < cap; x += step) {
+                *vals = dt_xrealloc(*vals, (size_t)(n + 1) * sizeof **vals);
+                (*vals)[n++] = (long)x;
+            }
+        } else {
+            char text[DT_TEXT];
+            for (int i = 0; i < dt_sweep__ntexts(p); i++) {
+                double x;
+                dt_sweep__text(p, i, text, sizeof text);
+                if (dt_parse_double(text, &x) < 0) continue;   /* refused by the range check already */
+                *vals = dt_xrealloc(*vals, (size_t)(n + 1) * sizeof **vals);
+                (*vals)[n++] = (long)x;
+            }
+        }
+        if (!p->cond_key) return n;
+    }
+    int cline = 0;
+    const char *v = dt_cfg_get(c->cfg, "net", name, &cline);
+    long x = 1;
+    if (v && dt_parse_long(v, &x) < 0) x = 1;
+    if (!*line) {
+        *line = cline;
+        *file = c->sw->cfg;
+    }
+    *vals = dt_xrealloc(*vals, (size_t)(n + 1) * sizeof **vals);
+    (*vals)[n++] = x;
+    return n;
+}
+
+/* Every batch a trial can get must split evenly into every subdivisions it can get. */
+static int dt_sweep__check_batch(dt_sweep__ctx *c)
+{
+    long *b, *s;
+    int bline, sline;
+    const char *bfile, *sfile;
+    int nb = dt_sweep__whole_values(c, "batch", &b, &bline, &bfile);
+    int ns = dt_sweep__whole_values(c, "subdivisions", &s, &sline, &sfile);
+    int rc = 0;
+    for (int i = 0; i < nb && rc == 0; i++)
+        for (int k = 0; k < ns && rc == 0; k++)
+            if (s[k] > 0 && b[i] % s[k] != 0) {
+                /* Blame the tuned one: subdivisions when it is in the space, else batch. */
+                int in_space = dt_space_find(&c->sw->space, "subdivisions") >= 0;
+                rc = dt_sweep__fail_in(c, in_space ? sfile : bfile, in_space ? sline : bline,
+                                       "batch %ld is not divisible by subdivisions %ld", b[i], s[k]);
+            }
+    free(b);
+    free(s);
+    return rc;
+}
+
+/* Where a [net] field's possible texts come from: the space, else the base cfg. */
+typedef struct dt_sweep__source {
+    const dt_param *p;   /* in the space, or NULL */
+    const char *text;    /* the base cfg's value when p is NULL (NULL: absent) */
+    const char *file;
+    int line;
+} dt_sweep__source;
+
+/* The source of field name. */
+static dt_sweep__source dt_sweep__source_of(dt_sweep__ctx *c, const char *name)
+{
+    dt_sweep__source src = {NULL, NULL, c->sw->path, 0};
+    int j = dt_space_find(&c->sw->space, name);
+    if (j >= 0) {
+        src.p = &c->sw->space.p[j];
+        src.line = src.p->line;
+    } else {
+        src.text = dt_cfg_get(c->cfg, "net", name, &src.line);
+        src.file = c->sw->cfg;
+    }
+    return src;
+}
+
+/* How many texts a source can give (0: the field is set nowhere). */
+static int dt_sweep__source_n(const dt_sweep__source *src)
+{
+    return src->p ? dt_sweep__ntexts(src->p) : src->text != NULL;
+}
+
+/* The i-th text of a source, into buf. */
+static void dt_sweep__source_text(const dt_sweep__source *src, int i, char *buf, size_t n)
+{
+    if (src->p) dt_sweep__text(src->p, i, buf, n);
+    else snprintf(buf, n, "%s", src->text);
+}
+
+/* When a trial can run policy steps: its steps fit in max_batches and there are as
+ * many scales as steps (Darknet reads past the shorter list otherwise). */
+static int dt_sweep__check_steps(dt_sweep__ctx *c)
+{
+    char text[DT_TEXT], out[1024];
+    dt_sweep__source pol = dt_sweep__source_of(c, "policy");
+    int steps_possible = 0;
+    for (int i = 0; i < dt_sweep__source_n(&pol); i++) {
+        dt_sweep__source_text(&pol, i, text, sizeof text);
+        steps_possible |= strcmp(text, "steps") == 0;
+    }
+    if (!steps_possible) return 0;
+    dt_sweep__source st = dt_sweep__source_of(c, "steps"), sc = dt_sweep__source_of(c, "scales");
+    if (!dt_sweep__source_n(&st) || !dt_sweep__source_n(&sc))
+        return dt_sweep__fail_in(c, pol.file, pol.line, "policy steps needs steps and scales (in [space] or the "
+                                 "base cfg)");
+    int nsteps = -1;
+    for (int i = 0; i < dt_sweep__source_n(&st); i++) {
+        dt_err e;
+        dt_sweep__source_text(&st, i, text, sizeof text);
+        /* The base cfg's steps count its own iterations; scaled, they shrink with the trial. */
+        long limit = c->sw->max_batches;
+        if (!st.p && dt_sweep_schedule_scale(c->sw) < 1) limit = c->sw->base_max_batches;
+        if (dt_cfg_steps_to_iterations(text, limit, out, sizeof out, &e) < 0)
+            return dt_sweep__fail_in(c, st.file, st.line, "%s%s", e.msg,
+                                     st.p ? " (steps in [space] count the trial's iterations; fractions such "
+                                            "as 0.8, 0.9 follow max_batches)"
+                                          : " (with schedule = scaled in [darknet], the base cfg's steps "
+                                            "shrink with the trial)");
+        int n = 1;
+        for (const char *t = text; *t; t++) n += *t == ',';
+        if (nsteps >= 0 && n != nsteps)
+            return dt_sweep__fail_in(c, st.file, st.line, "steps choices have different counts (%d and %d)",
+                                     nsteps, n);
+        nsteps = n;
+    }
+    for (int i = 0; i < dt_sweep__source_n(&sc); i++) {
+        dt_sweep__source_text(&sc, i, text, sizeof text);
+        int n = 1;
+        for (const char *t = text; *t; t++) n += *t == ',';
+        if (n != nsteps)
+            return dt_sweep__fail_in(c, sc.file, sc.line, "steps has %d value%s but scales has %d", nsteps,
+                                     nsteps == 1 ? "" : "s", n);
+    }
+    return 0;
+}
+
+/* [space] against the fork and the base cfg, then its conditions resolved. */
+static int dt_sweep__check_space(dt_sweep__ctx *c)
+{
+    dt_space *s = &c->sw->space;
+    for (int i = 0; i < s->n; i++)
+        if (dt_sweep__check_param(c, &s->p[i]) < 0) return -1;
+    /* A base cfg policy nobody tunes must still be one the fork knows. */
+    dt_sweep__source pol = dt_sweep__source_of(c, "policy");
+    if (!pol.p && pol.text && !dt_cfg_policy_known(c->sw->fork, pol.text))
+        return dt_sweep__fail_in(c, pol.file, pol.line, "policy '%s' is not supported by %s", pol.text,
+                                 dt_fork_words(c->sw->fork));
+    for (int i = 0; i < c->nconds; i++) {
+        const char *key = c->conds[i].key;
+        if (dt_space_find(s, key) >= 0) continue;
+        const char **names = dt_xmalloc((size_t)(s->n + 1) * sizeof *names);
+        for (int k = 0; k < s->n; k++) names[k] = s->p[k].name;
+        const char *hint = dt_sweep__near(key, names, s->n);
+        if (hint)
+            dt_sweep__fail(c, c->conds[i].line,
+                           "[%s] depends on '%s', which is not in [space]; did you mean '%s'?",
+                           c->conds[i].section, key, hint);
+        else
+            dt_sweep__fail(c, c->conds[i].line, "[%s] depends on '%s', which is not in [space]",
+                           c->conds[i].section, key);
+        free(names);
+        return -1;
+    }
+    dt_err e;
+    if (dt_space_resolve(s, &e) < 0) {
+        return dt_sweep__fail(c, e.line, "%s", e.msg);
+    }
+    if (dt_sweep__check_batch(c) < 0 || dt_sweep__check_steps(c) < 0) return -1;
+    return 0;
+}
+
+/* ---- The checks in order: each relies on what the earlier ones settled. */
+
+int dt_sweep__check(dt_sweep__ctx *c)
+{
+    return dt_sweep__check_study(c) < 0 || dt_sweep__check_files(c) < 0 || dt_sweep__check_available(c) < 0 ||
+                   dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 ||
+                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0
+               ? -1
+               : 0;
+}
+
+/* [sampler] type = auto, following the practitioners' rules of thumb that
+ * ../shared/TUNING-GUIDE.md collects (in our words):
+ * - a grid only pays when it is small: one or two parameters, or every tuned parameter
+ *   discrete (choices, integers: the grid is the space itself), and the whole grid
+ *   fits in the budget; past about a hundred configurations random covers more;
+ * - a model of the results needs data: under about 20 trials, random;
+ * - otherwise TPE (it helps most with many parameters, and beats random on fewer).
+ * The budget counts the trials the sampler fills: the baseline takes one. */
+void dt_sweep_resolve_sampler(dt_sweep *sw)
+{
+    if (sw->sampler.kind != DT_SAMPLER_AUTO && !sw->sampler_auto) return;
+    sw->sampler_auto = 1;
+    int tuned = dt_space_tuned(&sw->space), discrete = 1;
+    for (int i = 0; i < sw->space.n; i++) {
+        dt_kind k = sw->space.p[i].kind;
+        if (k == DT_UNIFORM || k == DT_LOG) discrete = 0;
+    }
+    long budget = (long)sw->trials - (sw->baseline ? 1 : 0), rows = 0;
+    const char *s = tuned == 1 ? "" : "s";
+    dt_value *grid = NULL;
+    dt_err e;
+    if (budget >= 1 && (discrete || tuned <= 2) &&
+        dt_space_grid(&sw->space, sw->sampler.grid_points, budget < 100000 ? budget : 100000, &grid, &rows, &e) == 0) {
+        free(grid);
+        sw->sampler.kind = DT_SAMPLER_GRID;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, a grid of %ld fits in %ld trials: try every configuration", tuned, s, rows,
+                 budget);
+    } else if (sw->trials < 20) {
+        sw->sampler.kind = DT_SAMPLER_RANDOM;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, %d trials: a model does not pay off under ~20 trials", tuned, s, sw->trials);
+    } else {
+        sw->sampler.kind = DT_SAMPLER_TPE;
+        snprintf(sw->sampler_why, sizeof sw->sampler_why,
+                 "%d parameter%s, %d trials: a model pays off past ~20 trials", tuned, s, sw->trials);
+    }
+}
