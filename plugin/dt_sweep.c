@@ -81,9 +81,9 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
     {"data", DT_SWEEP__STR, DT_SWEEP__AT(data), NULL, NULL, 0, 0},
     {"cfg", DT_SWEEP__STR, DT_SWEEP__AT(cfg), NULL, NULL, 0, 0},
     {"weights", DT_SWEEP__STR, DT_SWEEP__AT(weights), NULL, NULL, 0, 0},
-    {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, LONG_MAX}, /* from the cfg */
-    {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, LONG_MAX},
-    {"eval_images", DT_SWEEP__ALLLONG, DT_SWEEP__AT(eval_images), "500", NULL, 1, LONG_MAX},
+    {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, (double)LONG_MAX}, /* from the cfg */
+    {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, (double)LONG_MAX},
+    {"eval_images", DT_SWEEP__ALLLONG, DT_SWEEP__AT(eval_images), "500", NULL, 1, (double)LONG_MAX},
     {"schedule", DT_SWEEP__ENUM, DT_SWEEP__AT(schedule_scaled), "scaled", dt_sweep__schedules, 0, 0},
     {"gpus", DT_SWEEP__GPUS, 0, "auto", NULL, 0, DT_MAX_GPUS},
     {"trials_per_gpu", DT_SWEEP__AUTOINT, DT_SWEEP__AT(trials_per_gpu), "1", NULL, 1, INT_MAX},
@@ -106,19 +106,19 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
 
 static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.kind), "none", dt_pruner_names, 0, 0},
-    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.warmup), "0", NULL, 0, LONG_MAX},
+    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.warmup), "0", NULL, 0, (double)LONG_MAX},
     {"on", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.on_loss), NULL, dt_sweep__ons, 0, 0},  /* from eval_interval */
     {"lower", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.lower), NULL, NULL, -DBL_MAX, DBL_MAX},  /* NAN: none */
     {"upper", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.upper), NULL, NULL, -DBL_MAX, DBL_MAX},
     {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.startup_trials), "5", NULL, 0, INT_MAX},
-    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, LONG_MAX},
+    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, (double)LONG_MAX},
     {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_trials), "1", NULL, 1, INT_MAX},
     {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.percentile), "25", NULL, 0, 100},
-    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, LONG_MAX}, /* 0: pruner's */
+    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, (double)LONG_MAX}, /* 0: pruner's */
     {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, INT_MAX},
     {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_early_stopping_rate), "0", NULL, 0, 64},
     {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(pruner.brackets), "auto", NULL, 1, 64},
-    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, LONG_MAX},
+    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, (double)LONG_MAX},
     {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.min_delta), "0", NULL, 0, DBL_MAX},
     {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.wrap), "none", dt_pruner_names, 0, 0},
 };

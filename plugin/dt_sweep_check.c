@@ -402,8 +402,9 @@ static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
         dt_sweep__text(p, i, text, sizeof text);
         if (dt_cfg_policy_known(fork, text)) continue;
         const char *const *names;
+        int n = dt_cfg_policies(fork, &names);   /* before names is read: argument order is unspecified */
         dt_buf list = {0};
-        dt_sweep__join(&list, names, dt_cfg_policies(fork, &names), ", ");
+        dt_sweep__join(&list, names, n, ", ");
         dt_sweep__fail(c, p->line, "policy '%s' is not supported by %s; it knows %s", text,
                        dt_fork_words(fork), list.p);
         dt_buf_free(&list);
