@@ -26,7 +26,8 @@ DARKNET_LIB := /usr/lib/darknet
 LDLIBS  += -L$(DARKNET_LIB) -ldarknet -Wl,-rpath,$(DARKNET_LIB)
 
 # Debian packages the build, the demo and the tests need.
-DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3
+DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3 \
+            libpq-dev postgresql slurm-wlm munge clang
 
 LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c darknet/base/dt_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
