@@ -1,5 +1,7 @@
 /* dt_test: the few macros darktune's C tests need (redis-style, in one header).
- * Each CHECK counts; dt_test_done prints "N passed, N failed" and returns the exit status. */
+ * Each CHECK counts; SKIP("fmt", ...) counts a skip and prints "SKIP: reason" (say what is
+ * missing and how to get it); dt_test_done prints "NAME: N passed, N failed, N skipped" and
+ * returns the exit status (skips do not fail). */
 #ifndef DT_TEST_H
 #define DT_TEST_H
 
@@ -7,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int dt_test_pass, dt_test_fail;
+static int dt_test_pass, dt_test_fail, dt_test_skip;
 
 #define CHECK(cond) do { \
     if (cond) dt_test_pass++; \
@@ -28,9 +30,17 @@ static int dt_test_pass, dt_test_fail;
                                    b_, a_, (double)(tol)); } \
 } while (0)
 
+/* SKIP("%s is missing: make data writes it", path): one line on stdout, as tests/lib.sh's skip. */
+#define SKIP(...) do { \
+    dt_test_skip++; \
+    fputs("SKIP: ", stdout); \
+    printf(__VA_ARGS__); \
+    putchar('\n'); \
+} while (0)
+
 static int dt_test_done(const char *name)
 {
-    printf("%s: %d passed, %d failed\n", name, dt_test_pass, dt_test_fail);
+    printf("%s: %d passed, %d failed, %d skipped\n", name, dt_test_pass, dt_test_fail, dt_test_skip);
     return dt_test_fail ? 1 : 0;
 }
 

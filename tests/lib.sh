@@ -1,8 +1,12 @@
 # Shared by the shell tests: check helpers that count, and a closing summary line.
 # Source it from the repo root; call `finish NAME` last.
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 ok()   { pass=$((pass + 1)); }
 bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# skip REASON: a check (or a whole test) that cannot run here, counted and shown as
+# "SKIP: REASON" (tests/run.sh lists these after its total). Say what is missing and
+# how to get it: skip "data/shapes is missing: make data-shapes draws it".
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 # check DESCRIPTION COMMAND...: the command must succeed.
 check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 # check_eq DESCRIPTION GOT WANT
@@ -16,5 +20,5 @@ fashion_small_data() {
   printf 'classes=10\ntrain=%s\nvalid=%s\nlabels=%s\nbackup=backup\n' \
       "$d/train-6k.list" "$d/valid-1k.list" "$d/labels.txt" > tests/tmp/fashion-small.data
 }
-finish() { echo "$1: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+finish() { echo "$1: $pass passed, $fail failed, $skipped skipped"; [ "$fail" -eq 0 ]; }
 DARKTUNE=${DARKTUNE:-$PWD/darktune}

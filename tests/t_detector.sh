@@ -3,11 +3,11 @@
 # (make data-shapes): the baseline and 2 random trials of cfg/shapes-yolo.cfg, 40
 # iterations each, mAP@0.5 on the 500 valid images every 20 iterations; then best.cfg
 # trained for 3 iterations by the Debian `darknet detector train`, as a user would.
-# Skipped, with a passing line, where data/shapes has not been made.
+# Skipped (counted, with its reason) where data/shapes has not been made.
 set -u
 . tests/lib.sh
 if [ ! -s data/shapes/train.list ] || [ ! -s data/shapes/valid.list ]; then
-    echo "t_detector: skipped: data/shapes is missing (make data-shapes draws it)"
+    skip "data/shapes is missing: make data-shapes draws it (about 10 s)"
     finish t_detector
     exit 0
 fi

@@ -85,6 +85,6 @@ if [ -f bench/fashion.table ]; then
   fashion_small_data
   study tests/study/table-fashion.ini fashion
 else
-  echo "t_table: bench/fashion.table is absent (make bench-record makes it): skipping the real table"
+  skip "bench/fashion.table is missing: make bench-record records it (the real table's study)"
 fi
 finish t_table

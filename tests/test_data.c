@@ -121,7 +121,7 @@ static void test_fashion(void)
 {
     const char *list = "data/fashion/valid-1k.list";
     if (!dt_file_exists(list)) {
-        printf("data: %s missing (make data): skipped\n", list);
+        SKIP("the Fashion-MNIST images are missing (%s): make data writes them", list);
         return;
     }
     char **labels;
