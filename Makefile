@@ -11,12 +11,12 @@ DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter
 # include path, so a tuner header included there does not build (tests/t_layers.sh
 # also names the offending line).
 LOWER_INC := -Idarknet/base -Idarknet
-UPPER_INC := -Iplugin $(LOWER_INC)
+UPPER_INC := -Iplugin $(LOWER_INC) -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 # One compile line: darktune's flags, the layer's includes, the user's CFLAGS, then a
 # file's own EXTRA (after CFLAGS, so that its -O3 wins).
 LOWER_CC = $(CC) $(DT_CFLAGS) $(LOWER_INC) $(CFLAGS) $(EXTRA)
 UPPER_CC = $(CC) $(DT_CFLAGS) $(UPPER_INC) $(CFLAGS) $(EXTRA)
-BASE_LDLIBS := -linih -lsqlite3 -lutil -lz -lm -lpthread
+BASE_LDLIBS := -linih -lsqlite3 -lpq -lutil -lz -lm -lpthread
 LDLIBS  := $(BASE_LDLIBS)
 # runner = libdarknet: the Debian libdarknet (CPU build: no -DGPU, no -DCUDNN, which
 # would change darknet.h's structs). Only darknet/dt_train.c and tests/test_lrate.c
