@@ -539,6 +539,7 @@ int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, si
     dt_buf b = {0};
     dt_buf_add(&b, "", 0);
     const char *p = text;
+    long prev = -1;
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -558,6 +559,11 @@ int dt_cfg_steps_to_iterations(const char *text, long max_batches, char *out, si
             bad = dt_errf(err, "steps: '%s' is beyond max_batches %ld", item, max_batches);
         else
             it = (long)x;
+        /* Darknet walks its steps in order and stops at the first one ahead of the
+         * iteration: a step below the one before it never applies. */
+        if (!bad && it < prev)
+            bad = dt_errf(err, "steps: '%s' comes after a later step (%ld); steps must not go down", item, prev);
+        prev = it;
         free(item);
         if (bad) {
             dt_buf_free(&b);

@@ -59,6 +59,14 @@ const dt_net_range *dt_net_range_of(const char *field)
     return NULL;
 }
 
+int dt_net_numeric(const char *field)
+{
+    static const char *const words[] = {"policy", "steps", "scales", "seq_scales"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcmp(field, words[i]) == 0) return 0;
+    return 1;
+}
+
 int dt_net_range_holds(const dt_net_range *r, double x)
 {
     return isfinite(x) && x >= r->min && !(r->min_open && x == r->min) && x <= r->max &&

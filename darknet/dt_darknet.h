@@ -54,6 +54,9 @@ typedef struct dt_net_range {
     const char *says;        /* "at least 0 and below 1" */
 } dt_net_range;
 const dt_net_range *dt_net_range_of(const char *field);
+/* 1 for a [net] field Darknet reads as one number (batch, max_batches, hue, ...), 0
+ * for the words and lists (policy, steps, scales, seq_scales). */
+int dt_net_numeric(const char *field);
 /* 1 when x lies in the range. */
 int dt_net_range_holds(const dt_net_range *r, double x);
 

@@ -18,8 +18,6 @@
 
 /* Grid shuffle stream: far from any trial number, which streams the random sampler uses. */
 #define DT_SAMPLER__GRID_STREAM 0x67726964ULL /* "grid" */
-#define DT_SAMPLER__GRID_MAX 1000000L         /* rows: every row is kept in memory */
-#define DT_SAMPLER__GRID_POINTS 5             /* values per continuous parameter by default */
 
 const char *const dt_sampler_names[] = {"random", "grid", "tpe", "auto", NULL};
 
@@ -56,8 +54,8 @@ int dt_sampler_create(dt_sampler **out, const dt_sampler_opts *o, const dt_space
         return -1;
     }
     if (kind == DT_SAMPLER_GRID) {
-        int points = o->grid_points > 0 ? o->grid_points : DT_SAMPLER__GRID_POINTS;
-        if (dt_space_grid(space, points, DT_SAMPLER__GRID_MAX, &s->rows, &s->nrows, err) < 0) {
+        int points = o->grid_points > 0 ? o->grid_points : DT_SAMPLER_GRID_POINTS;
+        if (dt_space_grid(space, points, DT_SAMPLER_GRID_MAX, &s->rows, &s->nrows, err) < 0) {
             if (err) {
                 size_t len = strlen(err->msg);
                 snprintf(err->msg + len, sizeof err->msg - len, "; lower grid_points or use sampler random");

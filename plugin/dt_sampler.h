@@ -27,6 +27,9 @@ typedef struct dt_tpe_opts {
 /* TPE's defaults: a zeroed dt_tpe_opts would start the model at once. */
 #define DT_TPE_OPTS_DEFAULT ((dt_tpe_opts){.startup_trials = 10, .multivariate = 1})
 
+#define DT_SAMPLER_GRID_MAX 1000000L   /* rows of a grid: every row is kept in memory */
+#define DT_SAMPLER_GRID_POINTS 5       /* grid: values per continuous parameter by default */
+
 /* A sampler's options: the kind and each kind's own. */
 typedef struct dt_sampler_opts {
     dt_sampler_kind kind;  /* never AUTO when creating a sampler */

@@ -10,6 +10,8 @@
 #include "dt_sweep.h"
 #include "dt_sweep_impl.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -23,6 +25,16 @@
 #include <string.h>
 
 #include "dt_cfg.h"
+#include "dt_pack.h"
+
+/* Bounds of numbers no study needs more of: past them a value is a typo, and within
+ * them nothing overflows or allocates without measure (cpu_slots sizes an array,
+ * grid_points a grid, trials the store). */
+#define DT_SWEEP__MAX_TRIALS 1000000
+#define DT_SWEEP__MAX_ITERS 1e9             /* Darknet counts iterations in an int */
+#define DT_SWEEP__MAX_SECONDS (366 * 86400.0)
+/* A sweep is a few hundred bytes; anything past this is the wrong file. */
+#define DT_SWEEP__MAX_BYTES (1 << 20)
 
 /* ---- The keys, declared once. */
 
@@ -68,8 +80,8 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
     {"storage", DT_SWEEP__STR, DT_SWEEP__AT(storage), NULL, NULL, 0, 0},  /* <output>/study.db */
     {"direction", DT_SWEEP__ENUM, DT_SWEEP__AT(maximize), NULL, dt_sweep__directions, 0, 0}, /* from metric */
     {"metric", DT_SWEEP__ENUM, DT_SWEEP__AT(metric), NULL, dt_metric_names, 0, 0},         /* from task */
-    {"trials", DT_SWEEP__INT, DT_SWEEP__AT(trials), "20", NULL, 1, INT_MAX},
-    {"timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(timeout_s), "0", NULL, 0, 0},
+    {"trials", DT_SWEEP__INT, DT_SWEEP__AT(trials), "20", NULL, 1, DT_SWEEP__MAX_TRIALS},
+    {"timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(timeout_s), NULL, NULL, 1, DT_SWEEP__MAX_SECONDS},
     {"seed", DT_SWEEP__SEED, DT_SWEEP__AT(seed), "0", NULL, 0, 0},
     {"baseline", DT_SWEEP__BOOL, DT_SWEEP__AT(baseline), "yes", NULL, 0, 0},
 };
@@ -81,24 +93,24 @@ static const dt_sweep__key dt_sweep__darknet_keys[] = {
     {"data", DT_SWEEP__STR, DT_SWEEP__AT(data), NULL, NULL, 0, 0},
     {"cfg", DT_SWEEP__STR, DT_SWEEP__AT(cfg), NULL, NULL, 0, 0},
     {"weights", DT_SWEEP__STR, DT_SWEEP__AT(weights), NULL, NULL, 0, 0},
-    {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, (double)LONG_MAX}, /* from the cfg */
-    {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, (double)LONG_MAX},
-    {"eval_images", DT_SWEEP__ALLLONG, DT_SWEEP__AT(eval_images), "500", NULL, 1, (double)LONG_MAX},
+    {"max_batches", DT_SWEEP__LONG, DT_SWEEP__AT(max_batches), NULL, NULL, 1, DT_SWEEP__MAX_ITERS}, /* from the cfg */
+    {"eval_interval", DT_SWEEP__LONG, DT_SWEEP__AT(eval_interval), "0", NULL, 0, DT_SWEEP__MAX_ITERS},
+    {"eval_images", DT_SWEEP__ALLLONG, DT_SWEEP__AT(eval_images), "500", NULL, 1, 1e9},
     {"schedule", DT_SWEEP__ENUM, DT_SWEEP__AT(schedule_scaled), "scaled", dt_sweep__schedules, 0, 0},
     {"gpus", DT_SWEEP__GPUS, 0, "auto", NULL, 0, DT_MAX_GPUS},
-    {"trials_per_gpu", DT_SWEEP__AUTOINT, DT_SWEEP__AT(trials_per_gpu), "1", NULL, 1, INT_MAX},
-    {"cpu_slots", DT_SWEEP__AUTOINT, DT_SWEEP__AT(cpu_slots), "auto", NULL, 1, INT_MAX},
+    {"trials_per_gpu", DT_SWEEP__AUTOINT, DT_SWEEP__AT(trials_per_gpu), "1", NULL, 1, DT_PACK_MAX},
+    {"cpu_slots", DT_SWEEP__AUTOINT, DT_SWEEP__AT(cpu_slots), "auto", NULL, 1, 1024},
     {"command", DT_SWEEP__STR, DT_SWEEP__AT(command), NULL, NULL, 0, 0},
     {"eval_command", DT_SWEEP__STR, DT_SWEEP__AT(eval_command), NULL, NULL, 0, 0},
-    {"hang_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(hang_s), "10m", NULL, 0, 0},
-    {"trial_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(trial_timeout_s), "0", NULL, 0, 0},
+    {"hang_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(hang_s), "10m", NULL, 1, DT_SWEEP__MAX_SECONDS},
+    {"trial_timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(trial_timeout_s), NULL, NULL, 1, DT_SWEEP__MAX_SECONDS},
     {"table", DT_SWEEP__STR, DT_SWEEP__AT(table), NULL, NULL, 0, 0},
 };
 
 static const dt_sweep__key dt_sweep__sampler_keys[] = {
     {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(sampler.kind), "random", dt_sampler_names, 0, 0},
-    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(sampler.tpe.startup_trials), "10", NULL, 0, INT_MAX},
-    {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(sampler.grid_points), "5", NULL, 1, INT_MAX},
+    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(sampler.tpe.startup_trials), "10", NULL, 0, DT_SWEEP__MAX_TRIALS},
+    {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(sampler.grid_points), "5", NULL, 1, 1000},
     {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(sampler.tpe.ei_candidates), "auto", NULL, 1, 100000},
     {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(sampler.tpe.multivariate), "yes", NULL, 0, 0},
     {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(sampler.tpe.gamma), "auto", NULL, 0, 1},
@@ -106,19 +118,19 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
 
 static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"type", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.kind), "none", dt_pruner_names, 0, 0},
-    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.warmup), "0", NULL, 0, (double)LONG_MAX},
+    {"warmup", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.warmup), "0", NULL, 0, DT_SWEEP__MAX_ITERS},
     {"on", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.on_loss), NULL, dt_sweep__ons, 0, 0},  /* from eval_interval */
     {"lower", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.lower), NULL, NULL, -DBL_MAX, DBL_MAX},  /* NAN: none */
     {"upper", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.upper), NULL, NULL, -DBL_MAX, DBL_MAX},
-    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.startup_trials), "5", NULL, 0, INT_MAX},
-    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, (double)LONG_MAX},
-    {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_trials), "1", NULL, 1, INT_MAX},
+    {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.startup_trials), "5", NULL, 0, DT_SWEEP__MAX_TRIALS},
+    {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, DT_SWEEP__MAX_ITERS},
+    {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_trials), "1", NULL, 1, DT_SWEEP__MAX_TRIALS},
     {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.percentile), "25", NULL, 0, 100},
-    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, (double)LONG_MAX}, /* 0: pruner's */
-    {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, INT_MAX},
+    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, DT_SWEEP__MAX_ITERS}, /* 0: pruner's */
+    {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, 100},
     {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_early_stopping_rate), "0", NULL, 0, 64},
     {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(pruner.brackets), "auto", NULL, 1, 64},
-    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, (double)LONG_MAX},
+    {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, DT_SWEEP__MAX_ITERS},
     {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.min_delta), "0", NULL, 0, DBL_MAX},
     {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.wrap), "none", dt_pruner_names, 0, 0},
 };
@@ -227,9 +239,12 @@ static int dt_sweep__set(dt_sweep *sw, const dt_sweep__key *k, const char *v, dt
         long x = 0;
         const char *word = k->type == DT_SWEEP__AUTOINT ? "auto" : k->type == DT_SWEEP__ALLLONG ? "all" : NULL;
         int is_word = word && strcmp(v, word) == 0;
-        if (!is_word && (dt_parse_long(v, &x) < 0 || x < k->min || x > k->max))
+        if (!is_word && (dt_parse_long(v, &x) < 0 || x < k->min))
             return dt_errf(err, "%s must be %s%sa whole number of at least %.0f, not '%s'", k->name,
                            word ? word : "", word ? " or " : "", k->min, v);
+        if (!is_word && x > k->max)
+            return dt_errf(err, "%s must be %s%sa whole number from %.0f to %.0f, not '%s'", k->name,
+                           word ? word : "", word ? " or " : "", k->min, k->max, v);
         if (k->type == DT_SWEEP__LONG || k->type == DT_SWEEP__ALLLONG) *(long *)field = x;
         else *(int *)field = (int)x;
         return 0;
@@ -262,10 +277,17 @@ static int dt_sweep__set(dt_sweep *sw, const dt_sweep__key *k, const char *v, dt
         *(double *)field = x;
         return 0;
     }
-    case DT_SWEEP__DURATION:
-        if (dt_parse_duration(v, (double *)field) < 0)
+    case DT_SWEEP__DURATION: {
+        double x;
+        if (dt_parse_duration(v, &x) < 0)
             return dt_errf(err, "%s '%s' is not a duration; write 90s, 15m, 2h or 1d", k->name, v);
+        /* 0 would read as "no limit" where the key's absence already says so. */
+        if (x < k->min || x > k->max)
+            return dt_errf(err, "%s '%s' is out of range: from %gs to %gd%s", k->name, v, k->min, k->max / 86400,
+                           x == 0 ? "; leave the key out for no limit" : "");
+        *(double *)field = x;
         return 0;
+    }
     case DT_SWEEP__BOOL: {
         int b = dt_parse_bool(v);
         if (b < 0) return dt_errf(err, "%s '%s' is neither yes nor no", k->name, v);
@@ -402,7 +424,13 @@ static int dt_sweep__on_key(void *user, const char *section, const char *name, c
     }
     /* The table's section name, not the header as written ("[ study ]"), keys the line table. */
     dt_sweep__note(sw, dt_sweep__sections[c->sec].name, name, c->line);
-    if (!*value) return 1;   /* "weights =": left at its default */
+    if (!*value) {
+        /* "weights =" says "none", as SWEEPS.md writes it: only keys whose absence
+         * means none may be empty; any other empty key would quietly take a default. */
+        if (strcmp(name, "weights") == 0 || strcmp(name, "eval_command") == 0) return 1;
+        dt_sweep__fail(c, c->line, "'%s =' has no value; give one, or leave the line out for the default", name);
+        return 0;
+    }
     dt_err e;
     if (dt_sweep__set(sw, k, value, &e) < 0) {
         dt_sweep__fail(c, c->line, "%s", e.msg);
@@ -490,6 +518,30 @@ static char *dt_sweep__read(char *str, int num, void *stream)
     return dt_sweep__header(c, str) < 0 ? NULL : str;
 }
 
+/* The sweep file whole, refused unless it is a regular file of at most
+ * DT_SWEEP__MAX_BYTES without a NUL byte: a device (/dev/zero), a folder or a
+ * binary file given by mistake gets a message, not an endless or garbled read. */
+static int dt_sweep__slurp(const char *path, char **text, size_t *len, dt_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return dt_errf(err, "cannot open '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return dt_errf(err, "'%s' is a folder; give the sweep file (an .ini) in it", path);
+    if (!S_ISREG(st.st_mode)) return dt_errf(err, "'%s' is not a regular file; a sweep is an .ini file", path);
+    if (st.st_size > DT_SWEEP__MAX_BYTES)
+        return dt_errf(err, "'%s' is %lld bytes; a sweep file is at most %d (is it the right file?)", path,
+                       (long long)st.st_size, DT_SWEEP__MAX_BYTES);
+    if (dt_read_file(path, text, len, err) != 0) return -1;
+    const char *nul = memchr(*text, '\0', *len);
+    if (nul) {
+        int line = 1;
+        for (const char *q = *text; q < nul; q++) line += *q == '\n';
+        free(*text);
+        *text = NULL;
+        return dt_errf(err, "%s:%d: a NUL byte in the line; a sweep is a text file", path, line);
+    }
+    return 0;
+}
+
 /* ---- Public. */
 
 /* Defaults from the tables, then inih with the reader and handler above, then the
@@ -507,9 +559,18 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
             if (dt_sweep__sections[s].keys[k].def) dt_sweep__set(sw, &dt_sweep__sections[s].keys[k],
                                                                  dt_sweep__sections[s].keys[k].def, NULL);
 
-    c.f = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+    if (dt_sweep__slurp(path, &text, &len, err) != 0) {
+        dt_sweep_free(sw);
+        return -1;
+    }
+    /* A UTF-8 byte order mark (Windows editors write one) is not part of line 1. */
+    size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    c.f = fmemopen(text + skip, len - skip, "r");
     if (!c.f) {
-        dt_errf(err, "cannot open '%s': %s", path, strerror(errno));
+        dt_errf(err, "cannot read '%s': %s", path, strerror(errno));
+        free(text);
         dt_sweep_free(sw);
         return -1;
     }
@@ -525,8 +586,9 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
     ini_use_stack = 0;
     ini_allow_realloc = 0;
     ini_max_line = ini_initial_alloc = 4096;
-    int rc = ini_parse_stream(dt_sweep__read, &c, dt_sweep__on_key, &c);
+    int rc = len - skip ? ini_parse_stream(dt_sweep__read, &c, dt_sweep__on_key, &c) : 0;
     fclose(c.f);
+    free(text);
     if (!c.failed && rc > 0)
         dt_sweep__fail(&c, rc, "cannot read this line: expected [section], key = value, or a comment");
     else if (!c.failed && rc != 0)

@@ -90,6 +90,66 @@ static int dt_sweep__check_available(dt_sweep__ctx *c)
     return 0;
 }
 
+/* Keys that mean something only to some samplers, pruners or runners. A key written
+ * for another one would be silently ignored: it is refused at its line instead. */
+#define DT_SWEEP__K(x) (1u << (x))
+static const struct dt_sweep__applies {
+    int sec;
+    const char *key;
+    unsigned kinds;     /* bit k: the key applies to kind k of the section's type */
+    const char *says;   /* "type = tpe" */
+} dt_sweep__applies[] = {
+    {DT_SWEEP__SAMPLER, "startup_trials", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
+    {DT_SWEEP__SAMPLER, "ei_candidates", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
+    {DT_SWEEP__SAMPLER, "multivariate", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
+    {DT_SWEEP__SAMPLER, "gamma", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
+    {DT_SWEEP__SAMPLER, "grid_points", DT_SWEEP__K(DT_SAMPLER_GRID) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = grid"},
+    {DT_SWEEP__PRUNER, "startup_trials", DT_SWEEP__K(DT_PRUNER_MEDIAN) | DT_SWEEP__K(DT_PRUNER_PERCENTILE),
+     "type = median or percentile"},
+    {DT_SWEEP__PRUNER, "interval", DT_SWEEP__K(DT_PRUNER_MEDIAN) | DT_SWEEP__K(DT_PRUNER_PERCENTILE),
+     "type = median or percentile"},
+    {DT_SWEEP__PRUNER, "min_trials", DT_SWEEP__K(DT_PRUNER_MEDIAN) | DT_SWEEP__K(DT_PRUNER_PERCENTILE),
+     "type = median or percentile"},
+    {DT_SWEEP__PRUNER, "percentile", DT_SWEEP__K(DT_PRUNER_PERCENTILE), "type = percentile (median is the 50th)"},
+    {DT_SWEEP__PRUNER, "min_resource", DT_SWEEP__K(DT_PRUNER_ASHA) | DT_SWEEP__K(DT_PRUNER_HYPERBAND),
+     "type = asha or hyperband"},
+    {DT_SWEEP__PRUNER, "reduction_factor", DT_SWEEP__K(DT_PRUNER_ASHA) | DT_SWEEP__K(DT_PRUNER_HYPERBAND),
+     "type = asha or hyperband"},
+    {DT_SWEEP__PRUNER, "min_early_stopping_rate", DT_SWEEP__K(DT_PRUNER_ASHA), "type = asha"},
+    {DT_SWEEP__PRUNER, "brackets", DT_SWEEP__K(DT_PRUNER_HYPERBAND), "type = hyperband"},
+    {DT_SWEEP__PRUNER, "lower", DT_SWEEP__K(DT_PRUNER_THRESHOLD), "type = threshold"},
+    {DT_SWEEP__PRUNER, "upper", DT_SWEEP__K(DT_PRUNER_THRESHOLD), "type = threshold"},
+    {DT_SWEEP__PRUNER, "min_delta", DT_SWEEP__K(DT_PRUNER_PATIENCE), "type = patience"},
+    {DT_SWEEP__PRUNER, "warmup", ~DT_SWEEP__K(DT_PRUNER_NONE), "a pruner (type = none stops diverged trials only)"},
+    {DT_SWEEP__PRUNER, "on", ~DT_SWEEP__K(DT_PRUNER_NONE), "a pruner (type = none stops diverged trials only)"},
+    {DT_SWEEP__DARKNET, "command", DT_SWEEP__K(DT_RUNNER_EXEC), "runner = exec"},
+    {DT_SWEEP__DARKNET, "eval_command", DT_SWEEP__K(DT_RUNNER_EXEC), "runner = exec"},
+    {DT_SWEEP__DARKNET, "eval_images", DT_SWEEP__K(DT_RUNNER_LIBDARKNET), "runner = libdarknet"},
+};
+
+static int dt_sweep__check_applies(dt_sweep__ctx *c)
+{
+    const dt_sweep *sw = c->sw;
+    /* patience runs its own rule and the one it wraps: keys of either apply. */
+    unsigned pruners = DT_SWEEP__K(sw->pruner.kind) |
+                       (sw->pruner.kind == DT_PRUNER_PATIENCE ? DT_SWEEP__K(sw->pruner.wrap) : 0);
+    for (int i = 0; i < DT_SWEEP__COUNT(dt_sweep__applies); i++) {
+        const struct dt_sweep__applies *a = &dt_sweep__applies[i];
+        int line = dt_sweep_line(sw, dt_sweep__section_name(a->sec), a->key);
+        if (!line) continue;
+        unsigned have = a->sec == DT_SWEEP__SAMPLER ? DT_SWEEP__K(sw->sampler.kind)
+                        : a->sec == DT_SWEEP__PRUNER ? pruners
+                                                     : DT_SWEEP__K(sw->runner);
+        if (have & a->kinds) continue;
+        const char *now = a->sec == DT_SWEEP__SAMPLER ? dt_sampler_name(sw->sampler.kind)
+                          : a->sec == DT_SWEEP__PRUNER ? dt_pruner_name(sw->pruner.kind)
+                                                       : dt_runner_names[sw->runner];
+        return dt_sweep__fail(c, line, "%s applies to %s; this sweep's %s is %s", a->key, a->says,
+                              a->sec == DT_SWEEP__DARKNET ? "runner" : dt_sweep__section_name(a->sec), now);
+    }
+    return 0;
+}
+
 /* Makes *path absolute against the sweep's folder; key names it in the message when
  * the file is not there. */
 static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
@@ -598,13 +658,68 @@ static int dt_sweep__check_space(dt_sweep__ctx *c)
     return 0;
 }
 
+/* What the study will do must be possible and bounded before anything is stored:
+ * something to tune, iteration settings within a trial, a grid that fits in memory,
+ * a base cfg whose numbers are numbers. */
+static int dt_sweep__check_limits(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    if (!sw->space.n)
+        return dt_sweep__fail(c, c->header[DT_SWEEP__SPACE] ? c->header[DT_SWEEP__SPACE] : 0,
+                              "%s: nothing to tune; list [net] fields and their values there, e.g. "
+                              "learning_rate = log(1e-4, 0.1)",
+                              c->header[DT_SWEEP__SPACE] ? "[space] is empty" : "no [space] section");
+    static const struct { int sec; const char *key; } iters[] = {
+        {DT_SWEEP__DARKNET, "eval_interval"}, {DT_SWEEP__PRUNER, "warmup"}, {DT_SWEEP__PRUNER, "min_resource"},
+        {DT_SWEEP__PRUNER, "patience"}, {DT_SWEEP__PRUNER, "interval"},
+    };
+    const long vals[] = {sw->eval_interval, sw->pruner.warmup, sw->pruner.min_resource, sw->pruner.patience,
+                         sw->pruner.interval};
+    for (int i = 0; i < DT_SWEEP__COUNT(iters); i++) {
+        int line = dt_sweep_line(sw, dt_sweep__section_name(iters[i].sec), iters[i].key);
+        if (line && vals[i] > sw->max_batches)
+            return dt_sweep__fail(c, line, "%s %ld is beyond max_batches %ld: no trial gets that far", iters[i].key,
+                                  vals[i], sw->max_batches);
+    }
+    if (sw->sampler.kind == DT_SAMPLER_GRID) {
+        dt_value *rows = NULL;
+        long n = 0;
+        dt_err e;
+        int points = sw->sampler.grid_points > 0 ? sw->sampler.grid_points : DT_SAMPLER_GRID_POINTS;
+        if (dt_space_grid(&sw->space, points, DT_SAMPLER_GRID_MAX, &rows, &n, &e) != 0) {
+            int line = dt_sweep_line(sw, "sampler", "grid_points");
+            return dt_sweep__fail(c, line ? line : dt_sweep__key_line(c, DT_SWEEP__SAMPLER, "type"),
+                                  "%s; lower grid_points or use type = random", e.msg);
+        }
+        free(rows);
+    }
+    int nsec = dt_cfg_nsections(c->cfg);
+    for (int i = 0; i < nsec; i++) {
+        const char *name = dt_cfg_section(c->cfg, i);
+        if (strcmp(name, "net") != 0 && strcmp(name, "network") != 0) continue;
+        const char *const *keys, *const *v;
+        const int *lines;
+        int nk = dt_cfg_keys(c->cfg, i, &keys, &v, &lines);
+        for (int k = 0; k < nk; k++) {
+            double x;
+            if (!dt_net_numeric(keys[k]) || !dt_cfg_net_key_known(sw->fork, keys[k])) continue;
+            if (dt_parse_double(v[k], &x) != 0 || !isfinite(x))
+                return dt_sweep__fail_in(c, sw->cfg, lines[k], "%s=%s is not a number", keys[k], v[k]);
+        }
+        break;
+    }
+    return 0;
+}
+
 /* ---- The checks in order: each relies on what the earlier ones settled. */
 
 int dt_sweep__check(dt_sweep__ctx *c)
 {
     return dt_sweep__check_study(c) < 0 || dt_sweep__check_files(c) < 0 || dt_sweep__check_available(c) < 0 ||
+                   dt_sweep__check_applies(c) < 0 ||
                    dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 ||
-                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0
+                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0 ||
+                   dt_sweep__check_limits(c) < 0
                ? -1
                : 0;
 }

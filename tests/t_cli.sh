@@ -26,12 +26,32 @@ check_grep "missing sweep message" "missing.ini" "$tmp/stderr"
 check_eq "status of a study never run" "$?" 1
 check_grep "status message" "no study yet" "$tmp/stderr"
 # A GPU the machine does not have is bad input too, refused before anything is stored.
-printf '[study]\nname = nogpu\n[darknet]\nrunner = libdarknet\ndata = %s\ncfg = %s\ngpus = 63\n' \
+printf '[study]\nname = nogpu\n[darknet]\nrunner = libdarknet\ndata = %s\ncfg = %s\ngpus = 63\n[space]\nmomentum = uniform(0.8, 0.9)\n' \
     "$PWD/cfg/fashion.data" "$PWD/cfg/fashion.cfg" > "$tmp/gpu.ini"
 "$DARKTUNE" run "$tmp/gpu.ini" --output "$tmp/gpuout" > /dev/null 2> "$tmp/stderr"
 check_eq "missing GPU" "$?" 2
 check_grep "missing GPU message" "gpu.ini:7: gpus names GPU 63, but this machine has" "$tmp/stderr"
 check "missing GPU: nothing written" test ! -e "$tmp/gpuout"
+# Files that are no sweep: refused with exit 2 and what is wrong, at once (no endless read).
+for bad in "tests|is a folder; give the sweep file" "/dev/zero|is not a regular file" "/dev/null|is not a regular file"; do
+    "$DARKTUNE" run "${bad%%|*}" > /dev/null 2> "$tmp/stderr"
+    check_eq "${bad%%|*}: exit status" "$?" 2
+    check_grep "${bad%%|*}: message" "${bad#*|}" "$tmp/stderr"
+done
+printf '[study]\nname = a\001\000b\n' > "$tmp/nul.ini"
+"$DARKTUNE" run "$tmp/nul.ini" > /dev/null 2> "$tmp/stderr"
+check_eq "NUL byte: exit status" "$?" 2
+check_grep "NUL byte: message" "nul.ini:2: a NUL byte in the line" "$tmp/stderr"
+head -c 1100000 /dev/zero | tr '\0' ';' > "$tmp/big.ini"
+"$DARKTUNE" run "$tmp/big.ini" > /dev/null 2> "$tmp/stderr"
+check_eq "1 MB sweep: exit status" "$?" 2
+check_grep "1 MB sweep: message" "big.ini' is 1100000 bytes; a sweep file is at most 1048576" "$tmp/stderr"
+# A UTF-8 byte order mark (Windows editors) is accepted: the sweep reads as without it.
+{ printf '\xef\xbb\xbf'; cat tests/sweeps/minimal.ini; } > tests/sweeps/tmp-bom.ini
+"$DARKTUNE" status tests/sweeps/tmp-bom.ini --output "$tmp/bom" > /dev/null 2> "$tmp/stderr"
+check_eq "BOM: read like the same sweep without it (no study yet: exit 1)" "$?" 1
+check_grep "BOM: no study yet" "no study yet" "$tmp/stderr"
+rm -f tests/sweeps/tmp-bom.ini
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli

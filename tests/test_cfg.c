@@ -310,6 +310,9 @@ static void test_steps(void)
     CHECK(dt_cfg_steps_to_iterations("0.8,,0.9", 600, out, sizeof out, &err) == -1);
     CHECK(dt_cfg_steps_to_iterations("", 600, out, sizeof out, &err) == -1);
     CHECK(dt_cfg_steps_to_iterations("nan", 600, out, sizeof out, &err) == -1);
+    CHECK(dt_cfg_steps_to_iterations("500,0.5", 600, out, sizeof out, &err) == -1);   /* 300 after 500 */
+    CHECK(strstr(err.msg, "'0.5' comes after a later step (500); steps must not go down") != NULL);
+    CHECK(dt_cfg_steps_to_iterations("300,0.5", 600, out, sizeof out, &err) == 0);    /* equal: kept */
     CHECK(dt_cfg_steps_to_iterations("0.5", 0, out, sizeof out, &err) == -1);
     CHECK(dt_cfg_steps_to_iterations("0.8,0.9", 600, out, 7, &err) == -1);   /* "480,540" needs 8 */
     CHECK(dt_cfg_steps_to_iterations("0.8,0.9", 600, out, 8, &err) == 0);

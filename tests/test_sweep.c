@@ -154,7 +154,7 @@ static void test_minimal(void)
     CHECK(sw.pruner.min_resource == 0 && sw.pruner.min_early_stopping_rate == 0 && sw.pruner.brackets == 0);
     CHECK(sw.pruner.patience == 0 && sw.pruner.min_delta == 0 && sw.pruner.wrap == DT_PRUNER_NONE);
     CHECK(isnan(sw.pruner.lower) && isnan(sw.pruner.upper));
-    CHECK(sw.space.n == 0);
+    CHECK(sw.space.n == 1);
     dt_sweep_free(&sw);
 }
 

@@ -14,6 +14,9 @@ static void test_numbers(void)
     CHECK(dt_parse_double("0.1x", &d) == -1);
     CHECK(dt_parse_double("", &d) == -1);
     CHECK(dt_parse_double("1e999", &d) == -1);
+    CHECK(dt_parse_double("-1e999", &d) == -1);
+    CHECK(dt_parse_double("1e-320", &d) == 0 && d > 0 && d < 1e-300);   /* a subnormal is a number */
+    CHECK(dt_parse_double("1e-400", &d) == 0 && d == 0);                /* below them, rounded to 0 */
     CHECK(dt_parse_long("42", &l) == 0 && l == 42);
     CHECK(dt_parse_long("4.2", &l) == -1);
     CHECK(dt_parse_long("99999999999999999999", &l) == -1);

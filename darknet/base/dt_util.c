@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +104,10 @@ int dt_parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     double x = strtod(s, &end);
-    if (errno == ERANGE || end == s || !dt__only_space(end)) return -1;
+    if (end == s || !dt__only_space(end)) return -1;
+    /* Overflow is no number darktune can use; underflow (1e-320, a subnormal, or a
+     * value that rounds to 0) is still the number written, as near as a double goes. */
+    if (errno == ERANGE && isinf(x)) return -1;
     *out = x;
     return 0;
 }
