@@ -5,7 +5,12 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 # darktune's own flags stay when CFLAGS is given on the command line (make CFLAGS=-O0).
-DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter
+# WERROR=-Werror (make test sets it) makes every warning in darktune's own code an error.
+DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR)
+# Where objects, the library and the tests go: build/ for the default compiler;
+# make clang-check builds the same code with clang into build/clang/.
+B ?= build
+DARKTUNE := $(if $(filter build,$(B)),darktune,$(B)/darktune)
 # Layers point one way: darknet/base (util, rng, errors) under darknet/ (Darknet)
 # under plugin/ (the tuner). darknet/'s files compile without plugin/ on the
 # include path, so a tuner header included there does not build (tests/t_layers.sh
@@ -30,37 +35,37 @@ DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g
             libpq-dev postgresql slurm-wlm munge clang
 
 LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c darknet/base/dt_*.c))
-LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_SRC := plugin/main.c $(sort $(wildcard plugin/cmd_*.c))
-CMD_OBJ := $(CMD_SRC:%.c=build/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_BIN := $(TEST_SRC:tests/%.c=build/tests/%)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 HDR := $(wildcard plugin/*.h darknet/*.h darknet/base/*.h tests/*.h)
 
 .PHONY: all deps data data-shapes demo test unit clean
-all: darktune build/mkfashion build/mkshapes
+all: $(DARKTUNE) build/mkfashion build/mkshapes
 
-build/darknet/%.o: darknet/%.c $(HDR)
+$(B)/darknet/%.o: darknet/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(LOWER_CC) -c $< -o $@
 
-build/plugin/%.o: plugin/%.c $(HDR)
+$(B)/plugin/%.o: plugin/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(UPPER_CC) -c $< -o $@
 
-build/darknet/dt_train.o build/tests/test_lrate: EXTRA := -I$(DARKNET_INC)
+$(B)/darknet/dt_train.o $(B)/tests/test_lrate: EXTRA := -I$(DARKNET_INC)
 # TPE's density loops (candidates x kernels x dimensions) vectorize at -O3: about 15%
 # fewer instructions per suggestion than -O2. -fno-trapping-math lets gcc turn the
 # clamp in its exp loop into a select (so the loop vectorizes); it gives up only the
 # exact raising of floating-point exception flags, which darktune never reads.
-build/plugin/dt_sampler_tpe.o: EXTRA := -O3 -fno-trapping-math
+$(B)/plugin/dt_sampler_tpe.o: EXTRA := -O3 -fno-trapping-math
 
-build/libdarktune.a: $(LIB_OBJ)
+$(B)/libdarktune.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-darktune: $(CMD_OBJ) build/libdarktune.a
-	$(UPPER_CC) -o $@ $(CMD_OBJ) build/libdarktune.a $(LDLIBS)
+$(DARKTUNE): $(CMD_OBJ) $(B)/libdarktune.a
+	$(UPPER_CC) -o $@ $(CMD_OBJ) $(B)/libdarktune.a $(LDLIBS)
 
 build/mkfashion: darknet/mkfashion.c build/libdarktune.a
 	$(LOWER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
@@ -68,9 +73,9 @@ build/mkfashion: darknet/mkfashion.c build/libdarktune.a
 build/mkshapes: darknet/mkshapes.c build/libdarktune.a
 	$(LOWER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
-build/tests/%: tests/%.c build/libdarktune.a tests/dt_test.h
+$(B)/tests/%: tests/%.c $(B)/libdarktune.a tests/dt_test.h
 	@mkdir -p $(dir $@)
-	$(UPPER_CC) -Itests -o $@ $< build/libdarktune.a $(LDLIBS)
+	$(UPPER_CC) -Itests -o $@ $< $(B)/libdarktune.a $(LDLIBS)
 
 # Installs what is missing, as root, and only then: running it twice does nothing.
 deps:
@@ -103,8 +108,15 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN)
+	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN) clang-check WERROR=-Werror
 	@tests/run.sh
+
+# darktune and its unit tests built by clang, warnings as errors (tests/t_clang.sh
+# runs them): code that only one compiler gets right does not pass.
+.PHONY: clang-check
+clang-check:
+	@$(MAKE) --no-print-directory B=build/clang CC=clang WERROR=-Werror build/clang/darktune \
+	    $(TEST_SRC:tests/%.c=build/clang/tests/%)
 
 # Benchmarks (minutes each; never part of `make test`). Each prints ratios measured
 # side by side in one run.
