@@ -6,7 +6,8 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 # darktune's own flags stay when CFLAGS is given on the command line (make CFLAGS=-O0).
 # WERROR=-Werror (make test sets it) makes every warning in darktune's own code an error.
-DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR)
+# SAN: sanitizer flags for the instrumented builds (make sanitize-check, fuzz-check).
+DT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter $(WERROR) $(SAN)
 # Where objects, the library and the tests go: build/ for the default compiler;
 # make clang-check builds the same code with clang into build/clang/.
 B ?= build
@@ -108,8 +109,25 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN) clang-check WERROR=-Werror
+	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN) clang-check sanitize-check fuzz-check WERROR=-Werror
 	@tests/run.sh
+
+# The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang;
+# tests/t_sanitize.sh runs them: any finding fails), and libFuzzer harnesses for the
+# sweep parser, the space expressions, the cfg reader/writer and the log-line parser
+# (tests/fuzz/; tests/t_fuzz.sh runs each for FUZZ_SECONDS and every saved crash).
+ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ := cfg logparse space sweep
+.PHONY: sanitize-check fuzz-check
+sanitize-check:
+	@$(MAKE) --no-print-directory B=build/asan CC=clang SAN="$(ASAN)" CFLAGS="-O1 -g" \
+	    $(TEST_SRC:tests/%.c=build/asan/tests/%)
+fuzz-check:
+	@$(MAKE) --no-print-directory B=build/fuzz CC=clang SAN="-fsanitize=fuzzer-no-link $(ASAN)" CFLAGS="-O1 -g" \
+	    build/fuzz/libdarktune.a
+	@for f in $(FUZZ); do [ build/fuzz/fuzz_$$f -nt tests/fuzz/fuzz_$$f.c ] && [ build/fuzz/fuzz_$$f -nt build/fuzz/libdarktune.a ] || \
+	  { echo "clang ... -o build/fuzz/fuzz_$$f"; clang $(DT_CFLAGS) $(UPPER_INC) -O1 -g -fsanitize=fuzzer $(ASAN) \
+	      -o build/fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c build/fuzz/libdarktune.a $(LDLIBS) || exit 1; }; done
 
 # darktune and its unit tests built by clang, warnings as errors (tests/t_clang.sh
 # runs them): code that only one compiler gets right does not pass.

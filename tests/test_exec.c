@@ -149,7 +149,7 @@ static void test_large_output(void)
         int w = snprintf(want, sizeof want, "line %d", i);
         in_order = strncmp(s, want, (size_t)w) == 0 && (s[w] == '\n' || s[w] == '\0');
         s = strchr(s, '\n');
-        s = s ? s + 1 : s + strlen(out);
+        s = s ? s + 1 : out + strlen(out);
     }
     CHECK(in_order);
     const char *tail = dt_proc_tail(p);
