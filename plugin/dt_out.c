@@ -199,6 +199,33 @@ void dt_out_base_free(dt_out_base *b)
     memset(b, 0, sizeof *b);
 }
 
+/* A whole number of the .data (absent: def). */
+static int dt_out__data_long(const dt_sweep *sw, const dt_cfg *data, const char *key, long def, long *out,
+                             dt_err *err)
+{
+    const char *v = dt_cfg_get(data, "", key, NULL);
+    *out = def;
+    if (v && dt_parse_long(v, out) != 0) return dt_errf(err, "%s: %s = '%s' is not a whole number", sw->data, key, v);
+    return 0;
+}
+
+int dt_out_runner_setup(const dt_sweep *sw, const dt_out_base *b, dt_runner_setup *setup, dt_err *err)
+{
+    *setup = (dt_runner_setup){.runner = sw->runner, .task = sw->task, .metric = sw->metric,
+                               .eval_interval = sw->eval_interval, .data = sw->data, .workdir = sw->dir,
+                               .table = sw->table, .top = 1};
+    /* Only the in-process runner reads the images: exec leaves the .data to Darknet. */
+    if (sw->runner != DT_RUNNER_LIBDARKNET) return 0;
+    setup->train = dt_cfg_get(b->data, "", "train", NULL);
+    setup->valid = dt_cfg_get(b->data, "", "valid", NULL);
+    setup->labels = dt_cfg_get(b->data, "", "labels", NULL);
+    if (dt_out__data_long(sw, b->data, "classes", 0, &setup->classes, err) != 0) return -1;
+    /* The trial's .data says top = 5 for metric top5 (dt_out_trial_data). */
+    if (sw->metric == DT_METRIC_TOP5) setup->top = 5;
+    else if (dt_out__data_long(sw, b->data, "top", 1, &setup->top, err) != 0) return -1;
+    return 0;
+}
+
 int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup_dir, const char *path,
                       dt_err *err)
 {

@@ -7,7 +7,8 @@
  * - the trial's .data: the base .data with every path made absolute and `backup`
  *   pointing into the trial's folder, so parallel trials never share weights files;
  * - trials.csv, best.cfg (deployable: the base cfg's own max_batches, the best
- *   trial's values, a heading comment naming study, trial and value) and report.txt.
+ *   trial's values, a heading comment naming study, trial and value) and report.txt;
+ * - the runner's setup: what the .data tells the in-process runner (lists, classes, top).
  * The base cfg and .data are read once per study (dt_out_base); every cfg and .data
  * written is a copy of them, changed. Nothing here runs anything or decides anything
  * about the study. */
@@ -15,6 +16,7 @@
 #define DT_OUT_H
 
 #include "dt_cfg.h"
+#include "dt_runner.h"
 #include "dt_sweep.h"
 #include "dt_trial.h"
 
@@ -29,6 +31,13 @@ typedef struct dt_out_base {
 } dt_out_base;
 int dt_out_base_read(dt_out_base *b, const dt_sweep *sw, dt_err *err);
 void dt_out_base_free(dt_out_base *b);
+
+/* What the study's runners share (dt_runner_ctx_create), as the trial's .data says it:
+ * the runner, task, metric and table of the sweep; for runner libdarknet, the lists
+ * and labels (absolute), classes (0 when absent) and top (1 when absent, 5 for metric
+ * top5). Its strings point into b and sw. Fails on a classes or top that is not a
+ * whole number, naming the .data. */
+int dt_out_runner_setup(const dt_sweep *sw, const dt_out_base *b, dt_runner_setup *setup, dt_err *err);
 
 /* The baseline's values: the base cfg's own [net] values for every parameter of the
  * space (Darknet's default where the cfg has none), fixed parameters as fixed, its

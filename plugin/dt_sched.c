@@ -67,6 +67,7 @@ typedef struct dt_study {
     dt_sampler *sampler;
     dt_pruner *pruner;
     dt_out_base base;      /* the base cfg and .data, read once: every trial's files copy them */
+    dt_runner_ctx *ctx;    /* what the trials' runners share: decoded images, a table */
     dt_trial *trials;      /* every trial, in number order */
     int n, cap;
     dt_slot *slots;
@@ -359,12 +360,12 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     if (rc == 0) rc = dt_out_trial_data(sw, s->base.data, backup, data, &e);
     if (rc == 0) {
         dt_run_spec spec = {
-            .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
+            .ctx = s->ctx, .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
             .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number,
-            .eval_interval = sw->eval_interval, .eval_images = sw->eval_images, .table = sw->table,
+            .eval_interval = sw->eval_interval, .eval_images = sw->eval_images,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -563,8 +564,8 @@ static void dt_sched__find_reruns(dt_study *s)
     }
 }
 
-/* Reads the base cfg and .data once for the study, and says what schedule = scaled
- * does to the base cfg's schedule. */
+/* Reads the base cfg and .data once for the study, says what schedule = scaled does
+ * to the base cfg's schedule, and makes the runners' context from the .data. */
 static int dt_sched__base(dt_study *s, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
@@ -576,7 +577,9 @@ static int dt_sched__base(dt_study *s, dt_err *err)
                        "shrinks with them: %s (schedule = as-is in [darknet] keeps it)", sw->max_batches,
                        sw->base_max_batches, note.p);
     dt_buf_free(&note);
-    return 0;
+    dt_runner_setup setup;
+    if (dt_out_runner_setup(sw, &s->base, &setup, err) != 0) return -1;
+    return dt_runner_ctx_create(&s->ctx, &setup, err);
 }
 
 static void dt_sched__close(dt_study *s)
@@ -586,6 +589,8 @@ static void dt_sched__close(dt_study *s)
         free(s->slots[i].pts);
         free(s->slots[i].dir);
     }
+    /* After the runs: a table run replays a row of the context's table. */
+    dt_runner_ctx_free(s->ctx);
     dt_out_base_free(&s->base);
     free(s->slots);
     free(s->packs);

@@ -1,6 +1,6 @@
 /* Tests of dt_out: the best trial, the edge rule, how a trial's cfg and best.cfg
  * scale the learning-rate schedule with the trial's length, and the base files read
- * once per study (the trial's .data and cfg derived from them). */
+ * once per study (the trial's .data and the runner's setup derived from them). */
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -222,7 +222,8 @@ static void write_text(const char *path, const char *text)
 }
 
 /* The base files read once: the .data's paths made absolute (beside the .data, or
- * beside the sweep), and the trial's .data and cfg derived from them with the files gone. */
+ * beside the sweep), the trial's .data and cfg derived from them with the files gone,
+ * and the runner's setup as the trial's .data says it. */
 static void test_base(void)
 {
     dt_err err;
@@ -270,6 +271,27 @@ static void test_base(void)
     CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
     dt_cfg_free(c);
+
+    /* The setup: the lists as the trial's .data says them; top 5 for top5. */
+    dt_runner_setup su;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.runner == DT_RUNNER_LIBDARKNET && su.metric == DT_METRIC_TOP5 && su.classes == 3 && su.top == 5);
+    CHECK(su.train && strstr(su.train, "/data/train.list") && su.train[0] == '/');
+    CHECK(su.valid && strstr(su.valid, "/sweep/valid.list"));
+    CHECK(su.labels && strstr(su.labels, "/data/labels.txt"));
+    CHECK(su.data == sw.data && su.workdir == sw.dir);
+    sw.metric = DT_METRIC_TOP1;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.top == 2);
+    dt_cfg_set(b.data, "", "top", "two");
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == -1);
+    char *msg = dt_xasprintf("%s: top = 'two' is not a whole number", sw.data);
+    CHECK_STR(err.msg, msg);
+    free(msg);
+    /* exec leaves the .data to Darknet: no lists, nothing parsed. */
+    sw.runner = DT_RUNNER_EXEC;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.runner == DT_RUNNER_EXEC && !su.train && !su.labels && su.top == 1);
 
     dt_out_base_free(&b);
     CHECK(b.cfg == NULL && b.data == NULL);
