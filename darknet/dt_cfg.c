@@ -248,6 +248,23 @@ void dt_cfg_free(dt_cfg *c)
     free(c);
 }
 
+dt_cfg *dt_cfg_dup(const dt_cfg *c)
+{
+    dt_cfg *d = dt_xcalloc(1, sizeof *d);
+    d->cap = c->nlines > 0 ? c->nlines : 1;
+    d->lines = dt_xcalloc((size_t)d->cap, sizeof *d->lines);
+    for (int i = 0; i < c->nlines; i++) {
+        const dt_cfg__line *l = &c->lines[i];
+        dt_cfg__line *m = &d->lines[d->nlines++];
+        *m = *l;  /* kind, value span, and eol: one of the static terminators */
+        m->text = dt_xstrdup(l->text);
+        m->name = dt_xstrdup(l->name);
+        m->val = dt_xstrdup(l->val);
+    }
+    dt_cfg__index(d);
+    return d;
+}
+
 char *dt_cfg_text(const dt_cfg *c, size_t *len)
 {
     dt_buf b = {0};

@@ -26,6 +26,9 @@ int dt_cfg_read(dt_cfg **out, const char *path, dt_err *err);
 /* name is used in messages only. */
 int dt_cfg_parse(dt_cfg **out, const char *text, size_t len, const char *name, dt_err *err);
 void dt_cfg_free(dt_cfg *c);
+/* A copy that changes apart from c: what a study derives every trial's cfg from,
+ * without reading the file again. Caller frees. */
+dt_cfg *dt_cfg_dup(const dt_cfg *c);
 
 /* The bytes of the cfg as it stands; caller frees. */
 char *dt_cfg_text(const dt_cfg *c, size_t *len);

@@ -8,13 +8,60 @@
  * parsed; then eval_command for the final metric), `libdarknet`
  * (dt_runner_lib.c: a forked child trains with libdarknet on images the parent
  * decoded once; classifiers, on the CPU) and `table` (dt_runner_table.c: replays
- * the nearest run of a recorded table, dt_table.h, at once and in-process). */
+ * the nearest run of a recorded table, dt_table.h, at once and in-process).
+ *
+ * What a study's runs share lives in one runner context (dt_runner_ctx), made once
+ * per study from a dt_runner_setup that the tuner fills with what it has already
+ * read and checked (the .data's lists, classes and top; the table's path): the
+ * loaded table, the labels, the images decoded once. Runs borrow from it; no
+ * runner keeps anything in static variables. */
 #ifndef DT_RUNNER_H
 #define DT_RUNNER_H
 
+#include "dt_table.h"
 #include "dt_util.h"
 
+/* What every run of a study shares, as the tuner settled it before the first trial.
+ * Strings are copied by dt_runner_ctx_create; NULL where a runner does not use them. */
+typedef struct dt_runner_setup {
+    int runner;                /* dt_runner_kind */
+    int task;                  /* dt_task */
+    int metric;                /* dt_metric */
+    long eval_interval;        /* > 0: periodic validations, which need the valid list even for loss */
+    const char *data;          /* the study's .data file, named in messages */
+    /* libdarknet: what the trial's .data says, as it writes it (absolute paths). */
+    const char *workdir;       /* absolute: relative image paths in the lists are taken here */
+    const char *train;         /* the train list */
+    const char *valid;         /* the valid list, NULL when the .data has none */
+    const char *labels;        /* classifier: the labels file, NULL when none */
+    long classes;              /* the .data's classes, 0 when it has none. Classifier: the labels
+                                * compared (0: all); detector: from 1 to 100000, the bound of the
+                                * label files' class column */
+    long top;                  /* classifier: the k of top-k, from 1 to 1000 (more than the labels: all) */
+    /* table: the recorded table to replay (absolute). */
+    const char *table;
+} dt_runner_setup;
+
+typedef struct dt_runner_ctx dt_runner_ctx;
+
+/* Makes the context of a study's runs and checks the setup against what its runner
+ * needs: libdarknet reads the labels (a classifier's) now, and decodes each list
+ * once, in the first run that needs it (in this process, before the fork, so that
+ * every later trial's child shares the pixels copy-on-write); table loads the table
+ * now. Returns 0, or -1 with a message in err and *out NULL. */
+int dt_runner_ctx_create(dt_runner_ctx **out, const dt_runner_setup *setup, dt_err *err);
+/* Frees what the context owns (NULL is fine). Every run started with it must have
+ * been freed first: a table run replays a row of the context's table. A forked
+ * child never frees it: it leaves with _exit, and the parent's copy is the parent's. */
+void dt_runner_ctx_free(dt_runner_ctx *ctx);
+/* The setup as the context keeps it (its own copies of the strings). */
+const dt_runner_setup *dt_runner_ctx_setup(const dt_runner_ctx *ctx);
+/* runner = table: the loaded table, NULL for the other runners. */
+const dt_table *dt_runner_ctx_table(const dt_runner_ctx *ctx);
+
 typedef struct dt_run_spec {
+    dt_runner_ctx *ctx;        /* the study's context; its runner, task and metric are the run's.
+                                * libdarknet and table need it; exec may do without (NULL) */
     int runner;                /* dt_runner_kind */
     int task;                  /* dt_task */
     int metric;                /* dt_metric */
@@ -31,15 +78,13 @@ typedef struct dt_run_spec {
     long max_batches;
     double hang_s;             /* no output for this long: the trial hung */
     double timeout_s;          /* 0: none */
-    /* libdarknet: the trial's randomness is seeded from (seed, trial); the train,
-     * valid and labels lists, classes and top are read from `data`. */
+    /* libdarknet: the trial's randomness is seeded from (seed, trial); the lists,
+     * classes and top come from the context, not from `data`. */
     unsigned long long seed;   /* the study seed */
     int trial;                 /* the trial number its seed derives from (its own, or the
                                 * first trial of a configuration that runs again) */
     long eval_interval;        /* validate every N iterations (0: only at the end) */
     long eval_images;          /* those on N images spread over the valid list (0: all); the final one on all */
-    /* table: the recorded table to replay (absolute), NULL for the other runners. */
-    const char *table;
 } dt_run_spec;
 
 typedef enum dt_event_kind { DT_EV_ITER = 1, DT_EV_METRIC = 2 } dt_event_kind;
@@ -66,6 +111,8 @@ typedef struct dt_run_result {
 
 typedef struct dt_run dt_run;
 
+/* Starts a run; spec->ctx (when given) must outlive it. Refuses a spec whose runner,
+ * task or metric differ from its context's. */
 int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err);
 /* Descriptor to poll for readiness, -1 when the runner has nothing to wait on. */
 int dt_run_fd(const dt_run *r);

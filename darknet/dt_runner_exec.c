@@ -345,7 +345,7 @@ static int dt_run__watch(dt_run_exec *r)
 }
 
 /* dt_run_start for runner = exec. */
-static int dt_run__start(void **out, const dt_run_spec *spec, dt_err *err)
+static int dt_run__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
     if (!spec->command || !spec->command[0]) return dt_errf(err, "runner 'exec' needs a command");
@@ -442,5 +442,5 @@ static void dt_run__free(void *state)
 }
 
 const dt_runner_ops dt_runner_exec_ops = {
-    "exec", dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
+    "exec", NULL, NULL, dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
 };

@@ -2,7 +2,9 @@
  *
  * A runner is a table of the dt_run_* operations over its own state; dt_runner.c
  * picks the table by spec->runner and forwards every call. The contracts are those
- * of dt_runner.h. Nothing but the runners and the dispatch includes this header. */
+ * of dt_runner.h. What a runner's runs share over a study (its share of the
+ * dt_runner_ctx) is made and freed by its ctx_create and ctx_free, and handed to
+ * each start. Nothing but the runners and the dispatch includes this header. */
 #ifndef DT_RUNNER_IMPL_H
 #define DT_RUNNER_IMPL_H
 
@@ -10,7 +12,12 @@
 
 typedef struct dt_runner_ops {
     const char *name;                                               /* as in sweep files */
-    int (*start)(void **state, const dt_run_spec *spec, dt_err *err);  /* *state NULL on failure */
+    /* *shared gets what the runs borrow, made from setup (the context's own copy,
+     * valid as long as *shared). NULL hooks: the runner shares nothing. */
+    int (*ctx_create)(void **shared, const dt_runner_setup *setup, dt_err *err);  /* *shared NULL on failure */
+    void (*ctx_free)(void *shared);
+    /* shared: the context's share, NULL when the run has no context. */
+    int (*start)(void **state, void *shared, const dt_run_spec *spec, dt_err *err);  /* *state NULL on failure */
     int (*fd)(const void *state);
     int (*next)(void *state, dt_event *ev);
     void (*stop)(void *state);
@@ -20,6 +27,7 @@ typedef struct dt_runner_ops {
 
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */
 extern const dt_runner_ops dt_runner_lib_ops;   /* dt_runner_lib.c: libdarknet in a forked child */
-extern const dt_runner_ops dt_runner_table_ops; /* dt_runner_table.c: a recorded run replayed */
+extern const dt_runner_ops dt_runner_table_ops; /* dt_runner_table.c: a recorded run replayed; its
+                                                 * share is the dt_table itself */
 
 #endif

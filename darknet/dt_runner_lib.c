@@ -1,11 +1,12 @@
 /* dt_runner_lib: dt_runner for `runner = libdarknet`: the trial trains in a forked
  * child with libdarknet's own functions (dt_train), on images decoded once.
  *
- * The parent decodes each image list the first time a trial needs it and keeps it
- * in a table for the life of the process (the study): every later trial's fork
- * shares those pixels copy-on-write and starts training at once. The child reports
- * fixed-size dt_train_rec records on a pipe; its stdout and stderr are the trial's
- * log.txt. The verdict comes from the records: a DONE record is a finished trial;
+ * The study's dt_runner_ctx holds the lists, classes and top the tuner read from
+ * the .data (this runner never reads a trial's .data), the labels read once, and
+ * each image list, which the parent decodes the first time a trial needs it: every
+ * later trial's fork shares those pixels copy-on-write and starts training at once.
+ * The child reports fixed-size dt_train_rec records on a pipe; its stdout and stderr
+ * are the trial's log.txt. The verdict comes from the records: a DONE record is a finished trial;
  * end of file without one is a crash or an early exit (Darknet calls exit() on bad
  * cfgs), told with the child's wait status and the last line of its log, in the
  * exec runner's words. This runner trains classifiers and detectors on the CPU
@@ -26,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dt_cfg.h"
 #include "dt_data.h"
 #include "dt_exec.h"
 #include "dt_logparse.h"
@@ -36,16 +36,16 @@
 #define DT_LIB_REAP_S 5.0   /* how long a child that closed its pipe may take to exit */
 #define DT_LIB_RECS 64      /* records read at once */
 
-/* Datasets decoded in this process, by (list, labels, classes) or, for detection
- * lists, (list, classes): decoded on the first
- * trial that needs them, shared by every later fork, never freed (they live as long
- * as the study). */
-typedef struct dt_lib__cached {
-    char *key;
-    dt_dataset *ds;
-} dt_lib__cached;
-static dt_lib__cached *dt_lib__cache;
-static int dt_lib__ncache, dt_lib__cache_cap;
+/* The context's share: the setup, the labels, and each list once decoded. The parent
+ * decodes (before it forks) and frees; a child only reads, then leaves with _exit. */
+typedef struct dt_lib__shared {
+    const dt_runner_setup *setup;  /* the context's own copy */
+    char **labels;                 /* classifier: the first `classes` labels (all with 0) */
+    int nlabels;
+    int classes;                   /* truth columns: the labels compared, or a detector's classes */
+    int topk;                      /* classifier: top, at most nlabels; detector: 1 */
+    dt_dataset *train, *valid;     /* NULL until a run needs them; valid is train when the lists are one */
+} dt_lib__shared;
 
 typedef struct dt_run_lib {
     int metric;             /* dt_metric */
@@ -95,107 +95,98 @@ static void dt_lib__note(const char *log, const char *fmt, ...)
     fclose(f);
 }
 
-/* The decoded list, from the table or decoded now (noting the time in the log).
- * labels_path NULL: a detection list, its boxes from its label files, nlabels the classes. */
-static int dt_lib__dataset(const char *list, const char *labels_path, char **labels, int nlabels,
-                           const char *base, const char *log, const dt_dataset **out, dt_err *err)
+/* 1 when a run of this metric and eval_interval validates: the valid list is decoded. */
+static int dt_lib__needs_valid(int metric, long eval_interval)
 {
-    char *key = dt_xasprintf("%s\n%s\n%d", list, labels_path ? labels_path : "(detection)", nlabels);
-    for (int i = 0; i < dt_lib__ncache; i++)
-        if (strcmp(dt_lib__cache[i].key, key) == 0) {
-            free(key);
-            *out = dt_lib__cache[i].ds;
-            return 0;
+    return metric != DT_METRIC_LOSS || eval_interval > 0;
+}
+
+/* The .data file as messages name it. */
+static const char *dt_lib__data(const dt_runner_setup *setup)
+{
+    return setup->data ? setup->data : "the .data file";
+}
+
+/* The context's share: what the .data must hold for this task (the tuner's sweep
+ * checks have said so already; a setup made by hand is checked here), and a
+ * classifier's labels, read once. Darknet compares the first `classes` labels;
+ * without classes, all of them. */
+static int dt_lib__ctx_create(void **shared, const dt_runner_setup *setup, dt_err *err)
+{
+    *shared = NULL;
+    const char *data = dt_lib__data(setup);
+    int detector = setup->task == DT_TASK_DETECTOR;
+    if (!setup->train) return dt_errf(err, "%s has no 'train' list", data);
+    if (!detector && !setup->labels)
+        return dt_errf(err, "%s has no 'labels' (runner libdarknet reads the images itself)", data);
+    if (dt_lib__needs_valid(setup->metric, setup->eval_interval) && !setup->valid)
+        return dt_errf(err, "%s has no 'valid' list", data);
+    if (detector && (setup->classes < 1 || setup->classes > 100000))
+        return dt_errf(err, "%s: classes = %ld: out of range", data, setup->classes);
+    if (!detector && (setup->classes < 0 || setup->top < 1 || setup->top > 1000))
+        return dt_errf(err, "%s: classes = %ld, top = %ld: out of range", data, setup->classes, setup->top);
+    dt_lib__shared *sh = dt_xcalloc(1, sizeof *sh);
+    sh->setup = setup;
+    sh->classes = (int)setup->classes;
+    sh->topk = 1;
+    if (!detector) {
+        if (dt_labels_read(setup->labels, (int)setup->classes, &sh->labels, &sh->nlabels, err) != 0) {
+            free(sh);
+            return -1;
         }
-    dt_dataset *ds;
-    int rc = labels_path ? dt_dataset_load(&ds, list, base, labels, nlabels, 0, err)
-                         : dt_dataset_load_detection(&ds, list, base, nlabels, 0, err);
-    if (rc != 0) {
-        free(key);
-        return -1;
+        sh->classes = sh->nlabels;
+        sh->topk = setup->top > sh->nlabels ? sh->nlabels : (int)setup->top;
     }
-    dt_lib__note(log, "decoded %d images of %s in %.2f s (%d threads), once for the study",
-                 dt_dataset_count(ds), list, dt_dataset_seconds(ds), dt_dataset_threads(ds));
-    if (!labels_path)
+    *shared = sh;
+    return 0;
+}
+
+/* Frees the labels and the decoded lists (in the parent, once its runs are gone). */
+static void dt_lib__ctx_free(void *shared)
+{
+    dt_lib__shared *sh = shared;
+    if (sh->valid != sh->train) dt_dataset_free(sh->valid);
+    dt_dataset_free(sh->train);
+    dt_labels_free(sh->labels, sh->nlabels);
+    free(sh);
+}
+
+/* Decodes a list into *slot unless it is decoded already, noting the time in the
+ * trial's log. A list that fails stays undecoded: the next trial tries again, and
+ * fails with the same message. */
+static int dt_lib__decode(dt_lib__shared *sh, const char *list, dt_dataset **slot, const char *log, dt_err *err)
+{
+    if (*slot) return 0;
+    const dt_runner_setup *su = sh->setup;
+    int rc = su->task == DT_TASK_DETECTOR
+                 ? dt_dataset_load_detection(slot, list, su->workdir, sh->classes, 0, err)
+                 : dt_dataset_load(slot, list, su->workdir, sh->labels, sh->nlabels, 0, err);
+    if (rc != 0) return -1;
+    const dt_dataset *ds = *slot;
+    dt_lib__note(log, "decoded %d images of %s in %.2f s (%d threads), once for the study", dt_dataset_count(ds),
+                 list, dt_dataset_seconds(ds), dt_dataset_threads(ds));
+    if (su->task == DT_TASK_DETECTOR)
         dt_lib__note(log, "%ld boxes in the label files of %s; %d images without a label file", dt_dataset_boxes(ds),
                      list, dt_dataset_unlabelled(ds));
-    if (dt_lib__ncache == dt_lib__cache_cap) {
-        dt_lib__cache_cap = dt_lib__cache_cap ? 2 * dt_lib__cache_cap : 4;
-        dt_lib__cache = dt_xrealloc(dt_lib__cache, sizeof *dt_lib__cache * (size_t)dt_lib__cache_cap);
-    }
-    dt_lib__cache[dt_lib__ncache++] = (dt_lib__cached){key, ds};
-    *out = ds;
     return 0;
 }
 
-/* A whole-number key of the .data file, or def when it is absent. */
-static int dt_lib__data_int(const dt_cfg *d, const char *path, const char *key, long def, long *out, dt_err *err)
+/* What the child trains on: the decoded lists (decoded now when this is the first
+ * run to need them), classes and top. */
+static int dt_lib__prepare(dt_lib__shared *sh, const dt_run_spec *spec, dt_train_spec *ts, dt_err *err)
 {
-    const char *v = dt_cfg_get(d, "", key, NULL);
-    *out = def;
-    if (v && dt_parse_long(v, out) != 0)
-        return dt_errf(err, "%s: %s = '%s' is not a whole number", path, key, v);
+    const dt_runner_setup *su = sh->setup;
+    int need_valid = dt_lib__needs_valid(spec->metric, spec->eval_interval);
+    if (need_valid && !su->valid) return dt_errf(err, "%s has no 'valid' list", dt_lib__data(su));
+    if (dt_lib__decode(sh, su->train, &sh->train, spec->log, err) != 0) return -1;
+    /* One list named twice is decoded once. */
+    if (need_valid && !sh->valid && strcmp(su->valid, su->train) == 0) sh->valid = sh->train;
+    if (need_valid && dt_lib__decode(sh, su->valid, &sh->valid, spec->log, err) != 0) return -1;
+    ts->train = sh->train;
+    ts->valid = need_valid ? sh->valid : NULL;
+    ts->classes = sh->classes;
+    ts->topk = sh->topk;
     return 0;
-}
-
-/* A detector's lists: train and valid decoded with their label files' boxes;
- * classes (required, >= 1) bounds the label files' class column. */
-static int dt_lib__prepare_detection(const dt_run_spec *spec, dt_train_spec *ts, dt_err *err)
-{
-    dt_cfg *d;
-    if (dt_cfg_read(&d, spec->data, err) != 0) return -1;
-    const char *train = dt_cfg_get(d, "", "train", NULL);
-    const char *valid = dt_cfg_get(d, "", "valid", NULL);
-    long classes = 0;
-    int rc = 0, need_valid = spec->metric != DT_METRIC_LOSS || spec->eval_interval > 0;
-    if (!train) rc = dt_errf(err, "%s has no 'train' list", spec->data);
-    else if (need_valid && !valid) rc = dt_errf(err, "%s has no 'valid' list", spec->data);
-    else if (!dt_cfg_get(d, "", "classes", NULL)) rc = dt_errf(err, "%s has no 'classes'", spec->data);
-    if (rc == 0) rc = dt_lib__data_int(d, spec->data, "classes", 0, &classes, err);
-    if (rc == 0 && (classes < 1 || classes > 100000))
-        rc = dt_errf(err, "%s: classes = %ld: out of range", spec->data, classes);
-    if (rc == 0) rc = dt_lib__dataset(train, NULL, NULL, (int)classes, spec->workdir, spec->log, &ts->train, err);
-    if (rc == 0 && need_valid)
-        rc = dt_lib__dataset(valid, NULL, NULL, (int)classes, spec->workdir, spec->log, &ts->valid, err);
-    ts->classes = (int)classes;
-    ts->topk = 1;
-    dt_cfg_free(d);
-    return rc;
-}
-
-/* What the child needs from the trial's .data (absolute paths, written by the
- * scheduler): the decoded lists, classes and top. */
-static int dt_lib__prepare(const dt_run_spec *spec, dt_train_spec *ts, dt_err *err)
-{
-    if (spec->task == DT_TASK_DETECTOR) return dt_lib__prepare_detection(spec, ts, err);
-    dt_cfg *d;
-    if (dt_cfg_read(&d, spec->data, err) != 0) return -1;
-    const char *train = dt_cfg_get(d, "", "train", NULL);
-    const char *valid = dt_cfg_get(d, "", "valid", NULL);
-    const char *labels_path = dt_cfg_get(d, "", "labels", NULL);
-    long classes, top;
-    char **labels = NULL;
-    int nlabels = 0, rc = 0;
-    int need_valid = spec->metric != DT_METRIC_LOSS || spec->eval_interval > 0;
-    if (!train) rc = dt_errf(err, "%s has no 'train' list", spec->data);
-    else if (!labels_path)
-        rc = dt_errf(err, "%s has no 'labels' (runner libdarknet reads the images itself)", spec->data);
-    else if (need_valid && !valid) rc = dt_errf(err, "%s has no 'valid' list", spec->data);
-    if (rc == 0) rc = dt_lib__data_int(d, spec->data, "classes", 0, &classes, err);
-    if (rc == 0) rc = dt_lib__data_int(d, spec->data, "top", 1, &top, err);
-    if (rc == 0 && (classes < 0 || top < 1 || top > 1000))
-        rc = dt_errf(err, "%s: classes = %ld, top = %ld: out of range", spec->data, classes, top);
-    /* Darknet compares the first `classes` labels; without classes, all of them. */
-    if (rc == 0) rc = dt_labels_read(labels_path, (int)classes, &labels, &nlabels, err);
-    if (rc == 0) rc = dt_lib__dataset(train, labels_path, labels, nlabels, spec->workdir, spec->log, &ts->train, err);
-    if (rc == 0 && need_valid)
-        rc = dt_lib__dataset(valid, labels_path, labels, nlabels, spec->workdir, spec->log, &ts->valid, err);
-    if (rc == 0 && top > nlabels) top = nlabels;
-    ts->classes = nlabels;
-    ts->topk = (int)top;
-    dt_labels_free(labels, nlabels);
-    dt_cfg_free(d);
-    return rc;
 }
 
 /* In the child: the log as stdout and stderr, nothing on stdin, default signals,
@@ -225,7 +216,7 @@ static void dt_lib__child(const dt_train_spec *ts, int log_fd, pid_t parent)
 }
 
 /* dt_run_start for runner = libdarknet. */
-static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
+static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
     int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -234,7 +225,7 @@ static int dt_lib__start(void **out, const dt_run_spec *spec, dt_err *err)
                         .eval_interval = spec->eval_interval, .eval_images = spec->eval_images,
                         .seed = spec->seed, .stream = (uint64_t)spec->trial,
                         .gpu = strcmp(dt_train_build(), "CPU") == 0 ? -1 : spec->gpu};
-    if (dt_lib__prepare(spec, &ts, err) != 0) {
+    if (dt_lib__prepare(shared, spec, &ts, err) != 0) {
         close(log_fd);
         return -1;
     }
@@ -484,5 +475,6 @@ static void dt_lib__free(void *state)
 }
 
 const dt_runner_ops dt_runner_lib_ops = {
-    "libdarknet", dt_lib__start, dt_lib__fd, dt_lib__next, dt_lib__stop, dt_lib__outcome, dt_lib__free,
+    "libdarknet", dt_lib__ctx_create, dt_lib__ctx_free,
+    dt_lib__start, dt_lib__fd, dt_lib__next, dt_lib__stop, dt_lib__outcome, dt_lib__free,
 };

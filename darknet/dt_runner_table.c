@@ -10,8 +10,8 @@
  * iteration up to max_batches, each recorded top-1 at its iteration, then the
  * outcome. There is no descriptor to wait on (fd -1) and nothing sleeps.
  *
- * Tables are loaded the first time a trial names them and kept for the life of the
- * process (the study), like dt_runner_lib's decoded images. */
+ * The table is loaded once per study, with the study's dt_runner_ctx, and every run
+ * replays a row of it: the context must outlive its runs. */
 #include "dt_runner_impl.h"
 
 #include <math.h>
@@ -22,15 +22,6 @@
 #include "dt_cfg.h"
 #include "dt_darknet.h"
 #include "dt_table.h"
-
-/* Tables loaded in this process, by absolute path; never freed (they live as long
- * as the study). */
-typedef struct dt_rtab__cached {
-    char *path;
-    dt_table *t;
-} dt_rtab__cached;
-static dt_rtab__cached *dt_rtab__cache;
-static int dt_rtab__ncache, dt_rtab__cache_cap;
 
 typedef struct dt_run_table {
     const dt_table_row *row;  /* the row replayed */
@@ -44,23 +35,23 @@ typedef struct dt_run_table {
     dt_run_result res;
 } dt_run_table;
 
-/* The table at path, from the cache or loaded now. */
-static int dt_rtab__table(const char *path, const dt_table **out, dt_err *err)
+/* The context's share: the table at setup->table, for a metric it recorded. */
+static int dt_rtab__ctx_create(void **shared, const dt_runner_setup *setup, dt_err *err)
 {
-    for (int i = 0; i < dt_rtab__ncache; i++)
-        if (strcmp(dt_rtab__cache[i].path, path) == 0) {
-            *out = dt_rtab__cache[i].t;
-            return 0;
-        }
+    *shared = NULL;
+    if (!setup->table) return dt_errf(err, "runner table: the setup names no table file");
+    if (setup->metric != DT_METRIC_TOP1 && setup->metric != DT_METRIC_LOSS)
+        return dt_errf(err, "runner table replays top-1 and loss only, not %s", dt_metric_name(setup->metric));
     dt_table *t;
-    if (dt_table_load(&t, path, err) != 0) return -1;
-    if (dt_rtab__ncache == dt_rtab__cache_cap) {
-        dt_rtab__cache_cap = dt_rtab__cache_cap ? 2 * dt_rtab__cache_cap : 2;
-        dt_rtab__cache = dt_xrealloc(dt_rtab__cache, sizeof *dt_rtab__cache * (size_t)dt_rtab__cache_cap);
-    }
-    dt_rtab__cache[dt_rtab__ncache++] = (dt_rtab__cached){dt_xstrdup(path), t};
-    *out = t;
+    if (dt_table_load(&t, setup->table, err) != 0) return -1;
+    *shared = t;
     return 0;
+}
+
+/* Frees the table, once its runs are gone. */
+static void dt_rtab__ctx_free(void *shared)
+{
+    dt_table_free(shared);
 }
 
 /* The trial's value of each table parameter, from its cfg or Darknet's defaults,
@@ -85,22 +76,18 @@ static void dt_rtab__note(const dt_run_spec *spec, const dt_table *t, int row, d
     FILE *f = fopen(spec->log, "w");
     if (!f) return;
     const dt_table_row *r = dt_table_row_at(t, row);
-    fprintf(f, "darktune: runner table: replaying %s:%d (row %d, distance %.4g):", spec->table, r->line, row,
-            dist);
+    fprintf(f, "darktune: runner table: replaying %s:%d (row %d, distance %.4g):",
+            dt_runner_ctx_setup(spec->ctx)->table, r->line, row, dist);
     for (int j = 0; j < dt_table_nparams(t); j++) fprintf(f, " %s=%s", dt_table_param(t, j, NULL), r->text[j]);
     fprintf(f, "\n");
     fclose(f);
 }
 
 /* dt_run_start for runner = table. */
-static int dt_rtab__start(void **out, const dt_run_spec *spec, dt_err *err)
+static int dt_rtab__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
-    if (!spec->table) return dt_errf(err, "runner table: the run names no table file");
-    if (spec->metric != DT_METRIC_TOP1 && spec->metric != DT_METRIC_LOSS)
-        return dt_errf(err, "runner table replays top-1 and loss only, not %s", dt_metric_name(spec->metric));
-    const dt_table *t;
-    if (dt_rtab__table(spec->table, &t, err) != 0) return -1;
+    const dt_table *t = shared;
     dt_cfg *cfg;
     if (dt_cfg_read(&cfg, spec->cfg, err) != 0) return -1;
     const char **vals = dt_xcalloc((size_t)dt_table_nparams(t) + 1, sizeof *vals);
@@ -214,12 +201,13 @@ static void dt_rtab__outcome(const void *state, dt_run_result *res)
     res->iterations = r->it;
 }
 
-/* The table stays in the cache; only the run goes. */
+/* The table stays with the context; only the run goes. */
 static void dt_rtab__free(void *state)
 {
     free(state);
 }
 
 const dt_runner_ops dt_runner_table_ops = {
-    "table", dt_rtab__start, dt_rtab__fd, dt_rtab__next, dt_rtab__stop, dt_rtab__outcome, dt_rtab__free,
+    "table", dt_rtab__ctx_create, dt_rtab__ctx_free,
+    dt_rtab__start, dt_rtab__fd, dt_rtab__next, dt_rtab__stop, dt_rtab__outcome, dt_rtab__free,
 };

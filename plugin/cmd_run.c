@@ -117,11 +117,6 @@ int cmd_run(int argc, char **argv)
            sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler.kind), dt_pruner_name(sw.pruner.kind),
            sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), sw.max_batches, sw.output);
     if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler.kind), sw.sampler_why);
-    dt_buf note = {0};
-    if (dt_out_schedule_note(&sw, &note, &err) == 0 && note.len)
-        printf("schedule scaled: trials run %ld of the base cfg's %ld iterations, so its schedule shrinks with them: "
-               "%s (schedule = as-is in [darknet] keeps it)\n", sw.max_batches, sw.base_max_batches, note.p);
-    dt_buf_free(&note);
     fflush(stdout);
 
     int rc = dt_sched_run(&sw, &hooks, &dt_run__stop, &err);

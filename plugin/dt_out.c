@@ -1,4 +1,5 @@
-/* dt_out: trial cfgs and .data files, trials.csv, best.cfg, report.txt. */
+/* dt_out: trial cfgs and .data files, trials.csv, best.cfg, report.txt, all derived
+ * from the base cfg and .data as read once per study (dt_out_base). */
 #include "dt_out.h"
 
 #include <math.h>
@@ -47,13 +48,9 @@ static int dt_out__baseline(const dt_sweep *sw, const dt_cfg *base, double f, dt
     return 0;
 }
 
-int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err)
+int dt_out_baseline_values(const dt_sweep *sw, const dt_cfg *base, dt_value *vals, dt_err *err)
 {
-    dt_cfg *base;
-    if (dt_cfg_read(&base, sw->cfg, err) != 0) return -1;
-    int rc = dt_out__baseline(sw, base, dt_sweep_schedule_scale(sw), vals, err);
-    dt_cfg_free(base);
-    return rc;
+    return dt_out__baseline(sw, base, dt_sweep_schedule_scale(sw), vals, err);
 }
 
 /* Writes one [net] value, turning step fractions into iterations of max_batches. */
@@ -100,10 +97,10 @@ static int dt_out__cfg(const dt_sweep *sw, dt_cfg *c, const dt_value *vals, int 
     return rc;
 }
 
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, dt_cfg **out, dt_err *err)
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_err *err)
 {
-    dt_cfg *c;
-    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    *out = NULL;
+    dt_cfg *c = dt_cfg_dup(base);
     double f = dt_sweep_schedule_scale(sw);
     dt_buf note = {0};
     if (dt_out__cfg(sw, c, vals, 0, sw->max_batches, 1, f, &note, err) != 0) {
@@ -122,10 +119,10 @@ int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, dt_cfg **out, dt_
     return 0;
 }
 
-int dt_out_deploy_cfg(const dt_sweep *sw, const dt_trial *t, dt_cfg **out, dt_err *err)
+int dt_out_deploy_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, dt_cfg **out, dt_err *err)
 {
-    dt_cfg *c;
-    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    *out = NULL;
+    dt_cfg *c = dt_cfg_dup(base);
     /* Deployable: the full training length of the base cfg, not the trial's budget. */
     long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
     double f = dt_sweep_schedule_scale(sw);
@@ -149,16 +146,14 @@ int dt_out_deploy_cfg(const dt_sweep *sw, const dt_trial *t, dt_cfg **out, dt_er
     return 0;
 }
 
-int dt_out_schedule_note(const dt_sweep *sw, dt_buf *note, dt_err *err)
+void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note)
 {
-    dt_cfg *c;
-    if (dt_cfg_read(&c, sw->cfg, err) != 0) return -1;
+    dt_cfg *c = dt_cfg_dup(base);
     const char **skip = dt_xcalloc((size_t)sw->space.n + 1, sizeof *skip);
     for (int i = 0; i < sw->space.n; i++) skip[i] = sw->space.p[i].name;
     dt_cfg_scale_schedule(c, dt_sweep_schedule_scale(sw), skip, note);
     free(skip);
     dt_cfg_free(c);
-    return 0;
 }
 
 long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals)
@@ -174,22 +169,67 @@ long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals)
     return b;
 }
 
-int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err)
+int dt_out_base_read(dt_out_base *b, const dt_sweep *sw, dt_err *err)
 {
     static const char *const path_keys[] = {"train", "valid", "labels", "names", "map", "eval"};
-    dt_cfg *d;
-    if (dt_cfg_read(&d, sw->data, err) != 0) return -1;
+    memset(b, 0, sizeof *b);
+    if (dt_cfg_read(&b->cfg, sw->cfg, err) != 0) return -1;
+    if (dt_cfg_read(&b->data, sw->data, err) != 0) {
+        dt_out_base_free(b);
+        return -1;
+    }
     char *dir = dt_dirname(sw->data);
     for (size_t i = 0; i < sizeof path_keys / sizeof *path_keys; i++) {
-        const char *v = dt_cfg_get(d, "", path_keys[i], NULL);
+        const char *v = dt_cfg_get(b->data, "", path_keys[i], NULL);
         if (!v || !v[0]) continue;
         /* A file that is nowhere yet (darknet may create it) is taken beside the .data. */
         char *abs = dt_sweep_data_path(sw, v);
         if (!abs) abs = dt_path_join(dir, v);
-        dt_cfg_set(d, "", path_keys[i], abs);
+        dt_cfg_set(b->data, "", path_keys[i], abs);
         free(abs);
     }
     free(dir);
+    return 0;
+}
+
+void dt_out_base_free(dt_out_base *b)
+{
+    dt_cfg_free(b->cfg);
+    dt_cfg_free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* A whole number of the .data (absent: def). */
+static int dt_out__data_long(const dt_sweep *sw, const dt_cfg *data, const char *key, long def, long *out,
+                             dt_err *err)
+{
+    const char *v = dt_cfg_get(data, "", key, NULL);
+    *out = def;
+    if (v && dt_parse_long(v, out) != 0) return dt_errf(err, "%s: %s = '%s' is not a whole number", sw->data, key, v);
+    return 0;
+}
+
+int dt_out_runner_setup(const dt_sweep *sw, const dt_out_base *b, dt_runner_setup *setup, dt_err *err)
+{
+    *setup = (dt_runner_setup){.runner = sw->runner, .task = sw->task, .metric = sw->metric,
+                               .eval_interval = sw->eval_interval, .data = sw->data, .workdir = sw->dir,
+                               .table = sw->table, .top = 1};
+    /* Only the in-process runner reads the images: exec leaves the .data to Darknet. */
+    if (sw->runner != DT_RUNNER_LIBDARKNET) return 0;
+    setup->train = dt_cfg_get(b->data, "", "train", NULL);
+    setup->valid = dt_cfg_get(b->data, "", "valid", NULL);
+    setup->labels = dt_cfg_get(b->data, "", "labels", NULL);
+    if (dt_out__data_long(sw, b->data, "classes", 0, &setup->classes, err) != 0) return -1;
+    /* The trial's .data says top = 5 for metric top5 (dt_out_trial_data). */
+    if (sw->metric == DT_METRIC_TOP5) setup->top = 5;
+    else if (dt_out__data_long(sw, b->data, "top", 1, &setup->top, err) != 0) return -1;
+    return 0;
+}
+
+int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup_dir, const char *path,
+                      dt_err *err)
+{
+    dt_cfg *d = dt_cfg_dup(data);
     dt_cfg_set(d, "", "backup", backup_dir);
     if (sw->metric == DT_METRIC_TOP5) dt_cfg_set(d, "", "top", "5");
     int rc = dt_cfg_write(d, path, err);
@@ -292,11 +332,11 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
     return rc;
 }
 
-static int dt_out__best_cfg(const dt_sweep *sw, const dt_trial *t, dt_err *err)
+static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, dt_err *err)
 {
     long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
     dt_cfg *c;
-    if (dt_out_deploy_cfg(sw, t, &c, err) != 0) return -1;
+    if (dt_out_deploy_cfg(sw, base, t, &c, err) != 0) return -1;
     char value[64], line[512];
     dt_out_value(t->value, value, sizeof value);
     if (dt_sweep_schedule_scale(sw) < 1)
@@ -363,11 +403,11 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     return rc;
 }
 
-int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err)
+int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, dt_err *err)
 {
     if (dt_mkdirs(sw->output, err) != 0) return -1;
     if (dt_out__csv(sw, trials, n, err) != 0) return -1;
     int best = dt_out_best(sw, trials, n);
-    if (best >= 0 && dt_out__best_cfg(sw, &trials[best], err) != 0) return -1;
+    if (best >= 0 && dt_out__best_cfg(sw, base, &trials[best], err) != 0) return -1;
     return dt_out__report(sw, trials, n, best, err);
 }

@@ -7,47 +7,73 @@
  * - the trial's .data: the base .data with every path made absolute and `backup`
  *   pointing into the trial's folder, so parallel trials never share weights files;
  * - trials.csv, best.cfg (deployable: the base cfg's own max_batches, the best
- *   trial's values, a heading comment naming study, trial and value) and report.txt.
- * Nothing here runs anything or decides anything about the study. */
+ *   trial's values, a heading comment naming study, trial and value) and report.txt;
+ * - the runner's setup: what the .data tells the in-process runner (lists, classes, top).
+ * The base cfg and .data are read once per study (dt_out_base); every cfg and .data
+ * written is a copy of them, changed. Nothing here runs anything or decides anything
+ * about the study. */
 #ifndef DT_OUT_H
 #define DT_OUT_H
 
 #include "dt_cfg.h"
+#include "dt_runner.h"
 #include "dt_sweep.h"
 #include "dt_trial.h"
+
+/* The base files of a study, read once: the base cfg as it is, and the base .data
+ * with every path in it (train, valid, labels, names, map, eval) made absolute
+ * (dt_sweep_data_path; a file that is nowhere yet, beside the .data). A struct on the
+ * caller's stack: dt_out_base_read fills it (zeroed again on failure), dt_out_base_free
+ * empties it. */
+typedef struct dt_out_base {
+    dt_cfg *cfg;   /* the base cfg */
+    dt_cfg *data;  /* the base .data, its paths absolute: each trial's .data but for backup and top */
+} dt_out_base;
+int dt_out_base_read(dt_out_base *b, const dt_sweep *sw, dt_err *err);
+void dt_out_base_free(dt_out_base *b);
+
+/* What the study's runners share (dt_runner_ctx_create), as the trial's .data says it:
+ * the runner, task, metric and table of the sweep; for runner libdarknet, the lists
+ * and labels (absolute), classes (0 when absent) and top (1 when absent, 5 for metric
+ * top5). Its strings point into b and sw. Fails on a classes or top that is not a
+ * whole number, naming the .data. */
+int dt_out_runner_setup(const dt_sweep *sw, const dt_out_base *b, dt_runner_setup *setup, dt_err *err);
 
 /* The baseline's values: the base cfg's own [net] values for every parameter of the
  * space (Darknet's default where the cfg has none), fixed parameters as fixed, its
  * schedule (burn_in, steps, ...) scaled to the trial's length (dt_sweep_schedule_scale). */
-int dt_out_baseline_values(const dt_sweep *sw, dt_value *vals, dt_err *err);
+int dt_out_baseline_values(const dt_sweep *sw, const dt_cfg *base, dt_value *vals, dt_err *err);
 
-/* The cfg that a trial with these values trains, for sw->max_batches iterations: the
- * sweep's values as they are, the base cfg's schedule keys the sweep leaves alone
- * scaled to the trial (with a comment at the top saying what changed). */
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_value *vals, dt_cfg **out, dt_err *err);
+/* The cfg that a trial with these values trains, for sw->max_batches iterations: a
+ * copy of base (the parsed base cfg, left as it is) with the sweep's values as they
+ * are, the base cfg's schedule keys the sweep leaves alone scaled to the trial (with
+ * a comment at the top saying what changed). Caller frees *out. */
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_err *err);
 
 /* The deployable cfg of trial t (best.cfg): the base cfg's own max_batches, the trial's
  * schedule values scaled back to it (the baseline's: the base cfg's own). */
-int dt_out_deploy_cfg(const dt_sweep *sw, const dt_trial *t, dt_cfg **out, dt_err *err);
+int dt_out_deploy_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, dt_cfg **out, dt_err *err);
 
 /* What schedule = scaled does to the base cfg's own schedule keys (those the space
  * leaves alone) in a trial, as "burn_in 1000 -> 33, steps 4800,5400 -> 160,180";
  * nothing when it changes nothing. For the run's header. */
-int dt_out_schedule_note(const dt_sweep *sw, dt_buf *note, dt_err *err);
+void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note);
 
 /* The burn_in a trial with these values trains (its own, or the base cfg's scaled
  * as in its cfg): iterations whose rate is still ramping up, which pruners spare. */
 long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals);
 
-/* Writes the trial's .data at path: absolute paths, backup = backup_dir, top = 5 when
- * the metric is top5. */
-int dt_out_trial_data(const dt_sweep *sw, const char *backup_dir, const char *path, dt_err *err);
+/* Writes the trial's .data at path: a copy of data (dt_out_base's, paths absolute)
+ * with backup = backup_dir, and top = 5 when the metric is top5. */
+int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup_dir, const char *path,
+                      dt_err *err);
 
 /* The index of the best COMPLETE trial (ties: the lower number), -1 when none. */
 int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n);
 
-/* trials.csv, best.cfg and report.txt in sw->output, all rewritten whole. */
-int dt_out_write_all(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err);
+/* trials.csv, best.cfg (from base, the parsed base cfg) and report.txt in sw->output,
+ * all rewritten whole. */
+int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, dt_err *err);
 
 /* The tuning guide's edge rule: a best value within 5% of an end of its range (in
  * the space the distribution is uniform in: log for log) suggests the optimum lies

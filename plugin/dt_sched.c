@@ -66,6 +66,8 @@ typedef struct dt_study {
     long long id;
     dt_sampler *sampler;
     dt_pruner *pruner;
+    dt_out_base base;      /* the base cfg and .data, read once: every trial's files copy them */
+    dt_runner_ctx *ctx;    /* what the trials' runners share: decoded images, a table */
     dt_trial *trials;      /* every trial, in number order */
     int n, cap;
     dt_slot *slots;
@@ -301,7 +303,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     }
     free(backup);
 
-    if (dt_out_write_all(s->sw, s->trials, s->n, err) != 0) return -1;
+    if (dt_out_write_all(s->sw, s->base.cfg, s->trials, s->n, err) != 0) return -1;
     if (s->hooks && s->hooks->finished) {
         int done = dt_sched__done(s), left = s->sw->trials - done;
         double eta = -1;
@@ -353,17 +355,17 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     dt_cfg *c = NULL;
     dt_err e;
     int rc = dt_mkdirs(backup, &e);
-    if (rc == 0) rc = dt_out_trial_cfg(sw, vals, &c, &e);
+    if (rc == 0) rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &e);
     if (rc == 0) rc = dt_cfg_write(c, cfg, &e);
-    if (rc == 0) rc = dt_out_trial_data(sw, backup, data, &e);
+    if (rc == 0) rc = dt_out_trial_data(sw, s->base.data, backup, data, &e);
     if (rc == 0) {
         dt_run_spec spec = {
-            .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
+            .ctx = s->ctx, .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
             .trial_dir = sl->dir, .cfg = cfg, .data = data, .backup = backup, .weights = sw->weights,
             .log = log, .gpu = sl->gpu, .command = sw->command, .eval_command = sw->eval_command,
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
             .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number,
-            .eval_interval = sw->eval_interval, .eval_images = sw->eval_images, .table = sw->table,
+            .eval_interval = sw->eval_interval, .eval_images = sw->eval_images,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
     }
@@ -402,7 +404,7 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
         int have = 0;
         for (int i = 0; i < s->n; i++) have |= s->trials[i].baseline;
         if (!have) {
-            if (dt_out_baseline_values(sw, vals, err) != 0) return -1;
+            if (dt_out_baseline_values(sw, s->base.cfg, vals, err) != 0) return -1;
             nx->baseline = 1;
             return 1;
         }
@@ -562,6 +564,24 @@ static void dt_sched__find_reruns(dt_study *s)
     }
 }
 
+/* Reads the base cfg and .data once for the study, says what schedule = scaled does
+ * to the base cfg's schedule, and makes the runners' context from the .data. */
+static int dt_sched__base(dt_study *s, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    if (dt_out_base_read(&s->base, sw, err) != 0) return -1;
+    dt_buf note = {0};
+    dt_out_schedule_note(sw, s->base.cfg, &note);
+    if (note.len)
+        dt_sched__note(s, "schedule scaled: trials run %ld of the base cfg's %ld iterations, so its schedule "
+                       "shrinks with them: %s (schedule = as-is in [darknet] keeps it)", sw->max_batches,
+                       sw->base_max_batches, note.p);
+    dt_buf_free(&note);
+    dt_runner_setup setup;
+    if (dt_out_runner_setup(sw, &s->base, &setup, err) != 0) return -1;
+    return dt_runner_ctx_create(&s->ctx, &setup, err);
+}
+
 static void dt_sched__close(dt_study *s)
 {
     for (int i = 0; i < s->nslots; i++) {
@@ -569,6 +589,9 @@ static void dt_sched__close(dt_study *s)
         free(s->slots[i].pts);
         free(s->slots[i].dir);
     }
+    /* After the runs: a table run replays a row of the context's table. */
+    dt_runner_ctx_free(s->ctx);
+    dt_out_base_free(&s->base);
     free(s->slots);
     free(s->packs);
     free(s->rerun);
@@ -586,7 +609,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
-    if (dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
+    if (dt_sched__base(&s, err) != 0 || dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
     int lost = 0;
     if (dt_store_fail_running(s.store, s.id, DT_SCHED_INTERRUPTED " (darktune stopped)", &lost, err) != 0) goto out;
     if (dt_store_load(s.store, s.id, &sw->space, dt_sched__kind(sw), &s.trials, &s.n, err) != 0) goto out;
@@ -658,7 +681,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
             last_tick = dt_now();
         }
     }
-    if (dt_out_write_all(sw, s.trials, s.n, err) != 0) goto out;
+    if (dt_out_write_all(sw, s.base.cfg, s.trials, s.n, err) != 0) goto out;
     rc = 0;
 out:
     if (rc < 0) {

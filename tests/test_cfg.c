@@ -197,6 +197,42 @@ static void test_golden(void)
     free(want);
 }
 
+/* A copy edits apart from its original: a study derives every trial's cfg from one
+ * parsed base cfg, which must come out of each trial unchanged. */
+static void test_dup(void)
+{
+    const char *text = "# base\r\n[net]\r\nbatch = 64\r\n\r\n[convolutional]\r\nfilters=8";
+    dt_cfg *base = parse(text);
+    if (!base) return;
+    dt_cfg *a = dt_cfg_dup(base), *b = dt_cfg_dup(base);
+    CHECK(text_is(a, text));
+    CHECK(dt_cfg_set(a, "net", "batch", "32") == 0);
+    CHECK(dt_cfg_set(a, "net", "momentum", "0.9") == 0);   /* added with the file's \r\n */
+    CHECK(dt_cfg_set(a, "convolutional", "size", "3") == 0);  /* after a last line without one */
+    dt_cfg_prepend_comment(a, " trial 1");
+    CHECK(text_is(a, "# trial 1\r\n# base\r\n[net]\r\nbatch = 32\r\nmomentum=0.9\r\n\r\n"
+                     "[convolutional]\r\nfilters=8\r\nsize=3"));
+    CHECK(text_is(base, text));
+    CHECK_STR(dt_cfg_get(base, "net", "batch", NULL), "64");
+    CHECK(dt_cfg_get(base, "net", "momentum", NULL) == NULL);
+    dt_cfg_free(a);
+    /* The other copy still reads as the base did, its index included. */
+    CHECK(text_is(b, text));
+    int line = 0;
+    CHECK_STR(dt_cfg_get(b, "convolutional", "filters", &line), "8");
+    CHECK(line == 6);
+    dt_cfg_free(b);
+    dt_cfg_free(base);
+    dt_cfg *empty = parse("");
+    if (!empty) return;
+    dt_cfg *e = dt_cfg_dup(empty);
+    CHECK(dt_cfg_set(e, "", "classes", "10") == 0);
+    CHECK(text_is(e, "classes=10\n"));
+    CHECK(text_is(empty, ""));
+    dt_cfg_free(e);
+    dt_cfg_free(empty);
+}
+
 /* (3) Section aliases, duplicates, where new keys land, terminators kept. */
 static void test_edits(void)
 {
@@ -437,6 +473,7 @@ int main(void)
 {
     test_round_trip();
     test_golden();
+    test_dup();
     test_edits();
     test_steps();
     test_tables();

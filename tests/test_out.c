@@ -1,5 +1,6 @@
-/* Tests of dt_out: the best trial, the edge rule, and how a trial's cfg and best.cfg
- * scale the learning-rate schedule with the trial's length. */
+/* Tests of dt_out: the best trial, the edge rule, how a trial's cfg and best.cfg
+ * scale the learning-rate schedule with the trial's length, and the base files read
+ * once per study (the trial's .data and the runner's setup derived from them). */
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include "dt_out.h"
 #include "dt_test.h"
 #include "dt_test_space.h"
+
+#define TMP "tests/tmp/out"
 
 /* The edge rule looks at each numeric value's place in its range, on a log scale for
  * log distributions, and flags the outer 5% at either end. */
@@ -118,12 +121,11 @@ static const char schedule_cfg[] =
 
 static void test_schedule(void)
 {
-    char path[] = "/tmp/dt_test_out_XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0 && write(fd, schedule_cfg, sizeof schedule_cfg - 1) == (ssize_t)(sizeof schedule_cfg - 1));
-    close(fd);
+    dt_cfg *base;
+    dt_err err;
+    CHECK(dt_cfg_parse(&base, schedule_cfg, sizeof schedule_cfg - 1, "base.cfg", &err) == 0);
     dt_sweep sw = {0};
-    sw.cfg = path;
+    sw.cfg = "base.cfg";
     sw.name = "s";
     sw.max_batches = 150;
     sw.base_max_batches = 300;
@@ -134,12 +136,11 @@ static void test_schedule(void)
     dt_trial t;
     dt_trial_init(&t, sw.space.n);
     dt_value_num(&sw.space.p[0], 0.02, &t.values[0]);
-    dt_err err;
     dt_cfg *c;
     char *text;
 
     /* The trial: the base cfg's schedule halved with it, and a comment saying so. */
-    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
     text = net_of(c);
     CHECK_STR(text, "# darktune: the base cfg's schedule scaled to this trial's 150 of its 300 iterations: "
                     "burn_in 100 -> 50, steps 240,270 -> 120,135|[net]|batch=64|learning_rate=0.02|policy=steps|"
@@ -148,7 +149,7 @@ static void test_schedule(void)
     dt_cfg_free(c);
     CHECK(dt_out_burn_in(&sw, t.values) == 50);
     /* Deployed: the base cfg's own length and schedule. */
-    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
@@ -156,7 +157,7 @@ static void test_schedule(void)
 
     /* as-is: nothing scaled, the base cfg's steps stay where they were. */
     sw.schedule_scaled = 0;
-    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
     CHECK(strstr(dt_cfg_get(c, "net", "batch", NULL), "64") != NULL);
@@ -173,19 +174,19 @@ static void test_schedule(void)
     dt_test_add(&sw.space, "burn_in", "int(0, 100)", NULL, NULL);
     dt_trial_init(&t, sw.space.n);
     dt_value_num(&sw.space.p[0], 30, &t.values[0]);
-    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "30");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "120,135");
     dt_cfg_free(c);
     CHECK(dt_out_burn_in(&sw, t.values) == 30);
-    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "60");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
     dt_cfg_free(c);
-    CHECK(dt_out_baseline_values(&sw, t.values, &err) == 0);
+    CHECK(dt_out_baseline_values(&sw, base, t.values, &err) == 0);
     CHECK_STR(t.values[0].text, "50");
     t.baseline = 1;
-    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
     dt_cfg_free(c);
     dt_trial_free(&t);
@@ -197,16 +198,113 @@ static void test_schedule(void)
     CHECK(sw.space.p[0].kind == DT_FIXED);
     dt_trial_init(&t, sw.space.n);
     dt_value_choice(&sw.space.p[0], 0, &t.values[0]);
-    CHECK(dt_out_trial_cfg(&sw, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "75,120");
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "50");
     dt_cfg_free(c);
-    CHECK(dt_out_deploy_cfg(&sw, &t, &c, &err) == 0);
+    CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "150,240");
     dt_cfg_free(c);
     dt_trial_free(&t);
     dt_space_free(&sw.space);
-    unlink(path);
+    /* Every cfg above was a copy: the parsed base cfg is as it was read. */
+    size_t len;
+    text = dt_cfg_text(base, &len);
+    CHECK(len == sizeof schedule_cfg - 1 && memcmp(text, schedule_cfg, len) == 0);
+    free(text);
+    dt_cfg_free(base);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    dt_err err;
+    CHECK(dt_write_file(path, text, strlen(text), &err) == 0);
+}
+
+/* The base files read once: the .data's paths made absolute (beside the .data, or
+ * beside the sweep), the trial's .data and cfg derived from them with the files gone,
+ * and the runner's setup as the trial's .data says it. */
+static void test_base(void)
+{
+    dt_err err;
+    CHECK(dt_mkdirs(TMP "/sweep", &err) == 0 && dt_mkdirs(TMP "/data", &err) == 0);
+    write_text(TMP "/data/base.data", "classes= 3\ntrain = train.list\nvalid=valid.list\nlabels=labels.txt\n"
+                                      "top=2\nnames=nowhere.names\n");
+    write_text(TMP "/data/train.list", "a.png\n");
+    write_text(TMP "/sweep/valid.list", "b.png\n");   /* beside the sweep, not the .data */
+    write_text(TMP "/data/labels.txt", "a\nb\nc\n");
+    write_text(TMP "/sweep/base.cfg", schedule_cfg);
+    char *dir = dt_abspath(TMP);
+    dt_sweep sw = {0};
+    sw.dir = dt_path_join(dir, "sweep");
+    sw.cfg = dt_path_join(dir, "sweep/base.cfg");
+    sw.data = dt_path_join(dir, "data/base.data");
+    sw.max_batches = 300;
+    sw.runner = DT_RUNNER_LIBDARKNET;
+    sw.metric = DT_METRIC_TOP1;
+    dt_out_base b;
+    CHECK(dt_out_base_read(&b, &sw, &err) == 0);
+    if (!b.cfg) return;
+    char *want = dt_xasprintf("classes= 3\ntrain = %s/data/train.list\nvalid=%s/sweep/valid.list\n"
+                              "labels=%s/data/labels.txt\ntop=2\nnames=%s/data/nowhere.names\n", dir, dir, dir, dir);
+    size_t len;
+    char *text = dt_cfg_text(b.data, &len);
+    CHECK_STR(text, want);
+    free(text);
+
+    /* Nothing reads the files again. */
+    unlink(sw.cfg);
+    unlink(sw.data);
+    CHECK(dt_out_trial_data(&sw, b.data, "/x/backup", TMP "/trial.data", &err) == 0);
+    char *got = NULL;
+    CHECK(dt_read_file(TMP "/trial.data", &got, &len, &err) == 0);
+    char *want_trial = dt_xasprintf("%sbackup=/x/backup\n", want);
+    CHECK_STR(got, want_trial);
+    free(got);
+    free(want_trial);
+    sw.metric = DT_METRIC_TOP5;
+    CHECK(dt_out_trial_data(&sw, b.data, "/x/backup", TMP "/trial.data", &err) == 0);
+    CHECK(dt_read_file(TMP "/trial.data", &got, &len, &err) == 0);
+    CHECK(got && strstr(got, "\ntop=5\n") && strstr(got, "backup=/x/backup\n"));
+    free(got);
+    dt_cfg *c;
+    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
+    dt_cfg_free(c);
+
+    /* The setup: the lists as the trial's .data says them; top 5 for top5. */
+    dt_runner_setup su;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.runner == DT_RUNNER_LIBDARKNET && su.metric == DT_METRIC_TOP5 && su.classes == 3 && su.top == 5);
+    CHECK(su.train && strstr(su.train, "/data/train.list") && su.train[0] == '/');
+    CHECK(su.valid && strstr(su.valid, "/sweep/valid.list"));
+    CHECK(su.labels && strstr(su.labels, "/data/labels.txt"));
+    CHECK(su.data == sw.data && su.workdir == sw.dir);
+    sw.metric = DT_METRIC_TOP1;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.top == 2);
+    dt_cfg_set(b.data, "", "top", "two");
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == -1);
+    char *msg = dt_xasprintf("%s: top = 'two' is not a whole number", sw.data);
+    CHECK_STR(err.msg, msg);
+    free(msg);
+    /* exec leaves the .data to Darknet: no lists, nothing parsed. */
+    sw.runner = DT_RUNNER_EXEC;
+    CHECK(dt_out_runner_setup(&sw, &b, &su, &err) == 0);
+    CHECK(su.runner == DT_RUNNER_EXEC && !su.train && !su.labels && su.top == 1);
+
+    dt_out_base_free(&b);
+    CHECK(b.cfg == NULL && b.data == NULL);
+    dt_out_base_free(&b);   /* twice is fine */
+    /* A .data that is not there: nothing is left half-read. */
+    write_text(TMP "/sweep/base.cfg", schedule_cfg);
+    CHECK(dt_out_base_read(&b, &sw, &err) == -1);
+    CHECK(b.cfg == NULL && b.data == NULL);
+    free(want);
+    free(dir);
+    free(sw.dir);
+    free(sw.cfg);
+    free(sw.data);
 }
 
 int main(void)
@@ -215,5 +313,6 @@ int main(void)
     test_best();
     test_flags();
     test_schedule();
+    test_base();
     return dt_test_done("out");
 }

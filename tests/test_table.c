@@ -217,11 +217,18 @@ static void replay(dt_run *r, int stop_at, int *iters, int *metrics, long *last_
  * cut short by max_batches, stopped, diverged. */
 static void test_runner(void)
 {
-    dt_run_spec spec = {.runner = DT_RUNNER_TABLE, .task = DT_TASK_CLASSIFIER, .metric = DT_METRIC_TOP1,
-                        .log = TMP "/log.txt", .max_batches = 20, .table = TINY, .gpu = -1};
+    dt_runner_setup su = {.runner = DT_RUNNER_TABLE, .task = DT_TASK_CLASSIFIER, .metric = DT_METRIC_TOP1,
+                          .table = TINY};
+    dt_runner_ctx *ctx, *ctx_loss;
+    dt_err err;
+    CHECK(dt_runner_ctx_create(&ctx, &su, &err) == 0);
+    su.metric = DT_METRIC_LOSS;
+    CHECK(dt_runner_ctx_create(&ctx_loss, &su, &err) == 0);
+    if (!ctx || !ctx_loss) return;
+    dt_run_spec spec = {.ctx = ctx, .runner = DT_RUNNER_TABLE, .task = DT_TASK_CLASSIFIER, .metric = DT_METRIC_TOP1,
+                        .log = TMP "/log.txt", .max_batches = 20, .gpu = -1};
     dt_run *r;
     dt_run_result res;
-    dt_err err;
     int it, met;
     long mit = 0;
     double m = NAN;
@@ -259,6 +266,7 @@ static void test_runner(void)
 
     /* metric = loss: no top-1 events, the outcome is the last loss. */
     spec.metric = DT_METRIC_LOSS;
+    spec.ctx = ctx_loss;
     CHECK(dt_run_start(&r, &spec, &err) == 0);
     replay(r, 0, &it, &met, &mit, &m);
     CHECK(it == 12 && met == 0);
@@ -267,6 +275,7 @@ static void test_runner(void)
     CHECK_NEAR(res.metric, 1.42, 1e-12);
     dt_run_free(r);
     spec.metric = DT_METRIC_TOP1;
+    spec.ctx = ctx;
 
     /* More iterations than recorded: replay the 20 there are, then finish. */
     spec.max_batches = 1000;
@@ -307,12 +316,94 @@ static void test_runner(void)
     static const char nodef[] = "darktune-table 1\nparams height:linear\niterations 1\neval_interval 0\n"
                                 "row 28 | 1 | | 0.5\n";
     CHECK(dt_write_file(TMP "/nodef.table", nodef, strlen(nodef), &err) == 0);
-    spec.table = TMP "/nodef.table";
+    su.metric = DT_METRIC_TOP1;
+    su.table = TMP "/nodef.table";
+    dt_runner_ctx *ctx_nodef;
+    CHECK(dt_runner_ctx_create(&ctx_nodef, &su, &err) == 0);
+    spec.ctx = ctx_nodef;
     CHECK(dt_run_start(&r, &spec, &err) == -1);
     CHECK(strstr(err.msg, "[net] has no 'height', which the table records and Darknet has no default for") != NULL);
-    spec.table = TMP "/missing.table";
-    CHECK(dt_run_start(&r, &spec, &err) == -1);
-    CHECK(strstr(err.msg, "missing.table") != NULL);
+    dt_runner_ctx_free(ctx_nodef);
+    dt_runner_ctx_free(ctx_loss);
+    dt_runner_ctx_free(ctx);
+}
+
+/* The context: the table loaded once, when the context is made (a missing file or a
+ * metric it did not record fails there), shared by the runs (which go on when the file
+ * is gone), and a run that does not fit its context refused. */
+static void test_ctx(void)
+{
+    dt_err err;
+    dt_runner_ctx *ctx;
+    dt_runner_setup su = {.runner = DT_RUNNER_TABLE, .task = DT_TASK_CLASSIFIER, .metric = DT_METRIC_TOP1,
+                          .table = TMP "/missing.table"};
+    CHECK(dt_runner_ctx_create(&ctx, &su, &err) == -1 && ctx == NULL);
+    CHECK(strstr(err.msg, "cannot open 'tests/tmp/table-unit/missing.table'") != NULL);
+    su.table = NULL;
+    CHECK(dt_runner_ctx_create(&ctx, &su, &err) == -1);
+    CHECK_STR(err.msg, "runner table: the setup names no table file");
+    su.table = TINY;
+    su.metric = DT_METRIC_TOP5;
+    CHECK(dt_runner_ctx_create(&ctx, &su, &err) == -1);
+    CHECK_STR(err.msg, "runner table replays top-1 and loss only, not top5");
+
+    /* A copy of the tiny table, gone once the context has it. */
+    char *text;
+    size_t len;
+    CHECK(dt_read_file(TINY, &text, &len, &err) == 0);
+    CHECK(dt_mkdirs(TMP, &err) == 0 && dt_write_file(TMP "/copy.table", text, len, &err) == 0);
+    free(text);
+    su.metric = DT_METRIC_TOP1;
+    su.table = TMP "/copy.table";
+    CHECK(dt_runner_ctx_create(&ctx, &su, &err) == 0);
+    if (!ctx) return;
+    CHECK(remove(TMP "/copy.table") == 0);
+    su.table = "changed after";   /* the context keeps its own copy of the setup */
+    CHECK_STR(dt_runner_ctx_setup(ctx)->table, TMP "/copy.table");
+    const dt_table *t = dt_runner_ctx_table(ctx);
+    CHECK(t && dt_table_nrows(t) > 0);
+
+    /* Two runs at once on the one table: both replay whole rows. */
+    dt_run_spec spec = {.ctx = ctx, .runner = DT_RUNNER_TABLE, .task = DT_TASK_CLASSIFIER,
+                        .metric = DT_METRIC_TOP1, .log = TMP "/log-a.txt", .max_batches = 20, .gpu = -1};
+    dt_run *a = NULL, *b = NULL;
+    spec.cfg = trial_cfg("learning_rate=0.12\nbatch=64\npolicy=poly");
+    CHECK(dt_run_start(&a, &spec, &err) == 0);
+    spec.cfg = trial_cfg("learning_rate=0.01\nmomentum=0.5\nbatch=32");
+    spec.log = TMP "/log-b.txt";
+    CHECK(dt_run_start(&b, &spec, &err) == 0);
+    if (!a || !b) return;
+    int it, met;
+    long mit;
+    double m;
+    replay(a, 0, &it, &met, &mit, &m);
+    CHECK(it == 20 && met == 4);
+    CHECK_NEAR(m, 0.9, 1e-12);
+    replay(b, 0, &it, &met, &mit, &m);
+    CHECK(it == 20 && met == 4);
+    dt_run_free(a);
+    dt_run_free(b);
+    CHECK(dt_read_file(TMP "/log-b.txt", &text, &len, &err) == 0);
+    CHECK(text && strstr(text, "replaying " TMP "/copy.table:") != NULL);
+    free(text);
+
+    /* A run of another metric, task or runner than its context's; none at all. */
+    spec.metric = DT_METRIC_LOSS;
+    CHECK(dt_run_start(&a, &spec, &err) == -1 && a == NULL);
+    CHECK_STR(err.msg, "the run (runner table, classifier, loss) differs from its context (runner table, "
+                       "classifier, top1)");
+    spec.metric = DT_METRIC_TOP1;
+    spec.task = DT_TASK_DETECTOR;
+    CHECK(dt_run_start(&a, &spec, &err) == -1);
+    spec.task = DT_TASK_CLASSIFIER;
+    spec.runner = DT_RUNNER_EXEC;
+    CHECK(dt_run_start(&a, &spec, &err) == -1);
+    spec.runner = DT_RUNNER_TABLE;
+    spec.ctx = NULL;
+    CHECK(dt_run_start(&a, &spec, &err) == -1);
+    CHECK_STR(err.msg, "runner table needs the study's context (dt_runner_ctx_create)");
+    dt_runner_ctx_free(ctx);
+    dt_runner_ctx_free(NULL);
 }
 
 int main(void)
@@ -321,5 +412,6 @@ int main(void)
     test_nearest();
     test_refusals();
     test_runner();
+    test_ctx();
     return dt_test_done("table");
 }
