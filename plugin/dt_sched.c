@@ -23,11 +23,9 @@
 #include "dt_train.h"
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
+/* The reasons, for people, of the trials whose fate is DT_FATE_INTERRUPTED and
+ * DT_FATE_OOM: the scheduler reads the fate, never these. */
 #define DT_SCHED_INTERRUPTED "interrupted"
-/* The reason of a trial that ran out of GPU memory and whose configuration runs again
- * with fewer trials on its GPU; like an interrupted one, it does not count against the
- * budget. A retry that runs out of memory again is an ordinary failure unless its GPU's
- * k came down with it. */
 #define DT_SCHED_OOM_AGAIN "out of GPU memory (runs again)"
 
 typedef struct dt_slot {
@@ -36,6 +34,7 @@ typedef struct dt_slot {
     int rank;              /* the slot's place on its GPU: it runs trials while rank < k */
     dt_run *run;           /* NULL: free */
     int retry;             /* this trial retries one that ran out of GPU memory */
+    dt_fate fate;          /* how its trial ends: DT_FATE_COUNTS unless darktune cuts it short */
     long seen;             /* iteration events of this trial */
     int number;            /* the trial it runs */
     double t0;             /* dt_now() at start */
@@ -54,9 +53,10 @@ typedef struct dt_slot {
 typedef struct dt_next {
     int baseline;          /* the base cfg's own values */
     int retry;             /* again after running out of GPU memory */
-    int seed_trial;        /* whose seed it trains with: its own number, or for a
-                            * configuration run again, the first trial that ran it, so
-                            * that running again trains what the first run would have */
+    int seed_trial;        /* whose seed it trains with: -1 its own number, or for a
+                            * configuration run again, the seed_trial of the trial it
+                            * runs again, so that it trains what the first run would have */
+    int rerun_of;          /* the trial whose configuration it runs again, -1 none */
 } dt_next;
 
 typedef struct dt_study {
@@ -74,8 +74,6 @@ typedef struct dt_study {
     int nslots;
     dt_pack *packs;        /* one per GPU in use */
     int npacks;
-    struct { int number, oom; } *rerun; /* trials whose configurations run again */
-    int nrerun, rerun_cap;
     int exhausted;         /* the sampler has nothing left */
     int best_number;       /* whose weights are kept, -1 none */
     double t0;
@@ -108,25 +106,30 @@ static dt_trial *dt_sched__trial(dt_study *s, int number)
     return NULL;
 }
 
-static int dt_sched__interrupted(const dt_trial *t)
-{
-    return t->state == DT_FAIL && strncmp(t->reason, DT_SCHED_INTERRUPTED, strlen(DT_SCHED_INTERRUPTED)) == 0;
-}
-
-static int dt_sched__oom_again(const dt_trial *t)
-{
-    return t->state == DT_FAIL && strncmp(t->reason, DT_SCHED_OOM_AGAIN, strlen(DT_SCHED_OOM_AGAIN)) == 0;
-}
-
 /* Trials that count against the budget: every finished one, except those cut short
- * by darktune itself or by its packing (their configurations run again). */
+ * by darktune itself or by its packing (their fate says so; their configurations run again). */
 static int dt_sched__done(const dt_study *s)
 {
     int done = 0;
-    for (int i = 0; i < s->n; i++)
-        done += s->trials[i].state != DT_RUNNING && !dt_sched__interrupted(&s->trials[i]) &&
-                !dt_sched__oom_again(&s->trials[i]);
+    for (int i = 0; i < s->n; i++) done += dt_trial_counts(&s->trials[i]);
     return done;
+}
+
+/* The first trial, in number order, whose configuration still has to run again (its
+ * fate says darktune cut it short and no trial's rerun_of names it yet); NULL when none. */
+static dt_trial *dt_sched__rerun(dt_study *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (dt_trial_runs_again(&s->trials[i], s->trials, s->n)) return &s->trials[i];
+    return NULL;
+}
+
+/* How many configurations still have to run again. */
+static int dt_sched__reruns(const dt_study *s)
+{
+    int r = 0;
+    for (int i = 0; i < s->n; i++) r += dt_trial_runs_again(&s->trials[i], s->trials, s->n);
+    return r;
 }
 
 /* Whether slot sl may start a trial: on a GPU, only the first k slots do. */
@@ -141,16 +144,6 @@ static int dt_sched__width(const dt_study *s)
     int w = 0;
     for (int i = 0; i < s->nslots; i++) w += dt_sched__open_slot(s, &s->slots[i]);
     return w > 0 ? w : 1;
-}
-
-static void dt_sched__push_rerun(dt_study *s, int number, int oom)
-{
-    if (s->nrerun == s->rerun_cap) {
-        s->rerun_cap = s->rerun_cap ? 2 * s->rerun_cap : 16;
-        s->rerun = dt_xrealloc(s->rerun, sizeof *s->rerun * (size_t)s->rerun_cap);
-    }
-    s->rerun[s->nrerun].number = number;
-    s->rerun[s->nrerun++].oom = oom;
 }
 
 static int dt_sched__running(const dt_study *s)
@@ -269,6 +262,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
 {
     dt_trial *t = dt_sched__trial(s, sl->number);
     t->state = state;
+    t->fate = sl->fate;
     t->value = value;
     t->iterations = sl->iteration;
     t->seconds = dt_now() - sl->t0;
@@ -282,7 +276,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
     dt_pruner_finish(s->pruner, t->number, state);
-    if (!dt_sched__interrupted(t)) {
+    if (t->fate != DT_FATE_INTERRUPTED) {
         s->trial_secs += t->seconds;
         s->trials_done_here++;
     }
@@ -330,6 +324,8 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     dt_trial_init(&t, sw->space.n);
     memcpy(t.values, vals, sizeof *vals * (size_t)sw->space.n);
     t.baseline = nx->baseline;
+    t.seed_trial = nx->seed_trial;
+    t.rerun_of = nx->rerun_of;
     if (dt_store_create_trial(s->store, s->id, &sw->space, &t, err) != 0) {
         dt_trial_free(&t);
         return -1;
@@ -386,16 +382,14 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     int number = s->n ? s->trials[s->n - 1].number + 1 : 0;
-    *nx = (dt_next){.seed_trial = -1};
-    if (s->nrerun) {
-        dt_trial *t = dt_sched__trial(s, s->rerun[0].number);
+    *nx = (dt_next){.seed_trial = -1, .rerun_of = -1};
+    const dt_trial *t = dt_sched__rerun(s);
+    if (t) {
         memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
         nx->baseline = t->baseline;
-        nx->retry = s->rerun[0].oom;
-        for (int i = 0; i < s->n && nx->seed_trial < 0; i++)
-            if (s->trials[i].baseline == t->baseline && dt_values_equal(&sw->space, s->trials[i].values, t->values))
-                nx->seed_trial = s->trials[i].number;
-        memmove(s->rerun, s->rerun + 1, sizeof *s->rerun * (size_t)--s->nrerun);
+        nx->retry = t->fate == DT_FATE_OOM;
+        nx->seed_trial = t->seed_trial;
+        nx->rerun_of = t->number;
         dt_sched__note(s, "trial %d runs the configuration of %s trial %d again (the seed of trial %d)", number,
                        nx->retry ? "out-of-memory" : "interrupted", t->number, nx->seed_trial);
         return 1;
@@ -486,7 +480,7 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
         if (!sl->retry || lowered) {
             char reason[256];
             snprintf(reason, sizeof reason, DT_SCHED_OOM_AGAIN ": %.200s", detail);
-            dt_sched__push_rerun(s, sl->number, 1);
+            sl->fate = DT_FATE_OOM;
             return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
         }
     }
@@ -504,6 +498,7 @@ static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
         dt_run_stop(sl->run);
         dt_event ev;
         while (dt_run_next(sl->run, &ev) == 1) dt_sched__event(s, sl, &ev);
+        sl->fate = DT_FATE_INTERRUPTED;
         if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
     }
     return 0;
@@ -549,21 +544,6 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     return 0;
 }
 
-/* Which interrupted or out-of-memory trials still need their configuration run
- * again: those that no later trial has run with the same values. */
-static void dt_sched__find_reruns(dt_study *s)
-{
-    for (int i = 0; i < s->n; i++) {
-        int oom = dt_sched__oom_again(&s->trials[i]);
-        if (!oom && !dt_sched__interrupted(&s->trials[i])) continue;
-        int again = 0;
-        for (int j = i + 1; j < s->n && !again; j++)
-            again = s->trials[j].baseline == s->trials[i].baseline &&
-                    dt_values_equal(&s->sw->space, s->trials[j].values, s->trials[i].values);
-        if (!again) dt_sched__push_rerun(s, s->trials[i].number, oom);
-    }
-}
-
 /* Reads the base cfg and .data once for the study, says what schedule = scaled does
  * to the base cfg's schedule, and makes the runners' context from the .data. */
 static int dt_sched__base(dt_study *s, dt_err *err)
@@ -594,7 +574,6 @@ static void dt_sched__close(dt_study *s)
     dt_out_base_free(&s->base);
     free(s->slots);
     free(s->packs);
-    free(s->rerun);
     dt_trials_free(s->trials, s->n);
     dt_sampler_free(s->sampler);
     dt_pruner_free(s->pruner);
@@ -627,16 +606,19 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         free(pts);
     }
     if (dt_sampler_create(&s.sampler, &sopts, &sw->space, sw->seed, err) != 0) goto out;
-    dt_sched__find_reruns(&s);
     {
         int best = dt_out_best(sw, s.trials, s.n);
         if (best >= 0) s.best_number = s.trials[best].number;
     }
-    if (s.n)
+    if (lost)
+        dt_sched__note(&s, "%d trial%s left running by a darktune that stopped: recorded as interrupted", lost,
+                       lost == 1 ? "" : "s");
+    if (s.n) {
+        int again = dt_sched__reruns(&s);
         dt_sched__note(&s, "resuming study '%s': %d finished trial%s kept, %d configuration%s to run again "
                        "(interrupted, or out of GPU memory)", sw->name, dt_sched__done(&s),
-                       dt_sched__done(&s) == 1 ? "" : "s", s.nrerun, s.nrerun == 1 ? "" : "s");
-    (void)lost;
+                       dt_sched__done(&s) == 1 ? "" : "s", again, again == 1 ? "" : "s");
+    }
     dt_sched__slots(&s);
 
     double last_tick = 0;

@@ -1,10 +1,17 @@
 /* dt_store: studies, trials, parameters and intermediate values in one SQLite file.
  *
- * Schema version 1 (PRAGMA user_version):
+ * Schema version 2 (PRAGMA user_version):
  *   study(id, name, direction, metric, created)
- *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline)
+ *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline,
+ *         fate, seed_trial, rerun_of)
  *   param(study, number, name, text, num)      one row per active value of a trial
  *   point(study, number, step, kind, value)    intermediate values
+ * fate ('counts', 'interrupted', 'oom': dt_fate_name) says whether a trial counts
+ * against the budget and whether its configuration runs again; seed_trial is the trial
+ * whose number seeds it; rerun_of the trial whose configuration it runs again (NULL
+ * none). The reason is for people and is never read back as data.
+ * Version 1 (every darktune before version 2) had no fate, seed_trial or rerun_of:
+ * opening such a file migrates it once, in one transaction (dt_store__migrate_1).
  * SQLite cannot store NaN (it becomes NULL), so every REAL that may be NaN is written
  * as NULL and NULL is read back as NAN; ±inf are stored as they are. Times are unix
  * seconds. Every call that writes runs in one BEGIN IMMEDIATE transaction, which also
@@ -21,26 +28,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The schema version this code writes; it opens older ones by migrating them. */
+#define DT_STORE_VERSION 2
+
 struct dt_store {
     sqlite3 *db;
     char *path;   /* as given to dt_store_open, for messages */
 };
 
-/* What a version 1 store holds. The foreign keys keep parameters and points from
+/* What a version 2 store holds. The foreign keys keep parameters and points from
  * outliving (or preceding) their trial. */
 static const char dt_store__schema[] =
     "CREATE TABLE study(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, direction TEXT,"
     " metric TEXT, created REAL);"
     "CREATE TABLE trial(study INTEGER NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, value REAL, iterations INTEGER, seconds REAL, started REAL,"
-    " finished REAL, reason TEXT, baseline INTEGER, PRIMARY KEY(study, number));"
+    " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
+    " seed_trial INTEGER, rerun_of INTEGER, PRIMARY KEY(study, number));"
     "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num REAL, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE TABLE point(study INTEGER NOT NULL, number INTEGER NOT NULL, step INTEGER,"
     " kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "PRAGMA user_version = 1;";
+    "PRAGMA user_version = 2;";
+
+/* SQL that is true when trials A and B (table aliases) of one study ran the same
+ * configuration: the same baseline flag and the same parameters, name for name and text
+ * for text. This is the comparison version 1's scheduler made (dt_values_equal) to tell
+ * which trial ran an interrupted configuration again. */
+#define DT_STORE__SAME(A, B)                                                                            \
+    "(" A ".baseline IS " B ".baseline"                                                                 \
+    " AND (SELECT count(*) FROM param p WHERE p.study = " A ".study AND p.number = " A ".number) ="      \
+    "  (SELECT count(*) FROM param q WHERE q.study = " B ".study AND q.number = " B ".number)"           \
+    " AND NOT EXISTS (SELECT 1 FROM param p WHERE p.study = " A ".study AND p.number = " A ".number"     \
+    "  AND NOT EXISTS (SELECT 1 FROM param q WHERE q.study = " B ".study AND q.number = " B ".number"    \
+    "   AND q.name = p.name AND q.text IS p.text)))"
+
+/* Version 1 to 2. Version 1 kept a trial's fate only in its reason, and a rerun's link
+ * and seed nowhere: its scheduler found them again on every resume. These statements
+ * read the reasons once, here, and record what that scheduler inferred:
+ * - fate: a FAIL whose reason begins "interrupted" or "out of GPU memory (runs again)";
+ *   a RUNNING trial stays RUNNING (and counts): the scheduler makes it interrupted on
+ *   resume, as it does with a version 2 store.
+ * - rerun_of: a trial runs again the nearest earlier trial with the same configuration
+ *   when that one was cut short (its first later equal trial was its rerun).
+ * - seed_trial: a trial's own number, except that a rerun, and a trial whose
+ *   configuration may still run again, take the first trial with the same configuration,
+ *   the seed version 1 would have given (or gave) the rerun. */
+static const char dt_store__migrate_1[] =
+    "ALTER TABLE trial ADD COLUMN fate TEXT NOT NULL DEFAULT 'counts';"
+    "ALTER TABLE trial ADD COLUMN seed_trial INTEGER;"
+    "ALTER TABLE trial ADD COLUMN rerun_of INTEGER;"
+    "UPDATE trial SET fate = 'interrupted'"
+    " WHERE state = 'FAIL' AND substr(reason, 1, length('interrupted')) = 'interrupted';"
+    "UPDATE trial SET fate = 'oom' WHERE state = 'FAIL'"
+    " AND substr(reason, 1, length('out of GPU memory (runs again)')) = 'out of GPU memory (runs again)';"
+    "UPDATE trial SET rerun_of = (SELECT CASE WHEN e.fate != 'counts' THEN e.number END FROM trial e"
+    " WHERE e.study = trial.study AND e.number < trial.number AND " DT_STORE__SAME("e", "trial")
+    " ORDER BY e.number DESC LIMIT 1);"
+    "UPDATE trial SET seed_trial = CASE WHEN rerun_of IS NULL AND fate = 'counts' AND state != 'RUNNING'"
+    " THEN number ELSE (SELECT min(f.number) FROM trial f"
+    "  WHERE f.study = trial.study AND f.number <= trial.number AND " DT_STORE__SAME("f", "trial") ") END;"
+    "PRAGMA user_version = 2;";
 
 /* Writes "cannot WHAT in store 'path': sqlite's message" into err. Called right where
  * the SQLite call failed, before anything else can replace the connection's message. */
@@ -129,16 +179,18 @@ static const char *dt_store__text(sqlite3_stmt *s, int col)
     return t ? t : "";
 }
 
-/* Brings a freshly opened file to schema version 1: creates the tables in an empty
- * file (inside one IMMEDIATE transaction, so that two processes opening a new file
- * at once create them once), accepts version 1, refuses anything else. */
+/* Brings a freshly opened file to schema version 2, inside one IMMEDIATE transaction
+ * (so that two processes opening a new or old file at once create or migrate it once):
+ * creates the tables in an empty file, migrates version 1, accepts version 2, refuses
+ * anything else. A migration that fails changes nothing. */
 static int dt_store__ensure_schema(dt_store *st, dt_err *err)
 {
     sqlite3_stmt *s = NULL;
     int version = -1, tables = 0;
     for (int locked = 0; locked < 2; locked++) {
-        /* First without a lock (the usual case, version 1, needs none), then again
-         * under the write lock, as another process may have created it meanwhile. */
+        /* First without a lock (the usual case, the current version, needs none), then
+         * again under the write lock, as another process may have created or migrated
+         * it meanwhile. */
         if (locked && sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
         if (dt_store__prepare(st, &s, "SELECT (SELECT user_version FROM pragma_user_version),"
                               " (SELECT count(*) FROM sqlite_master)", "") != SQLITE_OK ||
@@ -148,18 +200,26 @@ static int dt_store__ensure_schema(dt_store *st, dt_err *err)
         tables = sqlite3_column_int(s, 1);
         sqlite3_finalize(s);
         s = NULL;
-        if (version != 0) break;
+        if (version < 0 || version >= DT_STORE_VERSION) break;   /* nothing to write */
     }
     if (version == 0 && tables > 0) {
         dt_errf(err, "'%s' is not a darktune store: it holds other tables", st->path);
         goto undo;
     }
-    if (version > 1) {
-        dt_errf(err, "'%s' is a store of a newer darktune (schema version %d; this one reads 1)",
-                st->path, version);
+    if (version < 0) {
+        dt_errf(err, "'%s' is not a darktune store: schema version %d", st->path, version);
         goto undo;
     }
-    if (version != 1 && sqlite3_exec(st->db, dt_store__schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    if (version > DT_STORE_VERSION) {
+        dt_errf(err, "'%s' is a store of a newer darktune (schema version %d; this one reads %d at most)",
+                st->path, version, DT_STORE_VERSION);
+        goto undo;
+    }
+    if (version == 0 && sqlite3_exec(st->db, dt_store__schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    if (version == 1 && sqlite3_exec(st->db, dt_store__migrate_1, NULL, NULL, NULL) != SQLITE_OK) {
+        dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", st->path, sqlite3_errmsg(st->db));
+        goto undo;
+    }
     if (!sqlite3_get_autocommit(st->db) && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     return 0;
@@ -298,7 +358,8 @@ int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind
     *n = 0;
     if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) goto fail;
     if (dt_store__prepare(st, &s, "SELECT number, state, value, iterations, seconds, started, finished,"
-                          " reason, baseline FROM trial WHERE study = ? ORDER BY number", "L", study) != SQLITE_OK ||
+                          " reason, baseline, fate, seed_trial, rerun_of FROM trial WHERE study = ? ORDER BY number",
+                          "L", study) != SQLITE_OK ||
         dt_store__prepare(st, &ps, "SELECT name, text, num FROM param WHERE study = ? AND number = ?", "") !=
             SQLITE_OK ||
         dt_store__prepare(st, &ms, "SELECT value, step FROM point WHERE study = ? AND number = ? AND kind = ?"
@@ -326,6 +387,15 @@ int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind
         t->finished = sqlite3_column_double(s, 6);   /* NULL while running reads as 0 */
         snprintf(t->reason, sizeof t->reason, "%s", dt_store__text(s, 7));
         t->baseline = sqlite3_column_int(s, 8);
+        int fate = dt_fate_parse(dt_store__text(s, 9));
+        if (fate < 0) {
+            dt_errf(err, "trial %d in store '%s' has an unknown fate '%s'", t->number, st->path,
+                    dt_store__text(s, 9));
+            goto undo;
+        }
+        t->fate = (dt_fate)fate;
+        t->seed_trial = sqlite3_column_int(s, 10);
+        t->rerun_of = sqlite3_column_type(s, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 11);
 
         if (dt_store__bind(ps, "Li", study, t->number) != SQLITE_OK) goto fail;
         while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
@@ -364,12 +434,13 @@ undo:
 }
 
 /* Numbers the trial inside the write transaction that inserts it, which is what
- * keeps two workers from taking the same number. t is updated only on success. */
+ * keeps two workers from taking the same number; seed_trial -1 becomes that number.
+ * t is updated only on success. */
 int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, dt_trial *t,
                           dt_err *err)
 {
     sqlite3_stmt *s = NULL;
-    int number;
+    int number, seed;
     double started = dt_wall();
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
     if (dt_store__prepare(st, &s, "SELECT COALESCE(MAX(number), -1) + 1 FROM trial WHERE study = ?", "L",
@@ -378,10 +449,13 @@ int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, 
         goto fail;
     number = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
+    seed = t->seed_trial >= 0 ? t->seed_trial : number;
     if (dt_store__prepare(st, &s, "INSERT INTO trial(study, number, state, value, iterations, seconds, started,"
-                          " finished, reason, baseline) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?)",
-                          "Lirlrrti", study, number, t->value, t->iterations, t->seconds, started,
-                          t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0) != SQLITE_OK ||
+                          " finished, reason, baseline, fate, seed_trial, rerun_of)"
+                          " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?, 'counts', ?, NULLIF(?, -1))",
+                          "Lirlrrtiii", study, number, t->value, t->iterations, t->seconds, started,
+                          t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0, seed,
+                          t->rerun_of >= 0 ? t->rerun_of : -1) != SQLITE_OK ||
         dt_store__run(s) != 0)
         goto fail;
     sqlite3_finalize(s);
@@ -400,6 +474,8 @@ int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, 
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
     t->number = number;
     t->state = DT_RUNNING;
+    t->fate = DT_FATE_COUNTS;
+    t->seed_trial = seed;
     t->started = started;
     t->finished = 0;
     return 0;
@@ -443,10 +519,10 @@ int dt_store_finish_trial(dt_store *st, long long study, const dt_trial *t, dt_e
     sqlite3_stmt *s = NULL;
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
         dt_store__prepare(st, &s, "UPDATE trial SET state = ?, value = ?, iterations = ?, seconds = ?,"
-                          " finished = ?, reason = ? WHERE study = ? AND number = ?",
-                          "trlrrtLi", dt_state_name(t->state), t->value, t->iterations, t->seconds,
+                          " finished = ?, reason = ?, fate = ? WHERE study = ? AND number = ?",
+                          "trlrrttLi", dt_state_name(t->state), t->value, t->iterations, t->seconds,
                           t->finished ? t->finished : dt_wall(), t->reason[0] ? t->reason : NULL,
-                          study, t->number) != SQLITE_OK ||
+                          dt_fate_name(t->fate), study, t->number) != SQLITE_OK ||
         dt_store__run(s) != 0)
         goto fail;
     if (sqlite3_changes(st->db) != 1) {
@@ -465,15 +541,15 @@ undo:
     return -1;
 }
 
-/* One UPDATE: trials left RUNNING by a darktune that died become FAIL with reason,
- * their iterations those of their last stored value. */
+/* One UPDATE: trials left RUNNING by a darktune that died become FAIL, interrupted,
+ * with reason, their iterations those of their last stored value. */
 int dt_store_fail_running(dt_store *st, long long study, const char *reason, int *n, dt_err *err)
 {
     sqlite3_stmt *s = NULL;
     int changed;
     *n = 0;
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        dt_store__prepare(st, &s, "UPDATE trial SET state = 'FAIL', reason = ?, finished = ?,"
+        dt_store__prepare(st, &s, "UPDATE trial SET state = 'FAIL', fate = 'interrupted', reason = ?, finished = ?,"
                           " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
                           "  WHERE point.study = trial.study AND point.number = trial.number)"
                           " WHERE study = ? AND state = 'RUNNING'", "trL", reason, dt_wall(), study) != SQLITE_OK ||

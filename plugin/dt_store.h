@@ -12,7 +12,9 @@
 
 typedef struct dt_store dt_store;
 
-/* Opens (creating when absent, with its folder) the SQLite file at path. */
+/* Opens (creating when absent, with its folder) the SQLite file at path. A store of an
+ * older schema version is migrated to the current one (in one transaction; if it fails,
+ * the file is unchanged); one of a newer version is refused. */
 int dt_store_open(dt_store **out, const char *path, dt_err *err);
 void dt_store_close(dt_store *st);   /* NULL is fine */
 
@@ -29,8 +31,10 @@ int dt_store_study(dt_store *st, const char *name, const char *direction, const 
 int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err);
 
-/* Adds a RUNNING trial with its parameters. The store picks t->number (one more than
- * the highest so far, so that several workers never collide) and sets t->started. */
+/* Adds a RUNNING trial with its parameters, t->baseline, t->seed_trial and t->rerun_of
+ * (-1: none). The store picks t->number (one more than the highest so far, so that
+ * several workers never collide), sets t->started, t->fate (counts) and, when it is -1,
+ * t->seed_trial to the number. */
 int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, dt_trial *t,
                           dt_err *err);
 
@@ -38,11 +42,11 @@ int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, 
 int dt_store_add_points(dt_store *st, long long study, int number, const dt_point *pts, int n,
                         dt_err *err);
 
-/* Records a trial's end: state, value, iterations, seconds, reason, finished time. */
+/* Records a trial's end: state, fate, value, iterations, seconds, reason, finished time. */
 int dt_store_finish_trial(dt_store *st, long long study, const dt_trial *t, dt_err *err);
 
-/* Marks every RUNNING trial of the study FAIL with the given reason (a darktune that
- * was killed left them); returns how many in *n. */
+/* Marks every RUNNING trial of the study FAIL, fate DT_FATE_INTERRUPTED, with the given
+ * reason (a darktune that was killed left them); returns how many in *n. */
 int dt_store_fail_running(dt_store *st, long long study, const char *reason, int *n, dt_err *err);
 
 /* The intermediate values of one trial, in step order; caller frees *out. */

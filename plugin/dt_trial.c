@@ -1,4 +1,5 @@
-/* dt_trial: state names and the small amount of memory management trials need. */
+/* dt_trial: state and fate names, what a trial's fate means, and the small amount of
+ * memory management trials need. */
 #include "dt_trial.h"
 
 #include <math.h>
@@ -19,6 +20,34 @@ int dt_state_parse(const char *name)
     return -1;
 }
 
+static const char *const dt_trial__fates[] = {"counts", "interrupted", "oom"};
+
+const char *dt_fate_name(dt_fate f)
+{
+    return (unsigned)f < 3 ? dt_trial__fates[f] : "?";
+}
+
+int dt_fate_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, dt_trial__fates[i]) == 0) return i;
+    return -1;
+}
+
+int dt_trial_counts(const dt_trial *t)
+{
+    return t->state != DT_RUNNING && t->fate == DT_FATE_COUNTS;
+}
+
+/* A linear scan over rerun_of: a study holds hundreds of trials and few cut short. */
+int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n)
+{
+    if (t->state == DT_RUNNING || t->fate == DT_FATE_COUNTS) return 0;
+    for (int i = 0; i < n; i++)
+        if (trials[i].rerun_of == t->number) return 0;
+    return 1;
+}
+
 void dt_trial_init(dt_trial *t, int nvalues)
 {
     memset(t, 0, sizeof *t);
@@ -26,6 +55,8 @@ void dt_trial_init(dt_trial *t, int nvalues)
     t->last_value = NAN;
     t->last_step = -1;
     t->last_kind = DT_POINT_METRIC;
+    t->seed_trial = -1;
+    t->rerun_of = -1;
     t->values = dt_xcalloc((size_t)(nvalues > 0 ? nvalues : 1), sizeof *t->values);
 }
 

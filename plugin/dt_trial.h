@@ -16,6 +16,21 @@ typedef enum dt_state {
 const char *dt_state_name(dt_state s);
 int dt_state_parse(const char *name);
 
+/* What a finished trial means for the budget and whether its configuration runs again.
+ * The scheduler reads this, never the reason: the reason is for people. A trial cut
+ * short by darktune (or by its packing of a GPU) has no outcome of its own, so it does
+ * not count, and its configuration runs again with its seed (dt_trial.seed_trial). */
+typedef enum dt_fate {
+    DT_FATE_COUNTS = 0,       /* an outcome (COMPLETE, PRUNED or FAIL): counts against the budget */
+    DT_FATE_INTERRUPTED = 1,  /* stopped by darktune (a signal, the study timeout, a darktune that died) */
+    DT_FATE_OOM = 2,          /* out of GPU memory beside other trials: runs again as a retry, with
+                               * fewer trials on its GPU */
+} dt_fate;
+
+/* "counts", "interrupted", "oom" (the store's words); dt_fate_parse returns -1 for anything else. */
+const char *dt_fate_name(dt_fate f);
+int dt_fate_parse(const char *name);
+
 /* What an intermediate value measures. */
 typedef enum dt_point_kind {
     DT_POINT_LOSS = 0,    /* the training loss of one iteration (Darknet's avg loss) */
@@ -38,6 +53,12 @@ typedef struct dt_trial {
     double finished;      /* unix time, 0 while running */
     char reason[256];     /* PRUNED/FAIL: why, in a few words ("diverged at iteration 12") */
     int baseline;         /* 1: this trial runs the base cfg's own values */
+    dt_fate fate;         /* DT_FATE_COUNTS while running */
+    /* The trial whose number seeds this one's randomness: its own number, or for a
+     * configuration run again, the seed_trial of the trial it runs again, so that
+     * running again trains what the first run would have. -1 before the store numbers it. */
+    int seed_trial;
+    int rerun_of;         /* the trial whose configuration this one runs again, -1 none */
     /* The last value of the series the pruner compares (NAN if none) and its
      * iteration: what ranks pruned trials for the TPE. */
     double last_value;
@@ -46,7 +67,15 @@ typedef struct dt_trial {
     dt_value *values;     /* space->n entries, owned by the trial */
 } dt_trial;
 
-void dt_trial_init(dt_trial *t, int nvalues);   /* zeroed, value/last_value NAN, last_kind metric, values allocated */
+/* Whether t counts against the study's budget: it has finished with an outcome of its own. */
+int dt_trial_counts(const dt_trial *t);
+
+/* Whether t's configuration must run again: t was cut short (fate not DT_FATE_COUNTS)
+ * and no trial of trials (n of them, t among them or not) runs it again yet (rerun_of). */
+int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n);
+
+/* Zeroed, value/last_value NAN, last_kind metric, seed_trial and rerun_of -1, values allocated. */
+void dt_trial_init(dt_trial *t, int nvalues);
 void dt_trial_free(dt_trial *t);                /* frees values; t itself is the caller's */
 void dt_trials_free(dt_trial *ts, int n);       /* frees each trial and the array */
 

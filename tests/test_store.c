@@ -1,4 +1,5 @@
-/* test_store: dt_store round trips, numbering, crash recovery and refusals.
+/* test_store: dt_store round trips, numbering, crash recovery, refusals, and the
+ * migration of a version 1 store (fates, reruns and seeds that were only text then).
  * The space is built by hand so that the test needs neither dt_space.c nor a sweep. */
 #include "dt_store.h"
 #include "dt_test.h"
@@ -70,6 +71,9 @@ static void check_trial(const dt_trial *got, const dt_trial *want, int nvalues)
     CHECK(got->finished == want->finished);
     CHECK_STR(got->reason, want->reason);
     CHECK(got->baseline == want->baseline);
+    CHECK(got->fate == want->fate);
+    CHECK(got->seed_trial == want->seed_trial);
+    CHECK(got->rerun_of == want->rerun_of);
     for (int i = 0; i < nvalues; i++) {
         CHECK(got->values[i].active == want->values[i].active);
         if (!want->values[i].active) continue;
@@ -116,6 +120,263 @@ static int in_child(void (*fn)(void))
     int status = -1;
     waitpid(pid, &status, 0);
     return status;
+}
+
+/* The schema main wrote as version 1 (before fate, seed_trial and rerun_of), kept
+ * here as it was so that the migration is tested on what old files really hold. */
+static const char schema_v1[] =
+    "CREATE TABLE study(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, direction TEXT,"
+    " metric TEXT, created REAL);"
+    "CREATE TABLE trial(study INTEGER NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
+    " state TEXT NOT NULL, value REAL, iterations INTEGER, seconds REAL, started REAL,"
+    " finished REAL, reason TEXT, baseline INTEGER, PRIMARY KEY(study, number));"
+    "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
+    " text TEXT, num REAL, PRIMARY KEY(study, number, name),"
+    " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "CREATE TABLE point(study INTEGER NOT NULL, number INTEGER NOT NULL, step INTEGER,"
+    " kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "CREATE INDEX point_trial ON point(study, number);"
+    "PRAGMA user_version = 1;";
+
+/* One trial of a version 1 file: its state, reason, baseline flag and learning rate
+ * (its configuration; "" for none: a trial whose only parameter is batch 64). */
+typedef struct v1_trial {
+    const char *state, *reason;
+    int baseline;
+    const char *lr;
+    /* What version 2 must make of it. */
+    dt_fate fate;
+    int seed_trial, rerun_of, runs_again;
+} v1_trial;
+
+/* Study "old", as main's scheduler left it, and what each trial means:
+ *   0-1  complete, 0.1 and 0.2
+ *   2    interrupted (0.3), run again by 3, which was interrupted too, run again by 4
+ *   5    out of GPU memory (0.4), run again by 6 (a retry, complete)
+ *   7    interrupted (0.5), not run again yet
+ *   8    out of GPU memory (0.6), not run again yet
+ *   9    the baseline, interrupted, with 0.1: trial 0's values but not its configuration
+ *   10   a FAIL whose reason only mentions "interrupted": an outcome; 0.7
+ *   11   0.1 again, sampled: no rerun of anything, its own seed
+ *   12   interrupted with 0.2, sampled like trial 1's: version 1 would run it again
+ *        with trial 1's seed (the first with that configuration)
+ *   13   left RUNNING by kill -9, 0.1 sampled again: stays RUNNING for the scheduler to
+ *        make interrupted, which version 1 would then run again with trial 0's seed
+ *   14   a PRUNED one without the learning rate (batch 64 only) */
+static const v1_trial v1[] = {
+    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0},
+    {"COMPLETE", NULL, 0, "0.2", DT_FATE_COUNTS, 1, -1, 0},
+    {"FAIL", "interrupted (signal)", 0, "0.3", DT_FATE_INTERRUPTED, 2, -1, 0},
+    {"FAIL", "interrupted (darktune stopped)", 0, "0.3", DT_FATE_INTERRUPTED, 2, 2, 0},
+    {"COMPLETE", NULL, 0, "0.3", DT_FATE_COUNTS, 2, 3, 0},
+    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.4", DT_FATE_OOM, 5, -1, 0},
+    {"COMPLETE", NULL, 0, "0.4", DT_FATE_COUNTS, 5, 5, 0},
+    {"FAIL", "interrupted (study timeout)", 0, "0.5", DT_FATE_INTERRUPTED, 7, -1, 1},
+    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.6", DT_FATE_OOM, 8, -1, 1},
+    {"FAIL", "interrupted (signal)", 1, "0.1", DT_FATE_INTERRUPTED, 9, -1, 1},
+    {"FAIL", "could not start: interrupted system call", 0, "0.7", DT_FATE_COUNTS, 10, -1, 0},
+    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 11, -1, 0},
+    {"FAIL", "interrupted (signal)", 0, "0.2", DT_FATE_INTERRUPTED, 1, -1, 1},
+    {"RUNNING", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0},
+    {"PRUNED", "median: worse", 0, "", DT_FATE_COUNTS, 14, -1, 0},
+};
+#define NV1 (int)(sizeof v1 / sizeof v1[0])
+
+/* Writes a version 1 file at path with study "old" (v1[]) and study "other", whose one
+ * interrupted trial has 0.3 like old's trial 2 and 3: studies must not mix. */
+static void make_v1(const char *path)
+{
+    sqlite3 *db;
+    rm_db(path);
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, schema_v1, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "INSERT INTO study VALUES (1, 'old', 'maximize', 'top1', 0);"
+                       "INSERT INTO study VALUES (2, 'other', 'maximize', 'top1', 0);"
+                       "INSERT INTO trial(study, number, state, reason, baseline)"
+                       " VALUES (2, 0, 'FAIL', 'interrupted (signal)', 0);"
+                       "INSERT INTO param VALUES (2, 0, 'learning_rate', '0.3', 0.3);"
+                       "INSERT INTO param VALUES (2, 0, 'batch', '64', 64);", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_stmt *t, *p;
+    CHECK(sqlite3_prepare_v2(db, "INSERT INTO trial(study, number, state, value, iterations, seconds, started,"
+                             " finished, reason, baseline) VALUES (1, ?, ?, NULL, 10, 1.5, 100, 101.5, ?, ?)",
+                             -1, &t, NULL) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(db, "INSERT INTO param VALUES (1, ?, ?, ?, ?)", -1, &p, NULL) == SQLITE_OK);
+    for (int i = 0; i < NV1; i++) {
+        sqlite3_reset(t);
+        sqlite3_bind_int(t, 1, i);
+        sqlite3_bind_text(t, 2, v1[i].state, -1, SQLITE_STATIC);
+        if (v1[i].reason) sqlite3_bind_text(t, 3, v1[i].reason, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(t, 3);
+        sqlite3_bind_int(t, 4, v1[i].baseline);
+        CHECK(sqlite3_step(t) == SQLITE_DONE);
+        sqlite3_reset(p);
+        sqlite3_bind_int(p, 1, i);
+        sqlite3_bind_text(p, 2, "batch", -1, SQLITE_STATIC);
+        sqlite3_bind_text(p, 3, "64", -1, SQLITE_STATIC);
+        sqlite3_bind_double(p, 4, 64);
+        CHECK(sqlite3_step(p) == SQLITE_DONE);
+        if (!v1[i].lr[0]) continue;
+        sqlite3_reset(p);
+        sqlite3_bind_int(p, 1, i);
+        sqlite3_bind_text(p, 2, "learning_rate", -1, SQLITE_STATIC);
+        sqlite3_bind_text(p, 3, v1[i].lr, -1, SQLITE_STATIC);
+        sqlite3_bind_double(p, 4, strtod(v1[i].lr, NULL));
+        CHECK(sqlite3_step(p) == SQLITE_DONE);
+    }
+    sqlite3_finalize(t);
+    sqlite3_finalize(p);
+    sqlite3_close(db);
+}
+
+/* The file's PRAGMA user_version, read past dt_store; -1 when it cannot be read. */
+static int user_version(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int v = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+/* Runs sql on the file past dt_store; 0 on success. */
+static int exec_on(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open(path, &db) == SQLITE_OK ? sqlite3_exec(db, sql, NULL, NULL, NULL) : -1;
+    sqlite3_close(db);
+    return rc;
+}
+
+/* A version 1 file opens as version 2 with each trial's fate, rerun and seed as main's
+ * scheduler inferred them; reopened, nothing changes; a migration that fails, or a
+ * newer file, leaves the file as it was. */
+static void test_migrate(void)
+{
+    const char *old = DIR "/v1.db";
+    dt_store *st;
+    dt_err err = {0};
+    long long sid;
+    dt_trial *ts;
+    int n;
+    make_v1(old);
+    CHECK(user_version(old) == 1);
+    for (int round = 0; round < 2; round++) {   /* the second open finds version 2: no migration */
+        CHECK(dt_store_open(&st, old, &err) == 0);
+        CHECK(user_version(old) == 2);
+        CHECK(dt_store_study(st, "old", "maximize", "top1", &sid, &err) == 0 && sid == 1);
+        CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
+        CHECK(n == NV1);
+        for (int i = 0; i < n && n == NV1; i++) {
+            if (ts[i].fate != v1[i].fate || ts[i].seed_trial != v1[i].seed_trial || ts[i].rerun_of != v1[i].rerun_of)
+                fprintf(stderr, "trial %d: fate %s seed_trial %d rerun_of %d\n", i, dt_fate_name(ts[i].fate),
+                        ts[i].seed_trial, ts[i].rerun_of);
+            CHECK(ts[i].fate == v1[i].fate);
+            CHECK(ts[i].seed_trial == v1[i].seed_trial);
+            CHECK(ts[i].rerun_of == v1[i].rerun_of);
+            CHECK(dt_trial_runs_again(&ts[i], ts, n) == v1[i].runs_again);
+            CHECK(dt_trial_counts(&ts[i]) == (v1[i].fate == DT_FATE_COUNTS && strcmp(v1[i].state, "RUNNING") != 0));
+            CHECK_STR(ts[i].reason, v1[i].reason ? v1[i].reason : "");   /* kept for people */
+        }
+        CHECK(n == NV1 && ts[13].state == DT_RUNNING);
+        dt_trials_free(ts, n);
+        /* The other study's trial has old's 0.3 but is nobody's rerun, and runs again. */
+        CHECK(dt_store_study(st, "other", "maximize", "top1", &sid, &err) == 0 && sid == 2);
+        CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
+        CHECK(n == 1 && ts[0].fate == DT_FATE_INTERRUPTED && ts[0].seed_trial == 0 && ts[0].rerun_of == -1);
+        CHECK(n == 1 && dt_trial_runs_again(&ts[0], ts, n));
+        dt_trials_free(ts, n);
+        dt_store_close(st);
+    }
+
+    /* A migration that fails (a column it would add is there already) changes nothing. */
+    make_v1(old);
+    CHECK(exec_on(old, "ALTER TABLE trial ADD COLUMN rerun_of TEXT") == SQLITE_OK);
+    CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
+    CHECK_STR(err.msg, "cannot migrate store '" DIR "/v1.db' from schema version 1: duplicate column name: rerun_of");
+    CHECK(user_version(old) == 1);
+    CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
+
+    /* A newer darktune's store is refused, and left as it is. */
+    make_v1(old);
+    CHECK(exec_on(old, "PRAGMA user_version = 3") == SQLITE_OK);
+    CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
+    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 3; this one reads 2 at most)");
+    CHECK(user_version(old) == 3);
+    CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
+    rm_db(old);
+}
+
+/* Fates, seeds and reruns round trip: what the scheduler writes is what it reads back. */
+static void test_fate(void)
+{
+    const char *path = DIR "/fate.db";
+    dt_store *st;
+    dt_err err = {0};
+    long long sid;
+    dt_trial t[4], *ts;
+    int n;
+    rm_db(path);
+    CHECK(dt_store_open(&st, path, &err) == 0);
+    CHECK(user_version(path) == 2);
+    CHECK(dt_store_study(st, "fate", "minimize", "loss", &sid, &err) == 0);
+    for (int i = 0; i < 4; i++) dt_trial_init(&t[i], space.n);
+    CHECK(t[0].seed_trial == -1 && t[0].rerun_of == -1 && t[0].fate == DT_FATE_COUNTS);
+    /* 0 runs out of GPU memory, 1 retries it with its seed and is interrupted, 2 runs
+     * 1's configuration again with the same seed; 3 is left running. */
+    CHECK(dt_store_create_trial(st, sid, &space, &t[0], &err) == 0);
+    CHECK(t[0].number == 0 && t[0].seed_trial == 0);   /* -1 became its own number */
+    t[0].state = DT_FAIL;
+    t[0].fate = DT_FATE_OOM;
+    snprintf(t[0].reason, sizeof t[0].reason, "out of GPU memory (runs again): CUDA Error: out of memory");
+    CHECK(dt_store_finish_trial(st, sid, &t[0], &err) == 0);
+    t[1].seed_trial = t[0].seed_trial;
+    t[1].rerun_of = 0;
+    CHECK(dt_store_create_trial(st, sid, &space, &t[1], &err) == 0);
+    CHECK(t[1].number == 1 && t[1].seed_trial == 0 && t[1].rerun_of == 0);
+    t[1].state = DT_FAIL;
+    t[1].fate = DT_FATE_INTERRUPTED;
+    CHECK(dt_store_finish_trial(st, sid, &t[1], &err) == 0);
+    t[2].seed_trial = t[1].seed_trial;
+    t[2].rerun_of = 1;
+    CHECK(dt_store_create_trial(st, sid, &space, &t[2], &err) == 0);
+    t[2].state = DT_COMPLETE;
+    t[2].value = 1.25;
+    CHECK(dt_store_finish_trial(st, sid, &t[2], &err) == 0);
+    CHECK(dt_store_create_trial(st, sid, &space, &t[3], &err) == 0);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == 0);
+    CHECK(n == 4);
+    if (n == 4) {
+        t[1].finished = ts[1].finished;   /* "now" when it finished */
+        for (int i = 0; i < 4; i++) {
+            if (ts[i].finished) t[i].finished = ts[i].finished;
+            check_trial(&ts[i], &t[i], space.n);
+        }
+        CHECK(!dt_trial_counts(&ts[0]) && !dt_trial_counts(&ts[1]) && dt_trial_counts(&ts[2]));
+        CHECK(!dt_trial_counts(&ts[3]));   /* running: not yet */
+        for (int i = 0; i < 4; i++) CHECK(!dt_trial_runs_again(&ts[i], ts, n));
+        /* Without trial 2, trial 1 is the one whose configuration runs again. */
+        CHECK(dt_trial_runs_again(&ts[1], ts, 2));
+        CHECK(!dt_trial_runs_again(&ts[0], ts, 2));
+    }
+    dt_trials_free(ts, n);
+    /* A darktune killed with trial 3 running: it becomes interrupted and runs again. */
+    CHECK(dt_store_fail_running(st, sid, "interrupted (darktune stopped)", &n, &err) == 0 && n == 1);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == 0);
+    CHECK(n == 4 && ts[3].state == DT_FAIL && ts[3].fate == DT_FATE_INTERRUPTED && ts[3].seed_trial == 3);
+    CHECK(n == 4 && dt_trial_runs_again(&ts[3], ts, n) && !dt_trial_counts(&ts[3]));
+    dt_trials_free(ts, n);
+    /* A fate this code does not know is an error, not a guess. */
+    CHECK(exec_on(path, "UPDATE trial SET fate = 'lost' WHERE number = 2") == SQLITE_OK);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == -1 && n == 0);
+    CHECK_STR(err.msg, "trial 2 in store '" DIR "/fate.db' has an unknown fate 'lost'");
+    for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
+    dt_store_close(st);
+    rm_db(path);
 }
 
 int main(void)
@@ -340,5 +601,8 @@ int main(void)
     for (int i = 0; i < 3; i++) dt_trial_free(&want[i]);
     dt_trial_free(&other);
     dt_trial_free(&ghost);
+
+    test_fate();
+    test_migrate();
     return dt_test_done("store");
 }
