@@ -8,6 +8,7 @@
 #include "dt_logparse.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,8 +135,12 @@ static int dt_logparse__match(const char *pat, const char *s, dt_line *out)
         if (f == 'I' || f == 'd' || f == 'K') {
             if (!isdigit((unsigned char)*s)) return 0;
             char *end;
+            errno = 0;
             long n = strtol(s, &end, 10);
             s = end;
+            /* Numbers no Darknet prints are no match: a garbled line is not data. */
+            if (errno == ERANGE || (f == 'I' && n > DT_LOGPARSE_MAX_ITER) || (f == 'K' && (n < 1 || n > 1000)))
+                return 0;
             if (f == 'I') out->iteration = n;
             if (f == 'K') out->k = (int)n;
             continue;
@@ -149,10 +154,11 @@ static int dt_logparse__match(const char *pat, const char *s, dt_line *out)
         case 'A': out->avg_loss = v; break;
         case 'R': out->rate = v; break;
         case 'S': case 'T': out->seconds = v; break;
-        case 'M': out->map = v; break;
-        case 'P': out->map = v / 100; break;
-        case '1': out->top1 = v; break;
-        case 'k': out->topk = v; break;
+        /* Fractions and percentages out of their range are no match either. */
+        case 'M': if (!(v >= 0 && v <= 1)) return 0; out->map = v; break;
+        case 'P': if (!(v >= 0 && v <= 100)) return 0; out->map = v / 100; break;
+        case '1': if (!(v >= 0 && v <= 1)) return 0; out->top1 = v; break;
+        case 'k': if (!(v >= 0 && v <= 1)) return 0; out->topk = v; break;
         default: break;  /* %f: read and dropped */
         }
     }

@@ -33,7 +33,13 @@ typedef struct dt_line {
     int k;              /* TOP: the k of top-k */
 } dt_line;
 
-/* Parses one line (no newline needed). Returns out->kind; out is always filled. */
+/* The largest iteration a line may name: Darknet counts them in an int, and no run
+ * gets near this; a line past it is garbled, not data. */
+#define DT_LOGPARSE_MAX_ITER 1000000000L
+
+/* Parses one line (no newline needed). Returns out->kind; out is always filled.
+ * Numbers out of their range (an iteration past DT_LOGPARSE_MAX_ITER, a fraction
+ * above 1, a percentage above 100) make the line no match. */
 dt_line_kind dt_logparse_line(const char *line, dt_line *out);
 
 /* line without its escapes and outer blanks, copied into buf (for messages). */

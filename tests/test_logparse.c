@@ -138,6 +138,20 @@ static void test_absent_fields(void)
     CHECK_NEAR(out.avg_loss, 1.6, 1e-12);
 }
 
+/* Numbers no Darknet prints make a line no match (the fuzzer found the 91000 %). */
+static void test_ranges(void)
+{
+    dt_line out;
+    CHECK(dt_logparse_line(" 99999999999999999999999: 1.5, 1.5 avg, 0.1 rate, 0.1 seconds, 64 images", &out) ==
+          DT_LINE_NONE);
+    CHECK(dt_logparse_line(" 1000000001: 1.5, 1.5 avg, 0.1 rate, 0.1 seconds, 64 images", &out) == DT_LINE_NONE);
+    CHECK(dt_logparse_line(" 1000000000: 1.5, 1.5 avg, 0.1 rate, 0.1 seconds, 64 images", &out) == DT_LINE_ITER);
+    CHECK(dt_logparse_line(" Last accuracy mAP@0.50 = 91000 %, best = 91.00 %", &out) == DT_LINE_NONE);
+    CHECK(dt_logparse_line(" mean_average_precision (mAP@0.50) = 1.5", &out) == DT_LINE_NONE);
+    CHECK(dt_logparse_line(" mean_average_precision (mAP@0.50) = 0.91", &out) == DT_LINE_MAP && out.map == 0.91);
+    CHECK(dt_logparse_line("100: top 1: 1.200000, top 5: 0.990000", &out) == DT_LINE_NONE);
+}
+
 static void test_find(void)
 {
     char buf[64];
@@ -155,6 +169,7 @@ static void test_find(void)
 int main(void)
 {
     test_find();
+    test_ranges();
     test_golden();
     test_strip_ansi();
     test_absent_fields();
