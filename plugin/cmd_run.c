@@ -1,4 +1,5 @@
-/* cmd_run: `darktune run SWEEP.ini [--trials N] [--output DIR]`.
+/* cmd_run: `darktune run SWEEP.ini [--trials N] [--output DIR]`, and `darktune worker`,
+ * the same without the outputs: one of many processes sharing a study.
  * One line per finished trial; on a terminal, a live status line under them. */
 #include <math.h>
 #include <signal.h>
@@ -87,14 +88,16 @@ static void dt_run__tick(void *user, const dt_live *live, int nlive, int done, i
     ui->status_shown = 1;
 }
 
-int cmd_run(int argc, char **argv)
+/* run and worker: the same study loop; a worker writes no outputs. */
+static int dt_run__main(int argc, char **argv, int worker)
 {
     char *trials = NULL, *output = NULL, *path;
     const dt_opt opts[] = {
         {"--trials", "N", "stop when N trials have finished (overrides [study] trials)", &trials},
         {"--output", "DIR", "write outputs (and the default store) here (overrides [study] output)", &output},
     };
-    dt_cmd_args(argc, argv, "darktune run SWEEP.ini [--trials N] [--output DIR]", opts, 2, &path);
+    dt_cmd_args(argc, argv, worker ? "darktune worker SWEEP.ini [--trials N] [--output DIR]"
+                                   : "darktune run SWEEP.ini [--trials N] [--output DIR]", opts, 2, &path);
     dt_sweep sw;
     dt_cmd_sweep(&sw, path, trials, output);
 
@@ -112,7 +115,7 @@ int cmd_run(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
 
     dt_run_ui ui = {.sw = &sw, .tty = isatty(STDOUT_FILENO)};
-    dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick};
+    dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick, worker};
     printf("study '%s': %d trial%s, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
            sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler.kind), dt_pruner_name(sw.pruner.kind),
            sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), sw.max_batches, sw.output);
@@ -124,10 +127,12 @@ int cmd_run(int argc, char **argv)
     int status = DT_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "darktune: %s\n", err.msg);
-        status = DT_EXIT_RUNTIME;
+        status = rc == -2 ? DT_EXIT_USAGE : DT_EXIT_RUNTIME;
     } else if (rc == 1) {
         printf("interrupted: running trials recorded as interrupted; run the same command again to resume\n");
         status = 128 + dt_run__stop;
+    } else if (worker) {
+        printf("done: this worker has no trial left to run\n");
     } else {
         char *best = dt_path_join(sw.output, "best.cfg");
         if (dt_file_exists(best)) printf("done: best configuration in %s\n", best);
@@ -136,4 +141,14 @@ int cmd_run(int argc, char **argv)
     }
     dt_sweep_free(&sw);
     return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    return dt_run__main(argc, argv, 0);
+}
+
+int cmd_worker(int argc, char **argv)
+{
+    return dt_run__main(argc, argv, 1);
 }

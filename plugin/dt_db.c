@@ -358,9 +358,27 @@ static void dt_db__sleep(double s)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
+static int dt_db__begin(dt_db *db, int write, dt_err *err);
+
 int dt_db_begin(dt_db *db, dt_err *err)
 {
+    return dt_db__begin(db, 1, err);
+}
+
+int dt_db_begin_read(dt_db *db, dt_err *err)
+{
+    return dt_db__begin(db, 0, err);
+}
+
+static int dt_db__begin(dt_db *db, int write, dt_err *err)
+{
     db->lost = 0;
+    if (db->kind == DT_DB_SQLITE && !write) {
+        if (sqlite3_exec(db->lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return dt_errf(err, "store '%s': %s", db->name, sqlite3_errmsg(db->lite));
+        db->in_tx = 1;
+        return 0;
+    }
     if (db->kind == DT_DB_SQLITE) {
         /* The busy timeout covers BEGIN IMMEDIATE too; a writer that holds the file
          * longer than that (a slow disk) is waited for again rather than failed. */
@@ -391,8 +409,8 @@ int dt_db_begin(dt_db *db, dt_err *err)
             }
         }
         dt_err e;
-        if (dt_db_exec(db, &e, "BEGIN", "") == 0 &&
-            dt_db_exec(db, &e, "SELECT pg_advisory_xact_lock(?)", "L", (long long)DT_DB__LOCK) == 0) {
+        if (dt_db_exec(db, &e, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ", "") == 0 &&
+            (!write || dt_db_exec(db, &e, "SELECT pg_advisory_xact_lock(?)", "L", (long long)DT_DB__LOCK) == 0)) {
             db->in_tx = 1;
             return 0;
         }

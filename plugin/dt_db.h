@@ -57,6 +57,10 @@ void dt_db_set_reconnect(dt_db *db, double seconds);
 /* Starts a writer's transaction (see above). -1 with a message in err when the
  * database cannot be reached for the reconnect time. */
 int dt_db_begin(dt_db *db, dt_err *err);
+/* Starts a reader's transaction: every query in it sees the database at one instant
+ * (SQLite: a deferred BEGIN; PostgreSQL: REPEATABLE READ), without the write lock. It
+ * reconnects as dt_db_begin does. */
+int dt_db_begin_read(dt_db *db, dt_err *err);
 int dt_db_commit(dt_db *db, dt_err *err);
 void dt_db_rollback(dt_db *db);   /* no transaction open is fine */
 /* 1 when the last failure was a lost connection (the transaction may be run again

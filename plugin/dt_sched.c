@@ -23,6 +23,7 @@
 #include "dt_train.h"
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
+#define DT_SCHED_SYNC 1.0          /* seconds between two reads of what the other workers did */
 /* The reasons, for people, of the trials whose fate is DT_FATE_INTERRUPTED and
  * DT_FATE_OOM: the scheduler reads the fate, never these. */
 #define DT_SCHED_INTERRUPTED "interrupted"
@@ -79,6 +80,13 @@ typedef struct dt_study {
     double t0;
     double trial_secs;     /* seconds of trials finished in this run, for the ETA */
     int trials_done_here;
+    /* Other workers of the study (darktune worker, or a second run): */
+    char worker[128];      /* this process as the store names it: "host:pid:start" */
+    long long seen_point;  /* the newest point (store id) this worker has read */
+    unsigned char *fin;    /* fin[number]: the pruner was told the trial ended */
+    int fincap;
+    double synced, beaten, reaped; /* dt_now() of the last sync, heartbeat, look for lost workers */
+    int spent;             /* the store said the budget is spent */
 } dt_study;
 
 static void dt_sched__note(dt_study *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -93,16 +101,29 @@ static void dt_sched__note(dt_study *s, const char *fmt, ...)
     s->hooks->note(s->hooks->user, msg);
 }
 
+/* 1 for darktune worker: no outputs. */
+static int dt_sched__worker(const dt_study *s)
+{
+    return s->hooks && s->hooks->worker;
+}
+
 /* The series the pruner compares: what ranks a pruned trial for the TPE. */
 static int dt_sched__kind(const dt_sweep *sw)
 {
     return sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
 }
 
+/* The trial numbered number, NULL when this worker has not seen it (trials are kept
+ * in number order: a binary search). */
 static dt_trial *dt_sched__trial(dt_study *s, int number)
 {
-    for (int i = 0; i < s->n; i++)
-        if (s->trials[i].number == number) return &s->trials[i];
+    int lo = 0, hi = s->n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (s->trials[mid].number == number) return &s->trials[mid];
+        if (s->trials[mid].number < number) lo = mid + 1;
+        else hi = mid - 1;
+    }
     return NULL;
 }
 
@@ -150,6 +171,14 @@ static int dt_sched__running(const dt_study *s)
 {
     int r = 0;
     for (int i = 0; i < s->nslots; i++) r += s->slots[i].run != NULL;
+    return r;
+}
+
+/* Trials running now, this worker's and the others' (as of the last sync). */
+static int dt_sched__active(const dt_study *s)
+{
+    int r = 0;
+    for (int i = 0; i < s->n; i++) r += s->trials[i].state == DT_RUNNING;
     return r;
 }
 
@@ -246,14 +275,88 @@ static char *dt_sched__trial_dir(const dt_study *s, int number)
     return dt_xasprintf("%s/trials/%d", s->sw->output, number);
 }
 
+/* Adds t (taking its values) in number order: another worker may have numbered a
+ * trial below one of ours that this one has not read yet. */
 static int dt_sched__add_trial(dt_study *s, const dt_trial *t)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 32;
         s->trials = dt_xrealloc(s->trials, (size_t)s->cap * sizeof *s->trials);
     }
-    s->trials[s->n] = *t;
-    return s->n++;
+    int at = s->n;
+    while (at > 0 && s->trials[at - 1].number > t->number) at--;
+    memmove(&s->trials[at + 1], &s->trials[at], sizeof *s->trials * (size_t)(s->n - at));
+    s->trials[at] = *t;
+    s->n++;
+    return at;
+}
+
+/* Whether the pruner has been told trial number ended; marks it when set. */
+static int dt_sched__fin(dt_study *s, int number, int set)
+{
+    if (number >= s->fincap) {
+        int cap = s->fincap ? s->fincap : 64;
+        while (cap <= number) cap *= 2;
+        s->fin = dt_xrealloc(s->fin, (size_t)cap);
+        memset(s->fin + s->fincap, 0, (size_t)(cap - s->fincap));
+        s->fincap = cap;
+    }
+    if (set) s->fin[number] = 1;
+    return s->fin[number];
+}
+
+/* 1 when this process runs trial t (or ran it). */
+static int dt_sched__mine(const dt_study *s, const dt_trial *t)
+{
+    return strcmp(t->worker, s->worker) == 0;
+}
+
+/* Catches up with the store: trials other workers started or ended, and every value
+ * they reported, so that the sampler sees their trials (running ones as running: the
+ * TPE's constant liar) and the pruner compares against them. Points are read before
+ * trials: a trial is written before its points, so each point's trial is known. The
+ * first sync, on an empty study in memory, is the resume: the pruner sees the stored
+ * history again, so that its decisions go on as if darktune had never stopped. */
+static int dt_sched__sync(dt_study *s, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    dt_trial_point *pts;
+    dt_trial *ts;
+    int np, nt;
+    long long last = s->seen_point;
+    if (dt_store_points_since(s->store, s->id, s->seen_point, &pts, &np, &last, err) != 0) return -1;
+    if (dt_store_load(s->store, s->id, &sw->space, dt_sched__kind(sw), &ts, &nt, err) != 0) {
+        free(pts);
+        return -1;
+    }
+    for (int i = 0; i < nt; i++) {
+        dt_trial *t = &ts[i], *have = dt_sched__trial(s, t->number);
+        if (!have) {
+            dt_pruner_hold(s->pruner, t->number, dt_out_burn_in(sw, t->values));
+            dt_sched__add_trial(s, t);
+            t->values = NULL;   /* now the study's */
+        } else if (!dt_sched__mine(s, have) && have->state == DT_RUNNING && t->state != DT_RUNNING) {
+            dt_value *v = have->values;   /* the same values: keep ours, take the rest */
+            *have = *t;
+            have->values = v;
+        }
+    }
+    for (int i = 0; i < np; i++) {
+        const dt_trial *t = dt_sched__trial(s, pts[i].number);
+        if (t && !dt_sched__mine(s, t)) dt_pruner_record(s->pruner, pts[i].number, pts[i].pt);
+    }
+    for (int i = 0; i < s->n; i++) {
+        const dt_trial *t = &s->trials[i];
+        if (t->state != DT_RUNNING && !dt_sched__mine(s, t) && !dt_sched__fin(s, t->number, 0)) {
+            dt_pruner_finish(s->pruner, t->number, t->state);
+            dt_sched__fin(s, t->number, 1);
+        }
+    }
+    s->seen_point = last;
+    s->synced = dt_now();
+    free(pts);
+    dt_trials_free(ts, nt);
+    return 0;
 }
 
 /* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
@@ -273,17 +376,20 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     t->last_value = loss ? sl->loss : sl->metric;
     t->last_step = loss ? sl->loss_step : sl->metric_step;
     snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "");
+    int best = dt_out_best(s->sw, s->trials, s->n);
+    int is_best = best >= 0 && s->trials[best].number == t->number;
+    /* The best trial's weights are kept, on this host: the store says where. */
+    snprintf(t->weights, sizeof t->weights, "%s", is_best && weights ? weights : "");
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
     dt_pruner_finish(s->pruner, t->number, state);
+    dt_sched__fin(s, t->number, 1);
     if (t->fate != DT_FATE_INTERRUPTED) {
         s->trial_secs += t->seconds;
         s->trials_done_here++;
     }
 
     char *backup = dt_xasprintf("%s/backup", sl->dir);
-    int best = dt_out_best(s->sw, s->trials, s->n);
-    int is_best = best >= 0 && s->trials[best].number == t->number;
     if (is_best && weights && weights[0]) {
         if (s->best_number >= 0) {
             char *old = dt_xasprintf("%s/trials/%d/backup", s->sw->output, s->best_number);
@@ -297,7 +403,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     }
     free(backup);
 
-    if (dt_out_write_all(s->sw, s->base.cfg, s->trials, s->n, err) != 0) return -1;
+    if (!dt_sched__worker(s) && dt_out_write_all(s->sw, s->base.cfg, s->trials, s->n, err) != 0) return -1;
     if (s->hooks && s->hooks->finished) {
         int done = dt_sched__done(s), left = s->sw->trials - done;
         double eta = -1;
@@ -326,9 +432,13 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     t.baseline = nx->baseline;
     t.seed_trial = nx->seed_trial;
     t.rerun_of = nx->rerun_of;
-    if (dt_store_create_trial(s->store, s->id, &sw->space, &t, err) != 0) {
+    int claim = dt_store_claim(s->store, s->id, &sw->space, &t, sw->trials, s->worker, err);
+    if (claim != 0) {
         dt_trial_free(&t);
-        return -1;
+        /* Another worker spent the budget, or runs this configuration again already:
+         * catch up with what it did before choosing again. */
+        if (claim == DT_STORE_SPENT) s->spent = 1;
+        return claim > 0 ? dt_sched__sync(s, err) : -1;
     }
     dt_sched__add_trial(s, &t);
     dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
@@ -544,6 +654,31 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     return 0;
 }
 
+/* Trials left RUNNING by processes that are gone: on this host, a worker whose process
+ * no longer runs (a darktune killed, or the one before this one); anywhere, one that
+ * has not beaten for the grace period, or a trial of a store from before workers,
+ * which has no heartbeat. They become interrupted: their configurations run again. */
+static int dt_sched__reap_dead(dt_study *s, int *lost, dt_err *err)
+{
+    dt_trial *ts;
+    int n, k = 0;
+    *lost = 0;
+    if (dt_store_load(s->store, s->id, NULL, DT_POINT_LOSS, &ts, &n, err) != 0) return -1;
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (ts[i].state != DT_RUNNING || !ts[i].worker[0] || dt_process_alive(ts[i].worker) != 0) continue;
+        rc = dt_store_fail_worker(s->store, s->id, ts[i].worker, DT_SCHED_INTERRUPTED " (darktune stopped)", &k,
+                                  err);
+        *lost += k;
+    }
+    dt_trials_free(ts, n);
+    if (rc == 0) rc = dt_store_fail_silent(s->store, s->id, s->sw->grace_s, DT_SCHED_INTERRUPTED
+                                           " (darktune stopped)", &k, err);
+    *lost += k;
+    s->reaped = dt_now();
+    return rc;
+}
+
 /* Reads the base cfg and .data once for the study, says what schedule = scaled does
  * to the base cfg's schedule, and makes the runners' context from the .data. */
 static int dt_sched__base(dt_study *s, dt_err *err)
@@ -588,23 +723,15 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
-    if (dt_sched__base(&s, err) != 0 || dt_mkdirs(sw->output, err) != 0 || dt_sched__open(&s, err) != 0) goto out;
-    int lost = 0;
-    if (dt_store_fail_running(s.store, s.id, DT_SCHED_INTERRUPTED " (darktune stopped)", &lost, err) != 0) goto out;
-    if (dt_store_load(s.store, s.id, &sw->space, dt_sched__kind(sw), &s.trials, &s.n, err) != 0) goto out;
-    s.cap = s.n;
-    /* The pruner sees the stored history again, so that its decisions go on as if
-     * darktune had never stopped. Every loaded trial has finished by now. */
-    if (dt_pruner_create(&s.pruner, &popts, err) != 0) goto out;
-    for (int i = 0; i < s.n; i++) {
-        dt_point *pts;
-        int np;
-        if (dt_store_points(s.store, s.id, s.trials[i].number, &pts, &np, err) != 0) goto out;
-        dt_pruner_hold(s.pruner, s.trials[i].number, dt_out_burn_in(sw, s.trials[i].values));
-        for (int k = 0; k < np; k++) dt_pruner_record(s.pruner, s.trials[i].number, pts[k]);
-        dt_pruner_finish(s.pruner, s.trials[i].number, s.trials[i].state);
-        free(pts);
+    if (dt_sched__base(&s, err) != 0 || dt_mkdirs(sw->output, err) != 0) goto out;
+    if (dt_sched__open(&s, err) != 0) {
+        rc = -2;
+        goto out;
     }
+    dt_process_name(s.worker, sizeof s.worker);
+    int lost = 0;
+    if (dt_sched__reap_dead(&s, &lost, err) != 0) goto out;
+    if (dt_pruner_create(&s.pruner, &popts, err) != 0 || dt_sched__sync(&s, err) != 0) goto out;
     if (dt_sampler_create(&s.sampler, &sopts, &sw->space, sw->seed, err) != 0) goto out;
     {
         int best = dt_out_best(sw, s.trials, s.n);
@@ -632,17 +759,37 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
             dt_sched__note(&s, "study timeout of %.0f s reached: stopping running trials", sw->timeout_s);
             if (dt_sched__interrupt(&s, "study timeout", err) != 0) goto out;
         }
-        /* Fill free slots while the budget allows. */
-        for (int i = 0; i < s.nslots && !timed_out; i++) {
+        /* Keep up with the other workers: what they started and reported, that this
+         * one is alive, and whether one of them stopped beating. */
+        double now = dt_now();
+        if (now - s.synced >= DT_SCHED_SYNC && dt_sched__sync(&s, err) != 0) goto out;
+        if (now - s.beaten >= sw->heartbeat_s) {
+            if (dt_store_heartbeat(s.store, s.id, s.worker, err) != 0) goto out;
+            s.beaten = now;
+        }
+        if (now - s.reaped >= sw->grace_s / 2) {
+            int k;
+            if (dt_store_fail_silent(s.store, s.id, sw->grace_s, DT_SCHED_INTERRUPTED " (worker lost: no heartbeat)",
+                                     &k, err) != 0)
+                goto out;
+            if (k) dt_sched__note(&s, "%d trial%s of a worker that stopped beating: recorded as interrupted", k,
+                                  k == 1 ? "" : "s");
+            s.reaped = now;
+        }
+        /* Fill free slots while the budget allows: trials that count, and every
+         * worker's running ones. */
+        for (int i = 0; i < s.nslots && !timed_out && !s.spent; i++) {
             if (s.slots[i].run || !dt_sched__open_slot(&s, &s.slots[i])) continue;
-            if (dt_sched__done(&s) + dt_sched__running(&s) >= sw->trials) break;
+            if (dt_sched__done(&s) + dt_sched__active(&s) >= sw->trials) break;
             dt_next nx;
             int got = dt_sched__next(&s, vals, &nx, err);
             if (got < 0) goto out;
             if (!got) break;
             if (dt_sched__launch(&s, &s.slots[i], vals, &nx, err) != 0) goto out;
         }
-        if (!dt_sched__running(&s)) break;
+        /* Nothing of ours runs: done, unless another worker's trials still run (one
+         * that is lost leaves configurations to run again). */
+        if (!dt_sched__running(&s) && (timed_out || !dt_sched__active(&s))) break;
         dt_sched__pack(&s);
 
         /* Wait for output, a quarter second at most (hang and timeout checks run in
@@ -663,7 +810,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
             last_tick = dt_now();
         }
     }
-    if (dt_out_write_all(sw, s.base.cfg, s.trials, s.n, err) != 0) goto out;
+    if (!dt_sched__worker(&s) && dt_out_write_all(sw, s.base.cfg, s.trials, s.n, err) != 0) goto out;
     rc = 0;
 out:
     if (rc < 0) {

@@ -32,11 +32,20 @@ typedef struct dt_sched_hooks {
                      double elapsed, double eta);
     /* About twice a second while trials run. */
     void (*tick)(void *user, const dt_live *live, int nlive, int done, int budget, double elapsed);
+    /* 1: a worker (darktune worker): it runs trials and writes none of the outputs
+     * (trials.csv, report.txt, best.cfg), which darktune run and best write. */
+    int worker;
 } dt_sched_hooks;
 
-/* Runs the study. *stop becoming nonzero (a signal handler sets it) stops every
- * running trial, records them as interrupted, and returns 1. Returns 0 when the
- * budget is spent (or the sampler has nothing left), -1 on a runtime error. */
+/* Runs the study, as one of its workers: others may run it at once, on this machine
+ * (one SQLite file) or on others (PostgreSQL), sharing its budget; each trial's
+ * process beats a heartbeat into the store, and a worker that stops beating for the
+ * sweep's grace period has its trials interrupted and run again by the others.
+ * *stop becoming nonzero (a signal handler sets it) stops every running trial of this
+ * worker, records them as interrupted, and returns 1. Returns 0 when the budget is
+ * spent (or the sampler has nothing left) and no worker runs a trial, -2 when the
+ * store cannot be opened or refuses the study (bad input: nothing ran), -1 on a
+ * runtime error. */
 int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop,
                  dt_err *err);
 

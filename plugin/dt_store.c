@@ -1,57 +1,87 @@
-/* dt_store: studies, trials, parameters and intermediate values in one SQLite file.
+/* dt_store: studies, trials, parameters and intermediate values, in a SQLite file or
+ * in PostgreSQL (dt_db: the same SQL for both).
  *
- * Schema version 2 (PRAGMA user_version):
+ * Schema version 3:
  *   study(id, name, direction, metric, created)
  *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline,
- *         fate, seed_trial, rerun_of)
+ *         fate, seed_trial, rerun_of, worker, heartbeat, weights)
  *   param(study, number, name, text, num)      one row per active value of a trial
- *   point(study, number, step, kind, value)    intermediate values
+ *   point(id, study, number, step, kind, value) intermediate values; id grows with each write
  * fate ('counts', 'interrupted', 'oom': dt_fate_name) says whether a trial counts
  * against the budget and whether its configuration runs again; seed_trial is the trial
  * whose number seeds it; rerun_of the trial whose configuration it runs again (NULL
- * none). The reason is for people and is never read back as data.
- * Version 1 (every darktune before version 2) had no fate, seed_trial or rerun_of:
- * opening such a file migrates it once, in one transaction (dt_store__migrate_1).
- * SQLite cannot store NaN (it becomes NULL), so every REAL that may be NaN is written
- * as NULL and NULL is read back as NAN; ±inf are stored as they are. Times are unix
- * seconds. Every call that writes runs in one BEGIN IMMEDIATE transaction, which also
- * serialises the darktune processes that share the file.
+ * none). worker names the process that runs it ("host:pid:start"), heartbeat is when
+ * that process last said it was alive (the database's clock), weights where the
+ * trial's final weights are on that host; last_loss, last_metric (and their steps) its
+ * value at the highest step of each series, kept as points are added, so that loading
+ * a study reads no points. The reason is for people and is never read back as data.
+ * A SQLite file keeps its version in PRAGMA user_version, PostgreSQL in the table
+ * darktune_meta. Older SQLite files are migrated when opened, in one transaction:
+ * version 1 (every darktune before fate) and version 2 (before workers).
+ * NaN is stored as NULL and NULL is read back as NAN (SQLite cannot hold NaN); ±inf
+ * are stored as they are. Times are unix seconds.
+ *
+ * Every call that writes is one writer's transaction (dt_db_begin: the whole
+ * database's write lock), which serialises the workers that share a study: numbering
+ * a trial, checking the budget and claiming a configuration to run again happen in
+ * one step. A transaction cut by a lost connection runs again once dt_db_begin has
+ * reconnected (dt_store__tx), so a write is done whole or reported, never lost.
  *
  * It does not cache anything between calls, does not know the sampler's or the
  * pruner's rules, and never deletes a trial. */
 #include "dt_store.h"
 
 #include <math.h>
-#include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dt_db.h"
+
 /* The schema version this code writes; it opens older ones by migrating them. */
-#define DT_STORE_VERSION 2
+#define DT_STORE_VERSION 3
 
 struct dt_store {
-    sqlite3 *db;
-    char *path;   /* as given to dt_store_open, for messages */
+    dt_db *db;
 };
 
-/* What a version 2 store holds. The foreign keys keep parameters and points from
+/* What a new version 3 store holds, per engine (PostgreSQL's REAL is 4 bytes, and it
+ * numbers rows with identity columns). The foreign keys keep parameters and points from
  * outliving (or preceding) their trial. */
-static const char dt_store__schema[] =
+static const char dt_store__schema_sqlite[] =
     "CREATE TABLE study(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, direction TEXT,"
     " metric TEXT, created REAL);"
     "CREATE TABLE trial(study INTEGER NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, value REAL, iterations INTEGER, seconds REAL, started REAL,"
     " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
-    " seed_trial INTEGER, rerun_of INTEGER, PRIMARY KEY(study, number));"
+    " seed_trial INTEGER, rerun_of INTEGER, worker TEXT, heartbeat REAL, weights TEXT,"
+    " last_loss REAL, last_loss_step INTEGER, last_metric REAL, last_metric_step INTEGER,"
+    " PRIMARY KEY(study, number));"
     "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num REAL, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
-    "CREATE TABLE point(study INTEGER NOT NULL, number INTEGER NOT NULL, step INTEGER,"
-    " kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "CREATE TABLE point(id INTEGER PRIMARY KEY, study INTEGER NOT NULL, number INTEGER NOT NULL,"
+    " step INTEGER, kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "PRAGMA user_version = 2;";
+    "PRAGMA user_version = 3;";
+
+static const char dt_store__schema_postgres[] =
+    "CREATE TABLE study(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    " direction TEXT, metric TEXT, created DOUBLE PRECISION);"
+    "CREATE TABLE trial(study BIGINT NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
+    " state TEXT NOT NULL, value DOUBLE PRECISION, iterations BIGINT, seconds DOUBLE PRECISION,"
+    " started DOUBLE PRECISION, finished DOUBLE PRECISION, reason TEXT, baseline INTEGER,"
+    " fate TEXT NOT NULL DEFAULT 'counts', seed_trial INTEGER, rerun_of INTEGER, worker TEXT,"
+    " heartbeat DOUBLE PRECISION, weights TEXT, last_loss DOUBLE PRECISION, last_loss_step BIGINT,"
+    " last_metric DOUBLE PRECISION, last_metric_step BIGINT, PRIMARY KEY(study, number));"
+    "CREATE TABLE param(study BIGINT NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
+    " text TEXT, num DOUBLE PRECISION, PRIMARY KEY(study, number, name),"
+    " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "CREATE TABLE point(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, study BIGINT NOT NULL,"
+    " number INTEGER NOT NULL, step BIGINT, kind INTEGER, value DOUBLE PRECISION,"
+    " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "CREATE INDEX point_trial ON point(study, number);"
+    "INSERT INTO darktune_meta(key, value) VALUES ('version', '3');";
 
 /* SQL that is true when trials A and B (table aliases) of one study ran the same
  * configuration: the same baseline flag and the same parameters, name for name and text
@@ -65,12 +95,13 @@ static const char dt_store__schema[] =
     "  AND NOT EXISTS (SELECT 1 FROM param q WHERE q.study = " B ".study AND q.number = " B ".number"    \
     "   AND q.name = p.name AND q.text IS p.text)))"
 
-/* Version 1 to 2. Version 1 kept a trial's fate only in its reason, and a rerun's link
- * and seed nowhere: its scheduler found them again on every resume. These statements
- * read the reasons once, here, and record what that scheduler inferred:
+/* Version 1 to 2 (SQLite only: PostgreSQL stores began at 3). Version 1 kept a
+ * trial's fate only in its reason, and a rerun's link and seed nowhere: its scheduler
+ * found them again on every resume. These statements read the reasons once, here, and
+ * record what that scheduler inferred:
  * - fate: a FAIL whose reason begins "interrupted" or "out of GPU memory (runs again)";
  *   a RUNNING trial stays RUNNING (and counts): the scheduler makes it interrupted on
- *   resume, as it does with a version 2 store.
+ *   resume, as it does with a current store.
  * - rerun_of: a trial runs again the nearest earlier trial with the same configuration
  *   when that one was cut short (its first later equal trial was its rerun).
  * - seed_trial: a trial's own number, except that a rerun, and a trial whose
@@ -92,176 +123,170 @@ static const char dt_store__migrate_1[] =
     "  WHERE f.study = trial.study AND f.number <= trial.number AND " DT_STORE__SAME("f", "trial") ") END;"
     "PRAGMA user_version = 2;";
 
-/* Writes "cannot WHAT in store 'path': sqlite's message" into err. Called right where
- * the SQLite call failed, before anything else can replace the connection's message. */
-static int dt_store__fail(dt_store *st, dt_err *err, const char *what)
+/* Version 2 to 3: the worker columns, and points numbered by an id that workers read
+ * new points by (the rowid they had, kept). A trial RUNNING in a version 2 store has no
+ * worker: it is taken for one of a darktune that stopped (dt_store_reap). */
+static const char dt_store__migrate_2[] =
+    "ALTER TABLE trial ADD COLUMN worker TEXT;"
+    "ALTER TABLE trial ADD COLUMN heartbeat REAL;"
+    "ALTER TABLE trial ADD COLUMN weights TEXT;"
+    "ALTER TABLE trial ADD COLUMN last_loss REAL;"
+    "ALTER TABLE trial ADD COLUMN last_loss_step INTEGER;"
+    "ALTER TABLE trial ADD COLUMN last_metric REAL;"
+    "ALTER TABLE trial ADD COLUMN last_metric_step INTEGER;"
+    "CREATE TABLE point3(id INTEGER PRIMARY KEY, study INTEGER NOT NULL, number INTEGER NOT NULL,"
+    " step INTEGER, kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
+    "INSERT INTO point3(id, study, number, step, kind, value) SELECT rowid, study, number, step, kind, value"
+    " FROM point;"
+    "DROP TABLE point;"
+    "ALTER TABLE point3 RENAME TO point;"
+    "CREATE INDEX point_trial ON point(study, number);"
+    "UPDATE trial SET"
+    " last_loss_step = (SELECT max(step) FROM point p WHERE p.study = trial.study AND p.number = trial.number"
+    "  AND p.kind = 0),"
+    " last_metric_step = (SELECT max(step) FROM point p WHERE p.study = trial.study AND p.number = trial.number"
+    "  AND p.kind = 1);"
+    "UPDATE trial SET"
+    " last_loss = (SELECT value FROM point p WHERE p.study = trial.study AND p.number = trial.number"
+    "  AND p.kind = 0 AND p.step = trial.last_loss_step ORDER BY p.id DESC LIMIT 1),"
+    " last_metric = (SELECT value FROM point p WHERE p.study = trial.study AND p.number = trial.number"
+    "  AND p.kind = 1 AND p.step = trial.last_metric_step ORDER BY p.id DESC LIMIT 1);"
+    "PRAGMA user_version = 3;";
+
+/* The database's clock in unix seconds, as SQL: heartbeats are written and judged by
+ * one clock, whatever the workers' own. */
+static const char *dt_store__now(const dt_store *st)
 {
-    return dt_errf(err, "cannot %s in store '%s': %s", what, st->path, sqlite3_errmsg(st->db));
+    return dt_db_kind_of(st->db) == DT_DB_POSTGRES ? "extract(epoch from clock_timestamp())"
+                                                   : "((julianday('now') - 2440587.5) * 86400.0)";
 }
 
-/* Undoes the open transaction, if any, so that a failed call changes nothing.
- * Statements must be finalized first; err is left alone (it already says why). */
-static void dt_store__rollback(dt_store *st)
+/* Runs body(st, ctx, err) inside one writer's transaction: commits when it returns 0,
+ * rolls back otherwise (its return value is passed on: > 0 is an answer, not an
+ * error). A body cut by a lost connection runs again after dt_db_begin reconnects. */
+typedef int (*dt_store__body)(dt_store *st, void *ctx, dt_err *err);
+static int dt_store__run(dt_store *st, int write, dt_store__body body, void *ctx, const char *what, dt_err *err)
 {
-    if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Binds the statement's parameters from the arguments, one letter of types each:
- * 'i' int, 'l' long, 'L' long long, 'r' double (NaN becomes NULL), 't' text (NULL
- * stays NULL, copied). The arguments must have exactly those C types, one per
- * parameter of the statement: a count that differs is SQLITE_RANGE. Returns a
- * SQLite result code. */
-static int dt_store__bindv(sqlite3_stmt *s, const char *types, va_list ap)
-{
-    int rc = SQLITE_OK;
-    /* A wrong count or letter is a bug here; binding index 0 records SQLITE_RANGE and
-     * its message on the connection, so that it surfaces like any SQLite error. */
-    if ((int)strlen(types) != sqlite3_bind_parameter_count(s)) return sqlite3_bind_null(s, 0);
-    for (int i = 0; types[i] && rc == SQLITE_OK; i++) {
-        int col = i + 1;
-        switch (types[i]) {
-        case 'i': rc = sqlite3_bind_int(s, col, va_arg(ap, int)); break;
-        case 'l': rc = sqlite3_bind_int64(s, col, va_arg(ap, long)); break;
-        case 'L': rc = sqlite3_bind_int64(s, col, va_arg(ap, long long)); break;
-        case 'r': {
-            double x = va_arg(ap, double);
-            rc = isnan(x) ? sqlite3_bind_null(s, col) : sqlite3_bind_double(s, col, x);
-            break;
-        }
-        case 't': rc = sqlite3_bind_text(s, col, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
-        default: rc = sqlite3_bind_null(s, 0); break;
-        }
+    for (int attempt = 0;; attempt++) {
+        dt_err e = {0};
+        int rc = (write ? dt_db_begin(st->db, &e) : dt_db_begin_read(st->db, &e)) == 0 ? body(st, ctx, &e) : -1;
+        if (rc == 0 && dt_db_commit(st->db, &e) == 0) return 0;
+        dt_db_rollback(st->db);
+        if (rc > 0) return rc;
+        if (dt_db_lost(st->db) && attempt < 3) continue;
+        /* The database's own messages ("store 'x': ...") say what failed, not what
+         * darktune was doing: that goes first. */
+        if (what && strncmp(e.msg, "store '", 7) == 0) dt_errf(err, "cannot %s in %s", what, e.msg);
+        else if (err) *err = e;
+        return -1;
     }
-    return rc;
 }
 
-/* Rebinds a statement that was already used (see dt_store__bindv for types). */
-static int dt_store__bind(sqlite3_stmt *s, const char *types, ...)
+static int dt_store__tx(dt_store *st, dt_store__body body, void *ctx, const char *what, dt_err *err)
 {
-    sqlite3_reset(s);
-    va_list ap;
-    va_start(ap, types);
-    int rc = dt_store__bindv(s, types, ap);
-    va_end(ap);
-    return rc;
+    return dt_store__run(st, 1, body, ctx, what, err);
 }
 
-/* Prepares sql into *s and binds its parameters (see dt_store__bindv for types;
- * "" leaves them for dt_store__bind). Returns a SQLite result code; the connection's
- * message says why. *s is NULL or a statement the caller finalizes, whatever the result. */
-static int dt_store__prepare(dt_store *st, sqlite3_stmt **s, const char *sql, const char *types, ...)
+/* The same for a body that only reads: it sees the store at one instant. */
+static int dt_store__read(dt_store *st, dt_store__body body, void *ctx, const char *what, dt_err *err)
 {
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
-    if (rc != SQLITE_OK || !types[0]) return rc;
-    va_list ap;
-    va_start(ap, types);
-    rc = dt_store__bindv(*s, types, ap);
-    va_end(ap);
-    return rc;
+    return dt_store__run(st, 0, body, ctx, what, err);
 }
 
-/* Runs a statement that returns no rows; 0 when it did, else -1. */
-static int dt_store__run(sqlite3_stmt *s)
-{
-    return sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-}
+/* ---- Opening: the schema created, migrated or checked. */
 
-/* A REAL column that may be NULL, which stands for NaN. */
-static double dt_store__num(sqlite3_stmt *s, int col)
+static int dt_store__version(dt_store *st, int *version, int *tables, dt_err *err)
 {
-    return sqlite3_column_type(s, col) == SQLITE_NULL ? NAN : sqlite3_column_double(s, col);
-}
-
-/* A TEXT column, "" for NULL, so that callers can strcmp or copy it directly. */
-static const char *dt_store__text(sqlite3_stmt *s, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(s, col);
-    return t ? t : "";
-}
-
-/* Brings a freshly opened file to schema version 2, inside one IMMEDIATE transaction
- * (so that two processes opening a new or old file at once create or migrate it once):
- * creates the tables in an empty file, migrates version 1, accepts version 2, refuses
- * anything else. A migration that fails changes nothing. */
-static int dt_store__ensure_schema(dt_store *st, dt_err *err)
-{
-    sqlite3_stmt *s = NULL;
-    int version = -1, tables = 0;
-    for (int locked = 0; locked < 2; locked++) {
-        /* First without a lock (the usual case, the current version, needs none), then
-         * again under the write lock, as another process may have created or migrated
-         * it meanwhile. */
-        if (locked && sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-        if (dt_store__prepare(st, &s, "SELECT (SELECT user_version FROM pragma_user_version),"
-                              " (SELECT count(*) FROM sqlite_master)", "") != SQLITE_OK ||
-            sqlite3_step(s) != SQLITE_ROW)
-            goto fail;
-        version = sqlite3_column_int(s, 0);
-        tables = sqlite3_column_int(s, 1);
-        sqlite3_finalize(s);
-        s = NULL;
-        if (version < 0 || version >= DT_STORE_VERSION) break;   /* nothing to write */
+    dt_rows r;
+    if (dt_db_kind_of(st->db) == DT_DB_SQLITE) {
+        if (dt_db_query(st->db, &r, err, "SELECT (SELECT user_version FROM pragma_user_version),"
+                        " (SELECT count(*) FROM sqlite_master)", "") != 0)
+            return -1;
+        *version = (int)dt_rows_int(&r, 0, 0);
+        *tables = (int)dt_rows_int(&r, 0, 1);
+        dt_rows_free(&r);
+        return 0;
     }
-    if (version == 0 && tables > 0) {
-        dt_errf(err, "'%s' is not a darktune store: it holds other tables", st->path);
-        goto undo;
-    }
-    if (version < 0) {
-        dt_errf(err, "'%s' is not a darktune store: schema version %d", st->path, version);
-        goto undo;
-    }
-    if (version > DT_STORE_VERSION) {
-        dt_errf(err, "'%s' is a store of a newer darktune (schema version %d; this one reads %d at most)",
-                st->path, version, DT_STORE_VERSION);
-        goto undo;
-    }
-    if (version == 0 && sqlite3_exec(st->db, dt_store__schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    if (version == 1 && sqlite3_exec(st->db, dt_store__migrate_1, NULL, NULL, NULL) != SQLITE_OK) {
-        dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", st->path, sqlite3_errmsg(st->db));
-        goto undo;
-    }
-    if (!sqlite3_get_autocommit(st->db) && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto fail;
+    if (dt_db_exec(st->db, err, "CREATE TABLE IF NOT EXISTS darktune_meta(key TEXT PRIMARY KEY, value TEXT)",
+                   "") != 0 ||
+        dt_db_query(st->db, &r, err, "SELECT value FROM darktune_meta WHERE key = 'version'", "") != 0)
+        return -1;
+    *version = r.n ? atoi(dt_rows_text(&r, 0, 0)) : 0;
+    dt_rows_free(&r);
+    if (dt_db_query(st->db, &r, err, "SELECT count(*) FROM information_schema.tables"
+                    " WHERE table_schema = current_schema() AND table_name IN ('study', 'trial', 'param', 'point')",
+                    "") != 0)
+        return -1;
+    *tables = (int)dt_rows_int(&r, 0, 0);
+    dt_rows_free(&r);
     return 0;
-fail:
-    if (sqlite3_errcode(st->db) == SQLITE_NOTADB)
-        dt_errf(err, "'%s' is not a darktune store: %s", st->path, sqlite3_errmsg(st->db));
-    else
-        dt_errf(err, "cannot open store '%s': %s", st->path, sqlite3_errmsg(st->db));
-undo:
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
 }
 
-/* Opens the file (and its folder), sets the connection up for several processes
- * sharing it (WAL, a 10 s busy timeout) and checks or creates the schema. */
-int dt_store_open(dt_store **out, const char *path, dt_err *err)
+/* The database's own words in a dt_db message: what follows "store 'name': ". */
+static const char *dt_store__dbmsg(const char *msg)
+{
+    const char *p = strncmp(msg, "store '", 7) == 0 ? strstr(msg, "': ") : NULL;
+    return p ? p + 3 : msg;
+}
+
+/* Brings the store to the current version inside one writer's transaction (two
+ * processes opening a new or old store at once create or migrate it once): creates the
+ * tables in an empty store, migrates older versions, refuses newer ones and databases
+ * that hold other tables. A migration that fails changes nothing. */
+static int dt_store__ensure_schema(dt_store *st, void *ctx, dt_err *err)
+{
+    (void)ctx;
+    int version, tables;
+    const char *name = dt_db_name(st->db);
+    if (dt_store__version(st, &version, &tables, err) != 0) return -1;
+    if (version == 0 && tables > 0) return dt_errf(err, "'%s' is not a darktune store: it holds other tables", name);
+    if (version < 0) return dt_errf(err, "'%s' is not a darktune store: schema version %d", name, version);
+    if (version > DT_STORE_VERSION)
+        return dt_errf(err, "'%s' is a store of a newer darktune (schema version %d; this one reads %d at most)",
+                       name, version, DT_STORE_VERSION);
+    dt_err e;
+    if (version == 0 &&
+        dt_db_exec(st->db, &e, dt_db_kind_of(st->db) == DT_DB_SQLITE ? dt_store__schema_sqlite
+                                                                     : dt_store__schema_postgres, "") != 0)
+        return dt_errf(err, "cannot create store '%s': %s", name, dt_store__dbmsg(e.msg));
+    if (version == 1 && dt_db_exec(st->db, &e, dt_store__migrate_1, "") != 0)
+        return dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", name, dt_store__dbmsg(e.msg));
+    if (version >= 1 && version < 3 && dt_db_exec(st->db, &e, dt_store__migrate_2, "") != 0)
+        return dt_errf(err, "cannot migrate store '%s' from schema version 2: %s", name, dt_store__dbmsg(e.msg));
+    return 0;
+}
+
+/* Opens the file (and its folder) or connects, and checks or creates the schema. */
+int dt_store_open(dt_store **out, const char *target, dt_err *err)
 {
     *out = NULL;
-    char *dir = dt_dirname(path);
-    int rc = dt_mkdirs(dir, err);
-    free(dir);
-    if (rc != 0) return -1;
-
     dt_store *st = dt_xcalloc(1, sizeof *st);
-    st->path = dt_xstrdup(path);
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        dt_errf(err, "cannot open store '%s': %s",
-                path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    if (dt_db_open(&st->db, target, err) != 0) {
+        free(st);
+        return -1;
+    }
+    if (dt_db_kind_of(st->db) == DT_DB_SQLITE) {
+        /* Reading the schema first is what finds out whether the file is a database at
+         * all, before any pragma could change someone else's file. */
+        dt_rows r;
+        dt_err e;
+        if (dt_db_query(st->db, &r, &e, "SELECT count(*) FROM sqlite_master", "") != 0) {
+            dt_errf(err, "'%s' is not a darktune store: %s", target,
+                    strstr(e.msg, "not a database") ? "file is not a database" : e.msg);
+            dt_store_close(st);
+            return -1;
+        }
+        dt_rows_free(&r);
+    }
+    if (dt_store__tx(st, dt_store__ensure_schema, NULL, NULL, err) != 0) {
         dt_store_close(st);
         return -1;
     }
-    sqlite3_busy_timeout(st->db, 10000);
-    /* Reading the schema first is what finds out whether the file is a database at
-     * all, before any pragma could change someone else's file. */
-    if (dt_store__ensure_schema(st, err) != 0) {
-        dt_store_close(st);
-        return -1;
-    }
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                     " PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
-        dt_errf(err, "cannot open store '%s': %s", path, sqlite3_errmsg(st->db));
+    dt_err e;
+    if (dt_db_kind_of(st->db) == DT_DB_SQLITE &&
+        dt_db_exec(st->db, &e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                   "") != 0) {
+        dt_errf(err, "cannot open store '%s': %s", target, dt_store__dbmsg(e.msg));
         dt_store_close(st);
         return -1;
     }
@@ -273,52 +298,56 @@ int dt_store_open(dt_store **out, const char *path, dt_err *err)
 void dt_store_close(dt_store *st)
 {
     if (!st) return;
-    sqlite3_close(st->db);
-    free(st->path);
+    dt_db_close(st->db);
     free(st);
 }
 
-/* Finds or creates the study in one transaction, so that two processes starting
- * the same sweep agree on one id. */
+const char *dt_store_name(const dt_store *st)
+{
+    return dt_db_name(st->db);
+}
+
+/* ---- Studies. */
+
+typedef struct dt_store__study_ctx {
+    const char *name, *direction, *metric;
+    long long *id;
+} dt_store__study_ctx;
+
+static int dt_store__study(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__study_ctx *c = ctx;
+    dt_rows r;
+    if (dt_db_query(st->db, &r, err, "SELECT id, direction, metric FROM study WHERE name = ?", "t", c->name) != 0)
+        return -1;
+    if (r.n) {
+        const char *d = dt_rows_text(&r, 0, 1), *m = dt_rows_text(&r, 0, 2);
+        int same = strcmp(d, c->direction) == 0 && strcmp(m, c->metric) == 0;
+        if (!same)
+            dt_errf(err, "study '%s' in '%s' is a %s study of %s; this sweep asks for %s %s", c->name,
+                    dt_db_name(st->db), d, m, c->direction, c->metric);
+        else
+            *c->id = dt_rows_int(&r, 0, 0);
+        dt_rows_free(&r);
+        return same ? 0 : -1;
+    }
+    dt_rows_free(&r);
+    if (dt_db_exec(st->db, err, "INSERT INTO study(name, direction, metric, created) VALUES (?, ?, ?, ?)", "tttr",
+                   c->name, c->direction, c->metric, dt_wall()) != 0)
+        return -1;
+    return dt_db_last_id(st->db, c->id, err);
+}
+
+/* Finds or creates the study in one transaction, so that two processes starting the
+ * same sweep agree on one id. */
 int dt_store_study(dt_store *st, const char *name, const char *direction, const char *metric,
                    long long *id, dt_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    if (dt_store__prepare(st, &s, "SELECT id, direction, metric FROM study WHERE name = ?", "t", name) !=
-        SQLITE_OK)
-        goto fail;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const char *d = dt_store__text(s, 1), *m = dt_store__text(s, 2);
-        if (strcmp(d, direction) != 0 || strcmp(m, metric) != 0) {
-            dt_errf(err, "study '%s' in '%s' is a %s study of %s; this sweep asks for %s %s",
-                    name, st->path, d, m, direction, metric);
-            goto undo;
-        }
-        *id = sqlite3_column_int64(s, 0);
-    } else if (rc == SQLITE_DONE) {
-        sqlite3_finalize(s);
-        if (dt_store__prepare(st, &s, "INSERT INTO study(name, direction, metric, created) VALUES (?, ?, ?, ?)",
-                              "tttr", name, direction, metric, dt_wall()) != SQLITE_OK ||
-            dt_store__run(s) != 0)
-            goto fail;
-        *id = sqlite3_last_insert_rowid(st->db);
-    } else {
-        goto fail;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    return 0;
-fail:
-    dt_store__fail(st, err, "find the study");
-undo:
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
+    dt_store__study_ctx c = {name, direction, metric, id};
+    return dt_store__tx(st, dt_store__study, &c, "find the study", err);
 }
+
+/* ---- Loading. */
 
 /* Fills a value from its stored text and number; the stored text is the truth, and
  * idx is found again among the parameter's current choices (-1 when none). */
@@ -346,257 +375,396 @@ static int dt_store__find(const dt_space *space, const char *name)
     return -1;
 }
 
-/* Reads every trial in one read transaction, so that a study written to meanwhile
- * is seen at one instant: trials, then each trial's parameters and last value of kind. */
+/* The trial numbered number among ts[0..n) (numbers ascend: a binary search). */
+static dt_trial *dt_store__trial(dt_trial *ts, int n, int number)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (ts[mid].number == number) return &ts[mid];
+        if (ts[mid].number < number) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return NULL;
+}
+
+typedef struct dt_store__load_ctx {
+    long long study;
+    const dt_space *space;
+    int kind;
+    dt_trial *ts;
+    int n;
+} dt_store__load_ctx;
+
+/* Two queries, whatever the number of trials: the trials (with their last value of
+ * kind), then every parameter. */
+static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__load_ctx *c = ctx;
+    const char *name = dt_db_name(st->db);
+    dt_rows r;
+    /* The last value of the series kind: columns 15, 16. */
+    if (dt_db_query(st->db, &r, err, c->kind == DT_POINT_LOSS
+                    ? "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step FROM trial"
+                      " WHERE study = ? ORDER BY number"
+                    : "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step FROM trial"
+                      " WHERE study = ? ORDER BY number", "L", c->study) != 0)
+        return -1;
+    c->ts = r.n ? dt_xcalloc((size_t)r.n, sizeof *c->ts) : NULL;
+    c->n = 0;
+    for (int i = 0; i < r.n; i++) {
+        dt_trial *t = &c->ts[c->n++];
+        dt_trial_init(t, c->space ? c->space->n : 0);
+        t->number = (int)dt_rows_int(&r, i, 0);
+        int state = dt_state_parse(dt_rows_text(&r, i, 1));
+        int fate = dt_fate_parse(dt_rows_text(&r, i, 9));
+        if (state < 0 || fate < 0) {
+            dt_errf(err, "trial %d in store '%s' has an unknown %s '%s'", t->number, name, state < 0 ? "state" : "fate",
+                    dt_rows_text(&r, i, state < 0 ? 1 : 9));
+            dt_rows_free(&r);
+            return -1;
+        }
+        t->state = (dt_state)state;
+        t->value = dt_rows_num(&r, i, 2);
+        t->iterations = (long)dt_rows_int(&r, i, 3);
+        t->seconds = dt_rows_isnull(&r, i, 4) ? 0 : dt_rows_num(&r, i, 4);
+        t->started = dt_rows_isnull(&r, i, 5) ? 0 : dt_rows_num(&r, i, 5);
+        t->finished = dt_rows_isnull(&r, i, 6) ? 0 : dt_rows_num(&r, i, 6);   /* NULL while running */
+        snprintf(t->reason, sizeof t->reason, "%s", dt_rows_text(&r, i, 7));
+        t->baseline = (int)dt_rows_int(&r, i, 8);
+        t->fate = (dt_fate)fate;
+        t->seed_trial = (int)dt_rows_int(&r, i, 10);
+        t->rerun_of = dt_rows_isnull(&r, i, 11) ? -1 : (int)dt_rows_int(&r, i, 11);
+        snprintf(t->worker, sizeof t->worker, "%s", dt_rows_text(&r, i, 12));
+        t->heartbeat = dt_rows_isnull(&r, i, 13) ? 0 : dt_rows_num(&r, i, 13);
+        snprintf(t->weights, sizeof t->weights, "%s", dt_rows_text(&r, i, 14));
+        t->last_kind = c->kind;
+        t->last_value = dt_rows_num(&r, i, 15);
+        t->last_step = dt_rows_isnull(&r, i, 16) ? -1 : (long)dt_rows_int(&r, i, 16);
+    }
+    dt_rows_free(&r);
+    if (!c->n) return 0;
+
+    if (dt_db_query(st->db, &r, err, "SELECT number, name, text, num FROM param WHERE study = ?", "L", c->study) != 0)
+        return -1;
+    for (int i = 0; i < r.n; i++) {
+        dt_trial *t = dt_store__trial(c->ts, c->n, (int)dt_rows_int(&r, i, 0));
+        int k = dt_store__find(c->space, dt_rows_text(&r, i, 1));
+        if (t && k >= 0) dt_store__value(&c->space->p[k], dt_rows_text(&r, i, 2), dt_rows_num(&r, i, 3), &t->values[k]);
+    }
+    dt_rows_free(&r);
+    return 0;
+}
+
+/* In one transaction, so that a study written to meanwhile is seen at one instant. */
 int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err)
 {
-    sqlite3_stmt *s = NULL, *ps = NULL, *ms = NULL;
-    dt_trial *ts = NULL;
-    int count = 0, cap = 0, rc;
+    dt_store__load_ctx c = {.study = study, .space = space, .kind = kind};
     *out = NULL;
     *n = 0;
-    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    if (dt_store__prepare(st, &s, "SELECT number, state, value, iterations, seconds, started, finished,"
-                          " reason, baseline, fate, seed_trial, rerun_of FROM trial WHERE study = ? ORDER BY number",
-                          "L", study) != SQLITE_OK ||
-        dt_store__prepare(st, &ps, "SELECT name, text, num FROM param WHERE study = ? AND number = ?", "") !=
-            SQLITE_OK ||
-        dt_store__prepare(st, &ms, "SELECT value, step FROM point WHERE study = ? AND number = ? AND kind = ?"
-                          " ORDER BY step DESC, rowid DESC LIMIT 1", "") != SQLITE_OK)
-        goto fail;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? 2 * cap : 16;
-            ts = dt_xrealloc(ts, (size_t)cap * sizeof *ts);
-        }
-        dt_trial *t = &ts[count++];
-        dt_trial_init(t, space ? space->n : 0);
-        t->number = sqlite3_column_int(s, 0);
-        int state = dt_state_parse(dt_store__text(s, 1));
-        if (state < 0) {
-            dt_errf(err, "trial %d in store '%s' has an unknown state '%s'", t->number, st->path,
-                    dt_store__text(s, 1));
-            goto undo;
-        }
-        t->state = (dt_state)state;
-        t->value = dt_store__num(s, 2);
-        t->iterations = (long)sqlite3_column_int64(s, 3);
-        t->seconds = sqlite3_column_double(s, 4);
-        t->started = sqlite3_column_double(s, 5);
-        t->finished = sqlite3_column_double(s, 6);   /* NULL while running reads as 0 */
-        snprintf(t->reason, sizeof t->reason, "%s", dt_store__text(s, 7));
-        t->baseline = sqlite3_column_int(s, 8);
-        int fate = dt_fate_parse(dt_store__text(s, 9));
-        if (fate < 0) {
-            dt_errf(err, "trial %d in store '%s' has an unknown fate '%s'", t->number, st->path,
-                    dt_store__text(s, 9));
-            goto undo;
-        }
-        t->fate = (dt_fate)fate;
-        t->seed_trial = sqlite3_column_int(s, 10);
-        t->rerun_of = sqlite3_column_type(s, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 11);
-
-        if (dt_store__bind(ps, "Li", study, t->number) != SQLITE_OK) goto fail;
-        while ((rc = sqlite3_step(ps)) == SQLITE_ROW) {
-            int i = dt_store__find(space, dt_store__text(ps, 0));
-            if (i >= 0) dt_store__value(&space->p[i], dt_store__text(ps, 1), dt_store__num(ps, 2), &t->values[i]);
-        }
-        if (rc != SQLITE_DONE) goto fail;
-
-        t->last_kind = kind;
-        if (dt_store__bind(ms, "Lii", study, t->number, kind) != SQLITE_OK) goto fail;
-        rc = sqlite3_step(ms);
-        if (rc == SQLITE_ROW) {
-            t->last_value = dt_store__num(ms, 0);
-            t->last_step = (long)sqlite3_column_int64(ms, 1);
-        } else if (rc != SQLITE_DONE) {
-            goto fail;
-        }
+    if (dt_store__read(st, dt_store__load, &c, "load the trials", err) != 0) {
+        dt_trials_free(c.ts, c.n);
+        return -1;
     }
-    if (rc != SQLITE_DONE) goto fail;
-    sqlite3_finalize(s);
-    sqlite3_finalize(ps);
-    sqlite3_finalize(ms);
-    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);   /* a read: nothing to lose */
-    *out = ts;
-    *n = count;
+    *out = c.ts;
+    *n = c.n;
     return 0;
-fail:
-    dt_store__fail(st, err, "load the trials");
-undo:
-    sqlite3_finalize(s);
-    sqlite3_finalize(ps);
-    sqlite3_finalize(ms);
-    dt_store__rollback(st);
-    dt_trials_free(ts, count);
-    return -1;
 }
 
-/* Numbers the trial inside the write transaction that inserts it, which is what
- * keeps two workers from taking the same number; seed_trial -1 becomes that number.
- * t is updated only on success. */
-int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, dt_trial *t,
-                          dt_err *err)
-{
-    sqlite3_stmt *s = NULL;
+/* ---- Trials. */
+
+typedef struct dt_store__claim_ctx {
+    long long study;
+    const dt_space *space;
+    dt_trial *t;
+    int budget;
+    const char *worker;
     int number, seed;
-    double started = dt_wall();
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    if (dt_store__prepare(st, &s, "SELECT COALESCE(MAX(number), -1) + 1 FROM trial WHERE study = ?", "L",
-                          study) != SQLITE_OK ||
-        sqlite3_step(s) != SQLITE_ROW)
-        goto fail;
-    number = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    seed = t->seed_trial >= 0 ? t->seed_trial : number;
-    if (dt_store__prepare(st, &s, "INSERT INTO trial(study, number, state, value, iterations, seconds, started,"
-                          " finished, reason, baseline, fate, seed_trial, rerun_of)"
-                          " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?, 'counts', ?, NULLIF(?, -1))",
-                          "Lirlrrtiii", study, number, t->value, t->iterations, t->seconds, started,
-                          t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0, seed,
-                          t->rerun_of >= 0 ? t->rerun_of : -1) != SQLITE_OK ||
-        dt_store__run(s) != 0)
-        goto fail;
-    sqlite3_finalize(s);
-    if (dt_store__prepare(st, &s, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)",
-                          "") != SQLITE_OK)
-        goto fail;
-    for (int i = 0; space && i < space->n; i++) {
+} dt_store__claim_ctx;
+
+static int dt_store__claim(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__claim_ctx *c = ctx;
+    dt_trial *t = c->t;
+    dt_rows r;
+    /* Running trials count (their fate is counts until they end otherwise): the budget
+     * holds for every worker at once. */
+    if (dt_db_query(st->db, &r, err, "SELECT COALESCE(MAX(number), -1) + 1,"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND fate = 'counts'),"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND rerun_of = ?),"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND baseline = 1)"
+                    " FROM trial WHERE study = ?", "LLiLL", c->study, c->study, t->rerun_of, c->study, c->study) != 0)
+        return -1;
+    c->number = (int)dt_rows_int(&r, 0, 0);
+    long long counted = dt_rows_int(&r, 0, 1), again = dt_rows_int(&r, 0, 2), baselines = dt_rows_int(&r, 0, 3);
+    dt_rows_free(&r);
+    if (counted >= c->budget) return DT_STORE_SPENT;
+    /* Another worker ran this configuration again first, or the baseline already runs. */
+    if ((t->rerun_of >= 0 && again) || (t->baseline && t->rerun_of < 0 && baselines)) return DT_STORE_TAKEN;
+    c->seed = t->seed_trial >= 0 ? t->seed_trial : c->number;
+    char *sql = dt_xasprintf("INSERT INTO trial(study, number, state, value, iterations, seconds, started, finished,"
+                             " reason, baseline, fate, seed_trial, rerun_of, worker, heartbeat)"
+                             " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?, 'counts', ?, NULLIF(?, -1), ?, %s)",
+                             dt_store__now(st));
+    int rc = dt_db_exec(st->db, err, sql, "Lirlrrtiiit", c->study, c->number, t->value, t->iterations, t->seconds,
+                        t->started, t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0, c->seed,
+                        t->rerun_of >= 0 ? t->rerun_of : -1, c->worker && c->worker[0] ? c->worker : NULL);
+    free(sql);
+    if (rc != 0) return -1;
+    for (int i = 0; c->space && i < c->space->n; i++) {
         const dt_value *v = &t->values[i];
-        if (!v->active) continue;
-        if (dt_store__bind(s, "Littr", study, number, space->p[i].name, v->text, v->num) != SQLITE_OK ||
-            dt_store__run(s) != 0)
-            goto fail;
+        if (v->active && dt_db_exec(st->db, err, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)",
+                                    "Littr", c->study, c->number, c->space->p[i].name, v->text, v->num) != 0)
+            return -1;
     }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    t->number = number;
+    return 0;
+}
+
+int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_trial *t, int budget,
+                   const char *worker, dt_err *err)
+{
+    dt_store__claim_ctx c = {study, space, t, budget, worker, 0, 0};
+    double started = dt_wall();
+    t->started = started;
+    int rc = dt_store__tx(st, dt_store__claim, &c, "add a trial", err);
+    if (rc != 0) return rc;
+    t->number = c.number;
     t->state = DT_RUNNING;
     t->fate = DT_FATE_COUNTS;
-    t->seed_trial = seed;
-    t->started = started;
+    t->seed_trial = c.seed;
     t->finished = 0;
+    snprintf(t->worker, sizeof t->worker, "%s", worker ? worker : "");
     return 0;
-fail:
-    dt_store__fail(st, err, "add a trial");
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
 }
 
-/* Inserts the points with one prepared statement in one transaction: a trial's
- * curve is never half written. */
-int dt_store_add_points(dt_store *st, long long study, int number, const dt_point *pts, int n,
-                        dt_err *err)
+/* Numbers the trial inside the write transaction that inserts it, which is what keeps
+ * two workers from taking the same number; seed_trial -1 becomes that number. t is
+ * updated only on success. */
+int dt_store_create_trial(dt_store *st, long long study, const dt_space *space, dt_trial *t, dt_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    if (n <= 0) return 0;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        dt_store__prepare(st, &s, "INSERT INTO point(study, number, step, kind, value) VALUES (?, ?, ?, ?, ?)",
-                          "") != SQLITE_OK)
-        goto fail;
-    for (int i = 0; i < n; i++)
-        if (dt_store__bind(s, "Lilir", study, number, pts[i].step, pts[i].kind, pts[i].value) != SQLITE_OK ||
-            dt_store__run(s) != 0)
-            goto fail;
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    int rc = dt_store_claim(st, study, space, t, 2000000000, NULL, err);
+    return rc > 0 ? dt_errf(err, "trial not created: %s", rc == DT_STORE_TAKEN ? "taken" : "budget spent") : rc;
+}
+
+typedef struct dt_store__points_ctx {
+    long long study;
+    int number;
+    const dt_point *pts;
+    int n;
+} dt_store__points_ctx;
+
+/* Many rows per INSERT: a statement per point costs a round trip each on PostgreSQL. */
+#define DT_STORE__ROWS 32
+
+static int dt_store__points(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__points_ctx *c = ctx;
+    for (int i = 0; i < c->n; i += DT_STORE__ROWS) {
+        int k = c->n - i < DT_STORE__ROWS ? c->n - i : DT_STORE__ROWS;
+        /* One statement of k rows; each row's five values go in as literals
+         * (numbers only: nothing to quote), NaN as NULL. */
+        dt_buf sql = {0};
+        dt_buf_printf(&sql, "INSERT INTO point(study, number, step, kind, value) VALUES ");
+        for (int j = 0; j < k; j++) {
+            const dt_point *p = &c->pts[i + j];
+            char v[40];
+            if (isnan(p->value)) snprintf(v, sizeof v, "NULL");
+            else if (isinf(p->value))
+                snprintf(v, sizeof v, dt_db_kind_of(st->db) == DT_DB_POSTGRES ? "'%sInfinity'::float8" : "%s9e999",
+                         p->value < 0 ? "-" : "");
+            else snprintf(v, sizeof v, "%.17g", p->value);
+            dt_buf_printf(&sql, "%s(%lld, %d, %ld, %d, %s)", j ? ", " : "", c->study, c->number, p->step, p->kind, v);
+        }
+        int rc = dt_db_exec(st->db, err, sql.p, "");
+        dt_buf_free(&sql);
+        if (rc != 0) return -1;
+    }
+    /* Each series' value at its highest step (the later one of equal steps), into the
+     * trial row when it is not behind what the row has. */
+    for (int kind = DT_POINT_LOSS; kind <= DT_POINT_METRIC; kind++) {
+        const dt_point *last = NULL;
+        for (int i = 0; i < c->n; i++)
+            if (c->pts[i].kind == kind && (!last || c->pts[i].step >= last->step)) last = &c->pts[i];
+        if (!last) continue;
+        const char *sql = kind == DT_POINT_LOSS
+            ? "UPDATE trial SET last_loss = ?, last_loss_step = ? WHERE study = ? AND number = ?"
+              " AND (last_loss_step IS NULL OR last_loss_step <= ?)"
+            : "UPDATE trial SET last_metric = ?, last_metric_step = ? WHERE study = ? AND number = ?"
+              " AND (last_metric_step IS NULL OR last_metric_step <= ?)";
+        if (dt_db_exec(st->db, err, sql, "rlLil", last->value, last->step, c->study, c->number, last->step) != 0)
+            return -1;
+    }
     return 0;
-fail:
-    dt_store__fail(st, err, "add intermediate values");
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
+}
+
+/* A trial's values in one transaction: its curve is never half written. */
+int dt_store_add_points(dt_store *st, long long study, int number, const dt_point *pts, int n, dt_err *err)
+{
+    if (n <= 0) return 0;
+    dt_store__points_ctx c = {study, number, pts, n};
+    return dt_store__tx(st, dt_store__points, &c, "add intermediate values", err);
+}
+
+typedef struct dt_store__finish_ctx {
+    long long study;
+    const dt_trial *t;
+} dt_store__finish_ctx;
+
+static int dt_store__finish(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__finish_ctx *c = ctx;
+    const dt_trial *t = c->t;
+    dt_rows r;
+    if (dt_db_query(st->db, &r, err, "SELECT count(*) FROM trial WHERE study = ? AND number = ?", "Li", c->study,
+                    t->number) != 0)
+        return -1;
+    long long found = dt_rows_int(&r, 0, 0);
+    dt_rows_free(&r);
+    if (!found) return dt_errf(err, "trial %d of study %lld is not in store '%s'", t->number, c->study, dt_db_name(st->db));
+    return dt_db_exec(st->db, err, "UPDATE trial SET state = ?, value = ?, iterations = ?, seconds = ?, finished = ?,"
+                      " reason = ?, fate = ?, weights = ? WHERE study = ? AND number = ?", "trlrrtttLi",
+                      dt_state_name(t->state), t->value, t->iterations, t->seconds,
+                      t->finished ? t->finished : dt_wall(), t->reason[0] ? t->reason : NULL, dt_fate_name(t->fate),
+                      t->weights[0] ? t->weights : NULL, c->study, t->number);
 }
 
 /* Writes the trial's outcome; finished is t->finished, or now when it is 0. A trial
  * that is not in the store is an error, not a silent no-op. */
 int dt_store_finish_trial(dt_store *st, long long study, const dt_trial *t, dt_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        dt_store__prepare(st, &s, "UPDATE trial SET state = ?, value = ?, iterations = ?, seconds = ?,"
-                          " finished = ?, reason = ?, fate = ? WHERE study = ? AND number = ?",
-                          "trlrrttLi", dt_state_name(t->state), t->value, t->iterations, t->seconds,
-                          t->finished ? t->finished : dt_wall(), t->reason[0] ? t->reason : NULL,
-                          dt_fate_name(t->fate), study, t->number) != SQLITE_OK ||
-        dt_store__run(s) != 0)
-        goto fail;
-    if (sqlite3_changes(st->db) != 1) {
-        dt_errf(err, "trial %d of study %lld is not in store '%s'", t->number, study, st->path);
-        goto undo;
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    return 0;
-fail:
-    dt_store__fail(st, err, "finish a trial");
-undo:
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
+    dt_store__finish_ctx c = {study, t};
+    return dt_store__tx(st, dt_store__finish, &c, "finish a trial", err);
 }
 
-/* One UPDATE: trials left RUNNING by a darktune that died become FAIL, interrupted,
- * with reason, their iterations those of their last stored value. */
+typedef struct dt_store__reap_ctx {
+    long long study;
+    const char *reason;
+    const char *sql_where;   /* which RUNNING trials */
+    const char *worker;      /* its parameter, or NULL */
+    double grace;
+    int n;
+} dt_store__reap_ctx;
+
+static int dt_store__reap(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__reap_ctx *c = ctx;
+    dt_rows r;
+    char *where = dt_xasprintf(c->sql_where, dt_store__now(st));
+    char *count = dt_xasprintf("SELECT count(*) FROM trial WHERE study = ? AND state = 'RUNNING' AND %s", where);
+    char *update = dt_xasprintf("UPDATE trial SET state = 'FAIL', fate = 'interrupted', reason = ?, finished = ?,"
+                                " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
+                                "  WHERE point.study = trial.study AND point.number = trial.number)"
+                                " WHERE study = ? AND state = 'RUNNING' AND %s", where);
+    int rc;
+    if (c->worker) rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Ltr" : "Lt", c->study, c->worker, c->grace);
+    else rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Lr" : "L", c->study, c->grace);
+    if (rc == 0) {
+        c->n = (int)dt_rows_int(&r, 0, 0);
+        dt_rows_free(&r);
+        if (c->n && c->worker)
+            rc = dt_db_exec(st->db, err, update, c->grace >= 0 ? "trLtr" : "trLt", c->reason, dt_wall(), c->study,
+                            c->worker, c->grace);
+        else if (c->n)
+            rc = dt_db_exec(st->db, err, update, c->grace >= 0 ? "trLr" : "trL", c->reason, dt_wall(), c->study,
+                            c->grace);
+    }
+    free(where);
+    free(count);
+    free(update);
+    return rc;
+}
+
+/* Trials left RUNNING by a darktune that died become FAIL, interrupted, with reason,
+ * their iterations those of their last stored value. */
 int dt_store_fail_running(dt_store *st, long long study, const char *reason, int *n, dt_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int changed;
+    dt_store__reap_ctx c = {study, reason, "1 = 1 /* %s */", NULL, -1, 0};
     *n = 0;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        dt_store__prepare(st, &s, "UPDATE trial SET state = 'FAIL', fate = 'interrupted', reason = ?, finished = ?,"
-                          " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
-                          "  WHERE point.study = trial.study AND point.number = trial.number)"
-                          " WHERE study = ? AND state = 'RUNNING'", "trL", reason, dt_wall(), study) != SQLITE_OK ||
-        dt_store__run(s) != 0)
-        goto fail;
-    changed = sqlite3_changes(st->db);
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) goto fail;
-    *n = changed;
+    if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
+    *n = c.n;
     return 0;
-fail:
-    dt_store__fail(st, err, "mark running trials failed");
-    sqlite3_finalize(s);
-    dt_store__rollback(st);
-    return -1;
+}
+
+int dt_store_fail_worker(dt_store *st, long long study, const char *worker, const char *reason, int *n, dt_err *err)
+{
+    dt_store__reap_ctx c = {study, reason, "worker = ? /* %s */", worker, -1, 0};
+    *n = 0;
+    if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
+    *n = c.n;
+    return 0;
+}
+
+int dt_store_fail_silent(dt_store *st, long long study, double grace, const char *reason, int *n, dt_err *err)
+{
+    /* No heartbeat at all: a trial of a version 2 store, or of a darktune before workers. */
+    dt_store__reap_ctx c = {study, reason, "(heartbeat IS NULL OR heartbeat < %s - ?)", NULL, grace, 0};
+    *n = 0;
+    if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
+    *n = c.n;
+    return 0;
+}
+
+typedef struct dt_store__beat_ctx {
+    long long study;
+    const char *worker;
+} dt_store__beat_ctx;
+
+static int dt_store__beat(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__beat_ctx *c = ctx;
+    char *sql = dt_xasprintf("UPDATE trial SET heartbeat = %s WHERE study = ? AND worker = ? AND state = 'RUNNING'",
+                             dt_store__now(st));
+    int rc = dt_db_exec(st->db, err, sql, "Lt", c->study, c->worker);
+    free(sql);
+    return rc;
+}
+
+int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err *err)
+{
+    dt_store__beat_ctx c = {study, worker};
+    return dt_store__tx(st, dt_store__beat, &c, "record a heartbeat", err);
 }
 
 /* Reads one trial's points, ordered by step then kind (then insertion, for ties). */
 int dt_store_points(dt_store *st, long long study, int number, dt_point **out, int *n, dt_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    dt_point *pts = NULL;
-    int count = 0, cap = 0, rc;
+    dt_rows r;
     *out = NULL;
     *n = 0;
-    if (dt_store__prepare(st, &s, "SELECT step, kind, value FROM point WHERE study = ? AND number = ?"
-                          " ORDER BY step, kind, rowid", "Li", study, number) != SQLITE_OK)
-        goto fail;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? 2 * cap : 64;
-            pts = dt_xrealloc(pts, (size_t)cap * sizeof *pts);
-        }
-        pts[count].step = (long)sqlite3_column_int64(s, 0);
-        pts[count].kind = sqlite3_column_int(s, 1);
-        pts[count].value = dt_store__num(s, 2);
-        count++;
-    }
-    if (rc != SQLITE_DONE) goto fail;
-    sqlite3_finalize(s);
+    if (dt_db_query(st->db, &r, err, "SELECT step, kind, value FROM point WHERE study = ? AND number = ?"
+                    " ORDER BY step, kind, id", "Li", study, number) != 0)
+        return -1;
+    dt_point *pts = r.n ? dt_xmalloc((size_t)r.n * sizeof *pts) : NULL;
+    for (int i = 0; i < r.n; i++)
+        pts[i] = (dt_point){.step = (long)dt_rows_int(&r, i, 0), .kind = (int)dt_rows_int(&r, i, 1),
+                            .value = dt_rows_num(&r, i, 2)};
     *out = pts;
-    *n = count;
+    *n = r.n;
+    dt_rows_free(&r);
     return 0;
-fail:
-    dt_store__fail(st, err, "read intermediate values");
-    sqlite3_finalize(s);
-    free(pts);
-    return -1;
+}
+
+int dt_store_points_since(dt_store *st, long long study, long long after, dt_trial_point **out, int *n,
+                          long long *last, dt_err *err)
+{
+    dt_rows r;
+    *out = NULL;
+    *n = 0;
+    if (dt_db_query(st->db, &r, err, "SELECT id, number, step, kind, value FROM point WHERE study = ? AND id > ?"
+                    " ORDER BY id", "LL", study, after) != 0)
+        return -1;
+    dt_trial_point *pts = r.n ? dt_xmalloc((size_t)r.n * sizeof *pts) : NULL;
+    for (int i = 0; i < r.n; i++) {
+        pts[i].number = (int)dt_rows_int(&r, i, 1);
+        pts[i].pt = (dt_point){.step = (long)dt_rows_int(&r, i, 2), .kind = (int)dt_rows_int(&r, i, 3),
+                               .value = dt_rows_num(&r, i, 4)};
+        *last = dt_rows_int(&r, i, 0);
+    }
+    *out = pts;
+    *n = r.n;
+    dt_rows_free(&r);
+    return 0;
 }

@@ -1,8 +1,12 @@
-/* dt_store: every study, trial, parameter, intermediate value and state, kept in SQLite.
+/* dt_store: every study, trial, parameter, intermediate value and state, kept in a
+ * SQLite file or in PostgreSQL (storage = postgresql://user@host:port/db).
  *
  * Each call that changes something is one transaction: it commits whole or changes
  * nothing, so a darktune killed at any moment leaves a store that resumes cleanly.
- * WAL mode and a busy timeout let `darktune status` read while a study runs.
+ * Several workers share one study: on one machine through one SQLite file (WAL, busy
+ * timeouts), on many through PostgreSQL. Writers take the store's write lock, so that
+ * numbering a trial, checking the budget and claiming a configuration to run again
+ * are one atomic step (dt_store_claim).
  * The store knows the search space only to align stored parameters with it by name;
  * it knows nothing of Darknet. */
 #ifndef DT_STORE_H
@@ -12,7 +16,18 @@
 
 typedef struct dt_store dt_store;
 
-/* Opens (creating when absent, with its folder) the SQLite file at path. A store of an
+/* dt_store_claim's answers besides 0 (claimed) and -1 (an error). */
+#define DT_STORE_SPENT 1   /* the budget is spent: trials that count (running ones too) reach it */
+#define DT_STORE_TAKEN 2   /* another worker runs this configuration again, or the baseline, already */
+
+/* An intermediate value of some trial, as another worker wrote it. */
+typedef struct dt_trial_point {
+    int number;
+    dt_point pt;
+} dt_trial_point;
+
+/* Opens target: a PostgreSQL URI, or a SQLite file (created when absent, with its
+ * folder). A store of an
  * older schema version is migrated to the current one (in one transaction; if it fails,
  * the file is unchanged); one of a newer version is refused. */
 int dt_store_open(dt_store **out, const char *path, dt_err *err);
@@ -51,5 +66,30 @@ int dt_store_fail_running(dt_store *st, long long study, const char *reason, int
 
 /* The intermediate values of one trial, in step order; caller frees *out. */
 int dt_store_points(dt_store *st, long long study, int number, dt_point **out, int *n, dt_err *err);
+
+/* The path or URI (without a password) the store was opened with, for messages. */
+const char *dt_store_name(const dt_store *st);
+
+/* Adds a RUNNING trial for worker (a name, NULL for none) unless the budget is spent:
+ * in one transaction, trials whose fate counts (running ones included) are compared
+ * with budget, a configuration to run again (t->rerun_of) or the baseline (t->baseline)
+ * is checked not to be run by another worker already, then the trial is numbered and
+ * written with its parameters and a first heartbeat. Returns 0 (t numbered, as
+ * dt_store_create_trial), DT_STORE_SPENT, DT_STORE_TAKEN, or -1. */
+int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_trial *t, int budget,
+                   const char *worker, dt_err *err);
+/* worker is alive: every RUNNING trial of it gets the store's time as its heartbeat. */
+int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err *err);
+/* Marks RUNNING trials FAIL, interrupted, with reason, as dt_store_fail_running does:
+ * those of worker (a process known to be gone), or those whose heartbeat is older than
+ * grace seconds by the store's clock, or that have none. *n gets how many. */
+int dt_store_fail_worker(dt_store *st, long long study, const char *worker, const char *reason, int *n,
+                         dt_err *err);
+int dt_store_fail_silent(dt_store *st, long long study, double grace, const char *reason, int *n, dt_err *err);
+/* The intermediate values written after point id `after` (0: all), in the order they
+ * were written, with their trials' numbers; *last gets the newest id (unchanged when
+ * there is none). Caller frees *out. */
+int dt_store_points_since(dt_store *st, long long study, long long after, dt_trial_point **out, int *n,
+                          long long *last, dt_err *err);
 
 #endif

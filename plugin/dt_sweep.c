@@ -84,6 +84,8 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
     {"timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(timeout_s), NULL, NULL, 1, DT_SWEEP__MAX_SECONDS},
     {"seed", DT_SWEEP__SEED, DT_SWEEP__AT(seed), "0", NULL, 0, 0},
     {"baseline", DT_SWEEP__BOOL, DT_SWEEP__AT(baseline), "yes", NULL, 0, 0},
+    {"heartbeat", DT_SWEEP__DURATION, DT_SWEEP__AT(heartbeat_s), "5s", NULL, 1, 3600},
+    {"grace", DT_SWEEP__DURATION, DT_SWEEP__AT(grace_s), "1m", NULL, 1, 86400},
 };
 
 static const dt_sweep__key dt_sweep__darknet_keys[] = {

@@ -35,6 +35,8 @@ typedef struct dt_sweep {
     double timeout_s;      /* study wall-clock budget, 0 = none */
     unsigned long long seed;
     int baseline;          /* 1: trial 0 runs the base cfg's values */
+    double heartbeat_s;    /* a worker says it is alive this often (5s) */
+    double grace_s;        /* ... and is taken for lost when it has not for this long (1m) */
 
     /* [darknet] */
     dt_task task;

@@ -59,6 +59,9 @@ typedef struct dt_trial {
      * running again trains what the first run would have. -1 before the store numbers it. */
     int seed_trial;
     int rerun_of;         /* the trial whose configuration this one runs again, -1 none */
+    char worker[128];     /* the process that runs it: "host:pid:start" ("" before workers) */
+    double heartbeat;     /* when that process last said it was alive (the store's clock), 0 none */
+    char weights[512];    /* its final weights, on the worker's host ("" none) */
     /* The last value of the series the pruner compares (NAN if none) and its
      * iteration: what ranks pruned trials for the TPE. */
     double last_value;

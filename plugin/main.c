@@ -12,7 +12,8 @@ static const struct {
     int (*fn)(int argc, char **argv);
     const char *help;
 } dt_commands[] = {
-    {"run", cmd_run, "run a study to its budget (again: resume it)"},
+    {"run", cmd_run, "run a study to its budget (again: resume it); writes the outputs"},
+    {"worker", cmd_worker, "join a study from any machine and run its trials (no outputs)"},
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial and the path of its best.cfg"},
 };

@@ -252,7 +252,7 @@ static int exec_on(const char *path, const char *sql)
     return rc;
 }
 
-/* A version 1 file opens as version 2 with each trial's fate, rerun and seed as main's
+/* A version 1 file opens as version 3 (through 2) with each trial's fate, rerun and seed as main's
  * scheduler inferred them; reopened, nothing changes; a migration that fails, or a
  * newer file, leaves the file as it was. */
 static void test_migrate(void)
@@ -265,9 +265,9 @@ static void test_migrate(void)
     int n;
     make_v1(old);
     CHECK(user_version(old) == 1);
-    for (int round = 0; round < 2; round++) {   /* the second open finds version 2: no migration */
+    for (int round = 0; round < 2; round++) {   /* the second open finds version 3: no migration */
         CHECK(dt_store_open(&st, old, &err) == 0);
-        CHECK(user_version(old) == 2);
+        CHECK(user_version(old) == 3);
         CHECK(dt_store_study(st, "old", "maximize", "top1", &sid, &err) == 0 && sid == 1);
         CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
         CHECK(n == NV1);
@@ -303,10 +303,10 @@ static void test_migrate(void)
 
     /* A newer darktune's store is refused, and left as it is. */
     make_v1(old);
-    CHECK(exec_on(old, "PRAGMA user_version = 3") == SQLITE_OK);
+    CHECK(exec_on(old, "PRAGMA user_version = 4") == SQLITE_OK);
     CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
-    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 3; this one reads 2 at most)");
-    CHECK(user_version(old) == 3);
+    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 4; this one reads 3 at most)");
+    CHECK(user_version(old) == 4);
     CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
     rm_db(old);
 }
@@ -322,7 +322,7 @@ static void test_fate(void)
     int n;
     rm_db(path);
     CHECK(dt_store_open(&st, path, &err) == 0);
-    CHECK(user_version(path) == 2);
+    CHECK(user_version(path) == 3);
     CHECK(dt_store_study(st, "fate", "minimize", "loss", &sid, &err) == 0);
     for (int i = 0; i < 4; i++) dt_trial_init(&t[i], space.n);
     CHECK(t[0].seed_trial == -1 && t[0].rerun_of == -1 && t[0].fate == DT_FATE_COUNTS);

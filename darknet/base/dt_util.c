@@ -399,3 +399,50 @@ void dt_buf_free(dt_buf *b)
     b->p = NULL;
     b->len = b->cap = 0;
 }
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot; 0 when unknown.
+ * The fields after the command name (which may hold spaces and parentheses) start
+ * after its last ')'. */
+static unsigned long long dt__start_ticks(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *p = strrchr(buf, ')');
+    unsigned long long start = 0;
+    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+    if (p) start = strtoull(p + 1, NULL, 10);
+    return start;
+}
+
+void dt_process_name(char *buf, size_t n)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf(buf, n, "%s:%ld:%llu", host, (long)getpid(), dt__start_ticks((long)getpid()));
+}
+
+int dt_process_alive(const char *name)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    const char *colon = strrchr(name, ':');
+    if (!colon || colon == name) return -1;
+    const char *pid_at = colon - 1;
+    while (pid_at > name && *pid_at != ':') pid_at--;
+    if (*pid_at != ':' || (size_t)(pid_at - name) != strlen(host) || strncmp(name, host, strlen(host)) != 0)
+        return -1;
+    char *end;
+    long pid = strtol(pid_at + 1, &end, 10);
+    if (end != colon || pid <= 0) return -1;
+    unsigned long long start = strtoull(colon + 1, &end, 10);
+    if (*end) return -1;
+    unsigned long long now = dt__start_ticks(pid);
+    return now != 0 && now == start;
+}

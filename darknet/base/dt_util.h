@@ -58,6 +58,14 @@ int dt_mkdirs(const char *path, dt_err *err);     /* mkdir -p */
 /* Finds an executable: a path with a '/' is checked as is, else each $PATH entry. Caller frees. */
 char *dt_which(const char *prog);
 
+/* A name for this process that stays unique across machines and time:
+ * "host:pid:start" (start: its start time since boot, in clock ticks, so that a pid
+ * used again names another process). */
+void dt_process_name(char *buf, size_t n);
+/* Whether the process a dt_process_name names still runs: 1 yes, 0 no (this host,
+ * and no such pid with that start), -1 unknown (another host, or not such a name). */
+int dt_process_alive(const char *name);
+
 /* Whole-file I/O. dt_read_file NUL-terminates (len excludes it). dt_write_file writes
  * a temporary file beside path and renames it over path, so readers never see half a file. */
 int dt_read_file(const char *path, char **buf, size_t *len, dt_err *err);
