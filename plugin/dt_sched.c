@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dt_db.h"
 #include "dt_gpu.h"
 #include "dt_out.h"
 #include "dt_pack.h"
@@ -354,6 +355,7 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
     }
     s->seen_point = last;
     s->synced = dt_now();
+    s->spent = 0;   /* the budget may have room again: a lost worker's trials no longer count */
     free(pts);
     dt_trials_free(ts, nt);
     return 0;
@@ -825,11 +827,17 @@ out:
 
 int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err)
 {
-    if (!dt_file_exists(sw->storage))
+    *trials = NULL;
+    *n = 0;
+    if (!dt_db_is_postgres(sw->storage) && !dt_file_exists(sw->storage))
         return dt_errf(err, "no study yet: '%s' does not exist (run 'darktune run %s' first)", sw->storage, sw->path);
-    dt_study s = {.sw = sw};
-    int rc = dt_sched__open(&s, err);
-    if (rc == 0) rc = dt_store_load(s.store, s.id, &sw->space, dt_sched__kind(sw), trials, n, err);
-    dt_store_close(s.store);
+    dt_store *st;
+    long long id;
+    if (dt_store_open(&st, sw->storage, err) != 0) return -1;
+    int rc = dt_store_find_study(st, sw->name, &id, err);
+    if (rc == 1) rc = dt_errf(err, "no study yet: '%s' has no study '%s' (run 'darktune run %s' first)",
+                             dt_store_name(st), sw->name, sw->path);
+    if (rc == 0) rc = dt_store_load(st, id, &sw->space, dt_sched__kind(sw), trials, n, err);
+    dt_store_close(st);
     return rc;
 }

@@ -338,6 +338,29 @@ static int dt_store__study(dt_store *st, void *ctx, dt_err *err)
     return dt_db_last_id(st->db, c->id, err);
 }
 
+/* The study called name without creating it: 0 with *id, 1 when there is none. */
+typedef struct dt_store__find_ctx {
+    const char *name;
+    long long *id;
+} dt_store__find_ctx;
+
+static int dt_store__find_study(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__find_ctx *c = ctx;
+    dt_rows r;
+    if (dt_db_query(st->db, &r, err, "SELECT id FROM study WHERE name = ?", "t", c->name) != 0) return -1;
+    int found = r.n > 0;
+    if (found) *c->id = dt_rows_int(&r, 0, 0);
+    dt_rows_free(&r);
+    return found ? 0 : 1;
+}
+
+int dt_store_find_study(dt_store *st, const char *name, long long *id, dt_err *err)
+{
+    dt_store__find_ctx c = {name, id};
+    return dt_store__read(st, dt_store__find_study, &c, "find the study", err);
+}
+
 /* Finds or creates the study in one transaction, so that two processes starting the
  * same sweep agree on one id. */
 int dt_store_study(dt_store *st, const char *name, const char *direction, const char *metric,
@@ -728,43 +751,60 @@ int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err
     return dt_store__tx(st, dt_store__beat, &c, "record a heartbeat", err);
 }
 
+typedef struct dt_store__pts_ctx {
+    long long study, after;
+    int number;         /* -1: every trial's points after `after` */
+    dt_point *pts;
+    dt_trial_point *tpts;
+    int n;
+    long long last;
+} dt_store__pts_ctx;
+
+static int dt_store__read_points(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__pts_ctx *c = ctx;
+    dt_rows r;
+    int rc = c->number >= 0
+        ? dt_db_query(st->db, &r, err, "SELECT id, number, step, kind, value FROM point WHERE study = ? AND number = ?"
+                      " ORDER BY step, kind, id", "Li", c->study, c->number)
+        : dt_db_query(st->db, &r, err, "SELECT id, number, step, kind, value FROM point WHERE study = ? AND id > ?"
+                      " ORDER BY id", "LL", c->study, c->after);
+    if (rc != 0) return -1;
+    c->n = r.n;
+    if (c->number >= 0) c->pts = r.n ? dt_xmalloc((size_t)r.n * sizeof *c->pts) : NULL;
+    else c->tpts = r.n ? dt_xmalloc((size_t)r.n * sizeof *c->tpts) : NULL;
+    for (int i = 0; i < r.n; i++) {
+        dt_point p = {.step = (long)dt_rows_int(&r, i, 2), .kind = (int)dt_rows_int(&r, i, 3),
+                      .value = dt_rows_num(&r, i, 4)};
+        if (c->number >= 0) c->pts[i] = p;
+        else c->tpts[i] = (dt_trial_point){(int)dt_rows_int(&r, i, 1), p};
+        c->last = dt_rows_int(&r, i, 0);
+    }
+    dt_rows_free(&r);
+    return 0;
+}
+
 /* Reads one trial's points, ordered by step then kind (then insertion, for ties). */
 int dt_store_points(dt_store *st, long long study, int number, dt_point **out, int *n, dt_err *err)
 {
-    dt_rows r;
+    dt_store__pts_ctx c = {.study = study, .number = number};
     *out = NULL;
     *n = 0;
-    if (dt_db_query(st->db, &r, err, "SELECT step, kind, value FROM point WHERE study = ? AND number = ?"
-                    " ORDER BY step, kind, id", "Li", study, number) != 0)
-        return -1;
-    dt_point *pts = r.n ? dt_xmalloc((size_t)r.n * sizeof *pts) : NULL;
-    for (int i = 0; i < r.n; i++)
-        pts[i] = (dt_point){.step = (long)dt_rows_int(&r, i, 0), .kind = (int)dt_rows_int(&r, i, 1),
-                            .value = dt_rows_num(&r, i, 2)};
-    *out = pts;
-    *n = r.n;
-    dt_rows_free(&r);
+    if (dt_store__read(st, dt_store__read_points, &c, "read intermediate values", err) != 0) return -1;
+    *out = c.pts;
+    *n = c.n;
     return 0;
 }
 
 int dt_store_points_since(dt_store *st, long long study, long long after, dt_trial_point **out, int *n,
                           long long *last, dt_err *err)
 {
-    dt_rows r;
+    dt_store__pts_ctx c = {.study = study, .after = after, .number = -1, .last = *last};
     *out = NULL;
     *n = 0;
-    if (dt_db_query(st->db, &r, err, "SELECT id, number, step, kind, value FROM point WHERE study = ? AND id > ?"
-                    " ORDER BY id", "LL", study, after) != 0)
-        return -1;
-    dt_trial_point *pts = r.n ? dt_xmalloc((size_t)r.n * sizeof *pts) : NULL;
-    for (int i = 0; i < r.n; i++) {
-        pts[i].number = (int)dt_rows_int(&r, i, 1);
-        pts[i].pt = (dt_point){.step = (long)dt_rows_int(&r, i, 2), .kind = (int)dt_rows_int(&r, i, 3),
-                               .value = dt_rows_num(&r, i, 4)};
-        *last = dt_rows_int(&r, i, 0);
-    }
-    *out = pts;
-    *n = r.n;
-    dt_rows_free(&r);
+    if (dt_store__read(st, dt_store__read_points, &c, "read intermediate values", err) != 0) return -1;
+    *out = c.tpts;
+    *n = c.n;
+    *last = c.last;
     return 0;
 }

@@ -39,6 +39,9 @@ void dt_store_close(dt_store *st);   /* NULL is fine */
 int dt_store_study(dt_store *st, const char *name, const char *direction, const char *metric,
                    long long *id, dt_err *err);
 
+/* The study called name, without creating it: 0 with *id, 1 when the store has none. */
+int dt_store_find_study(dt_store *st, const char *name, long long *id, dt_err *err);
+
 /* Every trial of the study in number order, parameters aligned with space by name
  * (a stored parameter not in the space is ignored; a space parameter not stored is
  * inactive). last_value/last_step hold the last intermediate value of kind

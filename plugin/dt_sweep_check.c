@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dt_db.h"
 #include "dt_table.h"
 
 /* The line of the sweep's key, or its section's header line when the key is absent. */
@@ -52,9 +53,14 @@ static int dt_sweep__check_study(dt_sweep__ctx *c)
     free(out);
     if (!sw->storage) {
         sw->storage = dt_path_join(sw->output, "study.db");
-    } else if (strncmp(sw->storage, "postgresql://", 13) == 0 || strncmp(sw->storage, "postgres://", 11) == 0) {
-        return dt_sweep__fail(c, dt_sweep_line(sw, "study", "storage"),
-                              "storage '%s' is not available yet; use a file (SQLite)", sw->storage);
+    } else if (dt_db_is_postgres(sw->storage)) {
+        /* postgresql://[user[:password]@]host[:port]/database: the database is what libpq
+         * would otherwise take from the user name, silently. */
+        const char *rest = strstr(sw->storage, "://") + 3, *slash = strchr(rest, '/');
+        if (!*rest || !slash || !slash[1] || slash[1] == '?')
+            return dt_sweep__fail(c, dt_sweep_line(sw, "study", "storage"),
+                                  "storage '%s' names no database; write postgresql://user@host:port/database",
+                                  sw->storage);
     } else {
         char *abs = dt_path_join(sw->dir, sw->storage);
         free(sw->storage);
