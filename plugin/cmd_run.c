@@ -91,13 +91,14 @@ static void dt_run__tick(void *user, const dt_live *live, int nlive, int done, i
 /* run and worker: the same study loop; a worker writes no outputs. */
 static int dt_run__main(int argc, char **argv, int worker)
 {
-    char *trials = NULL, *output = NULL, *path;
+    char *trials = NULL, *output = NULL, *force = NULL, *path;
     const dt_opt opts[] = {
         {"--trials", "N", "stop when N trials have finished (overrides [study] trials)", &trials},
         {"--output", "DIR", "write outputs (and the default store) here (overrides [study] output)", &output},
+        {"--force", NULL, "go on with a study that ran with another sweep: its trials mix with these", &force},
     };
-    dt_cmd_args(argc, argv, worker ? "darktune worker SWEEP.ini [--trials N] [--output DIR]"
-                                   : "darktune run SWEEP.ini [--trials N] [--output DIR]", opts, 2, &path);
+    dt_cmd_args(argc, argv, worker ? "darktune worker SWEEP.ini [--trials N] [--output DIR] [--force]"
+                                   : "darktune run SWEEP.ini [--trials N] [--output DIR] [--force]", opts, 3, &path);
     dt_sweep sw;
     dt_cmd_sweep(&sw, path, trials, output);
 
@@ -115,7 +116,7 @@ static int dt_run__main(int argc, char **argv, int worker)
     sigaction(SIGHUP, &sa, NULL);
 
     dt_run_ui ui = {.sw = &sw, .tty = isatty(STDOUT_FILENO)};
-    dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick, worker};
+    dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick, worker, force != NULL};
     printf("study '%s': %d trial%s, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
            sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler.kind), dt_pruner_name(sw.pruner.kind),
            sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), sw.max_batches, sw.output);

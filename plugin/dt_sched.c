@@ -653,7 +653,11 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     if (dt_store_study(s->store, sw->name, sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
                        &s->id, err) != 0)
         return -1;
-    return 0;
+    dt_buf identity = {0};
+    dt_sweep_identity(sw, &identity);
+    int rc = dt_store_study_sweep(s->store, s->id, identity.p, s->hooks && s->hooks->force, err);
+    dt_buf_free(&identity);
+    return rc;
 }
 
 /* Trials left RUNNING by processes that are gone: on this host, a worker whose process
@@ -725,11 +729,14 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
-    if (dt_sched__base(&s, err) != 0 || dt_mkdirs(sw->output, err) != 0) goto out;
+    if (dt_sched__base(&s, err) != 0) goto out;
+    /* The store first: one that cannot be reached or refuses this sweep is bad input,
+     * and nothing is written then. */
     if (dt_sched__open(&s, err) != 0) {
         rc = -2;
         goto out;
     }
+    if (dt_mkdirs(sw->output, err) != 0) goto out;
     dt_process_name(s.worker, sizeof s.worker);
     int lost = 0;
     if (dt_sched__reap_dead(&s, &lost, err) != 0) goto out;

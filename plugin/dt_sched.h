@@ -35,6 +35,8 @@ typedef struct dt_sched_hooks {
     /* 1: a worker (darktune worker): it runs trials and writes none of the outputs
      * (trials.csv, report.txt, best.cfg), which darktune run and best write. */
     int worker;
+    /* 1: run a study whose stored sweep differs from this one (--force). */
+    int force;
 } dt_sched_hooks;
 
 /* Runs the study, as one of its workers: others may run it at once, on this machine

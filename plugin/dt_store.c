@@ -2,7 +2,7 @@
  * in PostgreSQL (dt_db: the same SQL for both).
  *
  * Schema version 3:
- *   study(id, name, direction, metric, created)
+ *   study(id, name, direction, metric, created, sweep)
  *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline,
  *         fate, seed_trial, rerun_of, worker, heartbeat, weights)
  *   param(study, number, name, text, num)      one row per active value of a trial
@@ -50,7 +50,7 @@ struct dt_store {
  * outliving (or preceding) their trial. */
 static const char dt_store__schema_sqlite[] =
     "CREATE TABLE study(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, direction TEXT,"
-    " metric TEXT, created REAL);"
+    " metric TEXT, created REAL, sweep TEXT);"
     "CREATE TABLE trial(study INTEGER NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, value REAL, iterations INTEGER, seconds REAL, started REAL,"
     " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
@@ -67,7 +67,7 @@ static const char dt_store__schema_sqlite[] =
 
 static const char dt_store__schema_postgres[] =
     "CREATE TABLE study(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
-    " direction TEXT, metric TEXT, created DOUBLE PRECISION);"
+    " direction TEXT, metric TEXT, created DOUBLE PRECISION, sweep TEXT);"
     "CREATE TABLE trial(study BIGINT NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, value DOUBLE PRECISION, iterations BIGINT, seconds DOUBLE PRECISION,"
     " started DOUBLE PRECISION, finished DOUBLE PRECISION, reason TEXT, baseline INTEGER,"
@@ -127,6 +127,7 @@ static const char dt_store__migrate_1[] =
  * new points by (the rowid they had, kept). A trial RUNNING in a version 2 store has no
  * worker: it is taken for one of a darktune that stopped (dt_store_reap). */
 static const char dt_store__migrate_2[] =
+    "ALTER TABLE study ADD COLUMN sweep TEXT;"
     "ALTER TABLE trial ADD COLUMN worker TEXT;"
     "ALTER TABLE trial ADD COLUMN heartbeat REAL;"
     "ALTER TABLE trial ADD COLUMN weights TEXT;"
@@ -368,6 +369,61 @@ int dt_store_study(dt_store *st, const char *name, const char *direction, const 
 {
     dt_store__study_ctx c = {name, direction, metric, id};
     return dt_store__tx(st, dt_store__study, &c, "find the study", err);
+}
+
+typedef struct dt_store__sweep_ctx {
+    long long id;
+    const char *sweep;
+    int force;
+} dt_store__sweep_ctx;
+
+/* The first line where a and b differ, as "was X, is now Y" (or one side missing). */
+static void dt_store__first_difference(const char *a, const char *b, char *out, size_t n)
+{
+    while (*a || *b) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || strncmp(a, b, la) != 0) {
+            /* The key: what comes before " = " on either line. */
+            const char *eq_a = memchr(a, '=', la), *eq_b = memchr(b, '=', lb);
+            if (la && lb && eq_a && eq_b && eq_a - a == eq_b - b && strncmp(a, b, (size_t)(eq_a - a)) == 0)
+                snprintf(out, n, "%.*s was %.*s, is now %.*s", (int)(eq_a - a - 1), a, (int)(la - (size_t)(eq_a - a) - 2),
+                         eq_a + 2, (int)(lb - (size_t)(eq_b - b) - 2), eq_b + 2);
+            else if (!lb || (la && strncmp(a, b, la < lb ? la : lb) < 0))
+                snprintf(out, n, "%.*s is gone", (int)la, a);
+            else
+                snprintf(out, n, "%.*s is new", (int)lb, b);
+            return;
+        }
+        a += la + (a[la] == '\n');
+        b += lb + (b[lb] == '\n');
+    }
+    snprintf(out, n, "nothing");
+}
+
+static int dt_store__sweep(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__sweep_ctx *c = ctx;
+    dt_rows r;
+    if (dt_db_query(st->db, &r, err, "SELECT sweep, name FROM study WHERE id = ?", "L", c->id) != 0) return -1;
+    int rc = 0;
+    if (!r.n) rc = dt_errf(err, "study %lld is not in store '%s'", c->id, dt_db_name(st->db));
+    else if (dt_rows_isnull(&r, 0, 0) || c->force)
+        rc = dt_db_exec(st->db, err, "UPDATE study SET sweep = ? WHERE id = ?", "tL", c->sweep, c->id);
+    else if (strcmp(dt_rows_text(&r, 0, 0), c->sweep) != 0) {
+        char diff[512];
+        dt_store__first_difference(dt_rows_text(&r, 0, 0), c->sweep, diff, sizeof diff);
+        rc = dt_errf(err, "study '%s' in '%s' ran with another sweep: %s; its trials would mix with these "
+                     "(run with --force if that is what you mean, or give the study another name)",
+                     dt_rows_text(&r, 0, 1), dt_db_name(st->db), diff);
+    }
+    dt_rows_free(&r);
+    return rc;
+}
+
+int dt_store_study_sweep(dt_store *st, long long id, const char *sweep, int force, dt_err *err)
+{
+    dt_store__sweep_ctx c = {id, sweep, force};
+    return dt_store__tx(st, dt_store__sweep, &c, "check the study's sweep", err);
 }
 
 /* ---- Loading. */

@@ -39,6 +39,12 @@ void dt_store_close(dt_store *st);   /* NULL is fine */
 int dt_store_study(dt_store *st, const char *name, const char *direction, const char *metric,
                    long long *id, dt_err *err);
 
+/* What defines the study (dt_sweep_identity: its space, sampler, pruner, seed, ...):
+ * recorded the first time; then a sweep that differs is refused with the first
+ * difference named ("[space] learning_rate was log(1e-4, 0.1), is now ..."), unless
+ * force, which records the new one. Trials of another sweep would mix silently. */
+int dt_store_study_sweep(dt_store *st, long long id, const char *sweep, int force, dt_err *err);
+
 /* The study called name, without creating it: 0 with *id, 1 when the store has none. */
 int dt_store_find_study(dt_store *st, const char *name, long long *id, dt_err *err);
 

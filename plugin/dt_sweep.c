@@ -662,3 +662,69 @@ dt_pruner_opts dt_sweep_pruner(const dt_sweep *sw)
     o.eval_interval = sw->eval_interval;
     return o;
 }
+
+/* x in the fewest digits that read back as x: 0.95, not 0.94999999999999996. */
+static const char *dt_sweep__num(double x, char *buf, size_t n)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    return buf;
+}
+
+/* One parameter as its distribution reads, canonically (dt_sweep__num's digits). */
+static void dt_sweep__param_text(dt_buf *b, const dt_param *p)
+{
+    char lo[32], hi[32], st[32];
+    static const char *const kinds[] = {"fixed", "uniform", "log", "int", "logint", "choice"};
+    if (p->kind == DT_FIXED) {
+        dt_buf_printf(b, "%s", p->choices[0]);
+        return;
+    }
+    if (p->kind == DT_CHOICE) {
+        dt_buf_printf(b, "choice(");
+        for (int i = 0; i < p->nchoices; i++) dt_buf_printf(b, "%s%s", i ? ", " : "", p->choices[i]);
+        dt_buf_printf(b, ")");
+        return;
+    }
+    dt_buf_printf(b, "%s(%s, %s", kinds[p->kind], dt_sweep__num(p->low, lo, sizeof lo),
+                  dt_sweep__num(p->high, hi, sizeof hi));
+    if (p->kind == DT_INT && p->step != 1) dt_buf_printf(b, ", step=%s", dt_sweep__num(p->step, st, sizeof st));
+    dt_buf_printf(b, ")");
+}
+
+void dt_sweep_identity(const dt_sweep *sw, dt_buf *out)
+{
+    const dt_pruner_opts *p = &sw->pruner;
+    const dt_sampler_opts *o = &sw->sampler;
+    char g[32], pc[32], lo[32], up[32], md[32];
+    dt_buf_printf(out, "[study] metric = %s\n[study] direction = %s\n[study] seed = %llu\n[study] baseline = %d\n",
+                  dt_metric_name(sw->metric), sw->maximize ? "maximize" : "minimize", sw->seed, sw->baseline);
+    dt_buf_printf(out, "[darknet] task = %s\n[darknet] runner = %s\n[darknet] fork = %s\n[darknet] max_batches = %ld\n"
+                  "[darknet] eval_interval = %ld\n[darknet] eval_images = %ld\n[darknet] schedule = %s\n",
+                  dt_task_names[sw->task], dt_runner_names[sw->runner], dt_fork_names[sw->fork], sw->max_batches,
+                  sw->eval_interval, sw->eval_images, sw->schedule_scaled ? "scaled" : "as-is");
+    /* type = auto is what the sweep says: the choice it makes depends on --trials. */
+    dt_buf_printf(out, "[sampler] type = %s\n[sampler] startup_trials = %d\n[sampler] grid_points = %d\n"
+                  "[sampler] ei_candidates = %d\n[sampler] multivariate = %d\n[sampler] gamma = %s\n",
+                  sw->sampler_auto ? "auto" : dt_sampler_name(o->kind), o->tpe.startup_trials, o->grid_points,
+                  o->tpe.ei_candidates, o->tpe.multivariate, dt_sweep__num(o->tpe.gamma, g, sizeof g));
+    dt_buf_printf(out, "[pruner] type = %s\n[pruner] warmup = %ld\n[pruner] on = %s\n[pruner] startup_trials = %d\n"
+                  "[pruner] interval = %ld\n[pruner] min_trials = %d\n[pruner] percentile = %s\n"
+                  "[pruner] min_resource = %ld\n[pruner] reduction_factor = %d\n[pruner] min_early_stopping_rate = %d\n"
+                  "[pruner] brackets = %d\n[pruner] lower = %s\n[pruner] upper = %s\n[pruner] patience = %ld\n"
+                  "[pruner] min_delta = %s\n[pruner] wrap = %s\n",
+                  dt_pruner_name(p->kind), p->warmup, p->on_loss ? "loss" : "metric", p->startup_trials, p->interval,
+                  p->min_trials, dt_sweep__num(p->percentile, pc, sizeof pc), p->min_resource, p->reduction_factor,
+                  p->min_early_stopping_rate, p->brackets, dt_sweep__num(p->lower, lo, sizeof lo),
+                  dt_sweep__num(p->upper, up, sizeof up), p->patience, dt_sweep__num(p->min_delta, md, sizeof md),
+                  dt_pruner_name(p->wrap));
+    for (int i = 0; i < sw->space.n; i++) {
+        const dt_param *q = &sw->space.p[i];
+        if (q->cond_key) dt_buf_printf(out, "[space:%s=%s] %s = ", q->cond_key, q->cond_value, q->name);
+        else dt_buf_printf(out, "[space] %s = ", q->name);
+        dt_sweep__param_text(out, q);
+        dt_buf_printf(out, "\n");
+    }
+}

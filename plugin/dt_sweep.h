@@ -99,6 +99,12 @@ void dt_sweep_resolve_sampler(dt_sweep *sw);
  * base cfg's max_batches when schedule = scaled and the trial is the shorter, else 1. */
 double dt_sweep_schedule_scale(const dt_sweep *sw);
 
+/* What defines a study, one "[section] key = value" line each: the metric, seed,
+ * trial length, sampler, pruner and every [space] parameter (not the budget, the
+ * paths, the machine's slots). Two sweeps with the same text run the same study;
+ * the store refuses a study resumed or joined with another (dt_store_study_sweep). */
+void dt_sweep_identity(const dt_sweep *sw, dt_buf *out);
+
 /* The sampler's and the pruner's options with what they need of the study filled in
  * (direction, seed, trial length), as they are when the study runs. */
 dt_sampler_opts dt_sweep_sampler(const dt_sweep *sw);

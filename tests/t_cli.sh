@@ -52,6 +52,22 @@ check_grep "1 MB sweep: message" "big.ini' is 1100000 bytes; a sweep file is at 
 check_eq "BOM: read like the same sweep without it (no study yet: exit 1)" "$?" 1
 check_grep "BOM: no study yet" "no study yet" "$tmp/stderr"
 rm -f tests/sweeps/tmp-bom.ini
+# A study resumed (or joined by a worker) with another sweep is refused before any
+# trial runs, with the first difference named; --force goes on.
+"$DARKTUNE" run tests/study/table.ini --output "$tmp/edited" > /dev/null 2>&1
+sed 's/^momentum .*/momentum      = uniform(0.6, 0.95)/' tests/study/table.ini > tests/study/tmp-edited.ini
+rows=$(wc -l < "$tmp/edited/trials.csv")
+for cmd in run worker; do
+    "$DARKTUNE" $cmd tests/study/tmp-edited.ini --output "$tmp/edited" --trials 35 > /dev/null 2> "$tmp/stderr"
+    check_eq "edited sweep, $cmd: exit status" "$?" 2
+    check_grep "edited sweep, $cmd: the difference named" \
+        "study 'table' in '.*/edited/study.db' ran with another sweep: \[space\] momentum was uniform\(0.5, 0.95\), is now uniform\(0.6, 0.95\)" "$tmp/stderr"
+done
+check_eq "edited sweep: no trial ran" "$(wc -l < "$tmp/edited/trials.csv")" "$rows"
+"$DARKTUNE" run tests/study/tmp-edited.ini --output "$tmp/edited" --trials 35 --force > /dev/null 2>&1
+check_eq "edited sweep, --force: exit status" "$?" 0
+check_eq "edited sweep, --force: the trials ran" "$(tail -n +2 "$tmp/edited/trials.csv" | wc -l)" 35
+rm -f tests/study/tmp-edited.ini
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli

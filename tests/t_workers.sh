@@ -8,7 +8,9 @@
 #   and its number only);
 # - kill -9 of a worker in mid-trial: the others notice its silence (heartbeat, grace)
 #   and run its configurations again, and the budget is met exactly;
-# - PostgreSQL restarted in mid-study: the workers reconnect and finish.
+# - PostgreSQL restarted in mid-study: the workers reconnect and finish;
+# - on PostgreSQL, test_db passes and a table study writes the trials.csv it writes on
+#   SQLite; an unreachable database or an unknown user is bad input (exit 2).
 set -u
 . tests/lib.sh
 . tests/pg.sh
@@ -103,6 +105,15 @@ if [ -x "$PG_BIN/initdb" ]; then
   pg=$PWD/$tmp/pg
   port=$((56000 + RANDOM % 1000))
   if pg_start "$pg" "$port"; then
+    # dt_db's own tests, on PostgreSQL; and a study on PostgreSQL writes the very
+    # trials.csv it writes on SQLite (same sweep, same seed).
+    DT_TEST_PG=$PG_URI build/tests/test_db > "$tmp/test_db.log" 2>&1
+    check_eq "postgres: test_db passes" "$?" 0
+    check_grep "postgres: test_db ran its PostgreSQL part" "^db: (6[0-9]|[7-9][0-9]) passed, 0 failed" "$tmp/test_db.log"
+    f=$(sweep tests/study/table.ini table-pg "$PG_URI")
+    "$DARKTUNE" run "$f" > "$tmp/table-pg.log" 2>&1
+    check_eq "postgres: the table study: exit status" "$?" 0
+    check "postgres: the table study writes SQLite's trials.csv" cmp tests/golden/study-v1/table.csv "$tmp/table-pg/trials.csv"
     many postgres "$PG_URI"
     lost postgres "$PG_URI"
     # A restart of the database in mid-study: the workers reconnect and finish.
@@ -117,6 +128,16 @@ if [ -x "$PG_BIN/initdb" ]; then
     id=$(q postgres "$PG_URI" "select id from study where name = 'restart'")
     check_eq "postgres: the budget is exact across the restart" \
       "$(q postgres "$PG_URI" "select count(*) from trial where study = $id and fate = 'counts' and state != 'RUNNING'")" 16
+    # Bad input, refused with exit 2 before anything runs: a database nobody listens
+    # at (its host and port named), a user the server does not know.
+    for bad in "postgresql://darktune@127.0.0.1:1/darktune|127.0.0.1.*port 1" \
+               "postgresql://nobody@127.0.0.1:$port/darktune|role \"nobody\" does not exist"; do
+      f=$(sweep tests/study/workers.ini unreachable "${bad%%|*}")
+      "$DARKTUNE" run "$f" > /dev/null 2> "$tmp/bad.err"
+      check_eq "postgres: ${bad%%|*}: exit status" "$?" 2
+      check_grep "postgres: ${bad%%|*}: message" "cannot connect to .*${bad#*|}" "$tmp/bad.err"
+      check "postgres: ${bad%%|*}: no output folder" test ! -e "$tmp/unreachable"
+    done
     pg_stop "$pg"
   else
     bad "postgres: the throwaway cluster did not start (see $pg/server.log)"

@@ -1,5 +1,5 @@
 /* test_db: dt_db on SQLite (always) and on PostgreSQL (when DT_TEST_PG names a
- * database: tests/t_store_pg.sh starts a throwaway one): values come back exactly as
+ * database: tests/t_workers.sh starts a throwaway one): values come back exactly as
  * written (doubles to the last bit, NaN as NULL, ±inf, NULL text), a rolled-back
  * transaction leaves nothing, `?` inside quotes stays a `?`, wrong parameter counts
  * and bad SQL are errors with the store named. */
@@ -79,7 +79,7 @@ int main(void)
     CHECK(strstr(err.msg, "secret") == NULL);
 
     const char *pg = getenv("DT_TEST_PG");
-    if (pg && *pg) test_engine(pg);   /* unset in the unit run: tests/t_store_pg.sh runs this again with it */
+    if (pg && *pg) test_engine(pg);   /* unset in the unit run: tests/t_workers.sh runs this again with it */
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
