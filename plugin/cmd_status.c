@@ -47,6 +47,20 @@ int cmd_status(int argc, char **argv)
             if (sw.space.p[i].kind != DT_FIXED) printf(" %-14s", t->values[i].active ? t->values[i].text : "-");
         printf(" %10ld %9.1f  %s%s\n", t->iterations, t->seconds, t->baseline ? "baseline " : "", t->reason);
     }
+    /* Which worker runs what: one line per worker with running trials. */
+    for (int k = 0; k < n; k++) {
+        const dt_trial *t = &trials[k];
+        if (t->state != DT_RUNNING) continue;
+        int first = 1;
+        for (int j = 0; j < k && first; j++)
+            first = !(trials[j].state == DT_RUNNING && strcmp(trials[j].worker, t->worker) == 0);
+        if (!first) continue;
+        printf("worker %s runs trial", t->worker[0] ? t->worker : "(unnamed)");
+        for (int j = k; j < n; j++)
+            if (trials[j].state == DT_RUNNING && strcmp(trials[j].worker, t->worker) == 0) printf(" %d", trials[j].number);
+        if (t->heartbeat > 0) printf("; last heartbeat %.0f s ago", dt_wall() - t->heartbeat);
+        printf("\n");
+    }
     dt_trials_free(trials, n);
     dt_sweep_free(&sw);
     return DT_EXIT_OK;
@@ -75,6 +89,13 @@ int cmd_best(int argc, char **argv)
         if (dt_out_flags(&sw, trials, n, &edges)) fputs(edges.p, stdout);
         dt_buf_free(&edges);
         printf("%s/best.cfg\n", sw.output);
+        /* The weights stay on the machine that trained them. */
+        if (t->weights[0]) {
+            char host[128];
+            snprintf(host, sizeof host, "%s", t->worker);
+            host[strcspn(host, ":")] = '\0';
+            printf("weights: %s%s%s\n", host[0] ? host : "", host[0] ? ":" : "", t->weights);
+        }
     }
     dt_trials_free(trials, n);
     dt_sweep_free(&sw);

@@ -383,6 +383,10 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         for (int i = 0; i < sw->space.n; i++)
             if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
                 dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
+        /* The weights stay on the machine that trained them: which one, and where. */
+        if (t->weights[0])
+            dt_buf_printf(&b, "weights    %.*s%s%s\n", (int)strcspn(t->worker, ":"), t->worker, t->worker[0] ? ":" : "",
+                          t->weights);
         dt_out_flags(sw, trials, n, &b);
         for (int i = 0; i < n; i++) {
             if (!trials[i].baseline || trials[i].state != DT_COMPLETE) continue;

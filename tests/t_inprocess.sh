@@ -20,6 +20,11 @@ check_eq "baseline is trial 0 with the base cfg's rate" "$(awk -F, '$1 == 0 { pr
 check_eq "every diverging rate pruned" "$(awk -F, '$4 == 50 && $2 != "PRUNED"' "$csv" | wc -l)" 0
 check "a diverging rate was tried" grep -q ',PRUNED,,50,' "$csv"
 check_grep "pruned as diverged" 'PRUNED +diverged: loss (nan|inf)' "$out/report.txt"
+# The best trial's weights are kept, and the report says on which host and where.
+check_grep "report: the best weights' host and path" "^weights    $(hostname):/.*/trials/[0-9]+/backup/.*weights\$" \
+  "$out/report.txt"
+w=$(sed -n 's/^weights    [^:]*://p' "$out/report.txt")
+check "report: the weights file is there" test -s "$w"
 check_eq "diverged trials stopped within a few iterations" "$(awk -F, '$4 == 50 && $6 > 10' "$csv" | wc -l)" 0
 check_eq "others complete" "$(awk -F, 'NR > 1 && $4 != 50 && $2 != "COMPLETE"' "$csv" | wc -l)" 0
 check_eq "completed trials learned" "$(awk -F, '$2 == "COMPLETE" && $3 < 0.6' "$csv" | wc -l)" 0
