@@ -31,6 +31,7 @@ void dt_cmd_duration(double s, char *buf, size_t n);
 
 int cmd_run(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_best(int argc, char **argv);
 

@@ -14,6 +14,7 @@ static const struct {
 } dt_commands[] = {
     {"run", cmd_run, "run a study to its budget (again: resume it); writes the outputs"},
     {"worker", cmd_worker, "join a study from any machine and run its trials (no outputs)"},
+    {"submit", cmd_submit, "start N workers of a study with Slurm (a job array; sbatch options pass)"},
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial and the path of its best.cfg"},
 };
