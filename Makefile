@@ -138,8 +138,17 @@ clang-check:
 
 # Benchmarks (minutes each; never part of `make test`). Each prints ratios measured
 # side by side in one run.
-.PHONY: bench bench-inprocess bench-prune bench-sampler bench-e2e
-bench: bench-inprocess bench-prune bench-sampler bench-e2e
+.PHONY: bench bench-inprocess bench-prune bench-sampler bench-e2e bench-storage
+bench: bench-inprocess bench-prune bench-sampler bench-e2e bench-storage
+
+# The store's cost per trial beside Optuna's RDB storage (SQLite and PostgreSQL), and
+# trials per second with 1, 2, 4 and 8 workers on one study (~3 minutes).
+bench-storage: all build/bench/store_bench
+	bench/storage.sh
+
+build/bench/store_bench: bench/store_bench.c build/libdarktune.a
+	@mkdir -p $(dir $@)
+	$(UPPER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
 # In-process vs `darknet classifier train`: ms per iteration, trials per hour.
 bench-inprocess: all data

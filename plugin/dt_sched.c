@@ -662,24 +662,32 @@ static int dt_sched__open(dt_study *s, dt_err *err)
 
 /* Trials left RUNNING by processes that are gone: on this host, a worker whose process
  * no longer runs (a darktune killed, or the one before this one); anywhere, one that
- * has not beaten for the grace period, or a trial of a store from before workers,
- * which has no heartbeat. They become interrupted: their configurations run again. */
+ * has not beaten for the grace period (lost: its configuration runs again, [study]
+ * retries times at most), or a trial of a store from before workers, which names no
+ * worker. The others become interrupted: their configurations run again. */
 static int dt_sched__reap_dead(dt_study *s, int *lost, dt_err *err)
 {
     dt_trial *ts;
     int n, k = 0;
     *lost = 0;
     if (dt_store_load(s->store, s->id, NULL, DT_POINT_LOSS, &ts, &n, err) != 0) return -1;
-    int rc = 0;
+    int rc = 0, unnamed = 0;
     for (int i = 0; i < n && rc == 0; i++) {
+        unnamed |= ts[i].state == DT_RUNNING && !ts[i].worker[0];
         if (ts[i].state != DT_RUNNING || !ts[i].worker[0] || dt_process_alive(ts[i].worker) != 0) continue;
         rc = dt_store_fail_worker(s->store, s->id, ts[i].worker, DT_SCHED_INTERRUPTED " (darktune stopped)", &k,
                                   err);
         *lost += k;
     }
     dt_trials_free(ts, n);
-    if (rc == 0) rc = dt_store_fail_silent(s->store, s->id, s->sw->grace_s, DT_SCHED_INTERRUPTED
-                                           " (darktune stopped)", &k, err);
+    /* A trial of a store from before workers names no worker: its darktune stopped. */
+    if (rc == 0 && unnamed) {
+        rc = dt_store_fail_worker(s->store, s->id, NULL, DT_SCHED_INTERRUPTED " (darktune stopped)", &k, err);
+        *lost += k;
+    }
+    k = 0;
+    if (rc == 0) rc = dt_store_fail_silent(s->store, s->id, s->sw->grace_s, s->sw->retries,
+                                           "worker lost: no heartbeat", &k, err);
     *lost += k;
     s->reaped = dt_now();
     return rc;
@@ -715,6 +723,7 @@ static void dt_sched__close(dt_study *s)
     dt_out_base_free(&s->base);
     free(s->slots);
     free(s->packs);
+    free(s->fin);
     dt_trials_free(s->trials, s->n);
     dt_sampler_free(s->sampler);
     dt_pruner_free(s->pruner);
@@ -778,10 +787,10 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         }
         if (now - s.reaped >= sw->grace_s / 2) {
             int k;
-            if (dt_store_fail_silent(s.store, s.id, sw->grace_s, DT_SCHED_INTERRUPTED " (worker lost: no heartbeat)",
-                                     &k, err) != 0)
+            if (dt_store_fail_silent(s.store, s.id, sw->grace_s, sw->retries, "worker lost: no heartbeat", &k, err) !=
+                0)
                 goto out;
-            if (k) dt_sched__note(&s, "%d trial%s of a worker that stopped beating: recorded as interrupted", k,
+            if (k) dt_sched__note(&s, "%d trial%s of a worker that stopped beating: recorded as lost", k,
                                   k == 1 ? "" : "s");
             s.reaped = now;
         }

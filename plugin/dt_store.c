@@ -769,19 +769,71 @@ int dt_store_fail_running(dt_store *st, long long study, const char *reason, int
 
 int dt_store_fail_worker(dt_store *st, long long study, const char *worker, const char *reason, int *n, dt_err *err)
 {
-    dt_store__reap_ctx c = {study, reason, "worker = ? /* %s */", worker, -1, 0};
+    dt_store__reap_ctx c = {study, reason, worker ? "worker = ? /* %s */" : "worker IS NULL /* %s */", worker, -1, 0};
     *n = 0;
     if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
     *n = c.n;
     return 0;
 }
 
-int dt_store_fail_silent(dt_store *st, long long study, double grace, const char *reason, int *n, dt_err *err)
+typedef struct dt_store__lost_ctx {
+    long long study;
+    double grace;
+    int retries;
+    const char *reason;
+    int n;
+} dt_store__lost_ctx;
+
+/* Each silent trial is lost, or counts as failed once the configuration it runs has
+ * been lost `retries` times already (its chain of rerun_of through lost trials). */
+static int dt_store__lost(dt_store *st, void *ctx, dt_err *err)
 {
-    /* No heartbeat at all: a trial of a version 2 store, or of a darktune before workers. */
-    dt_store__reap_ctx c = {study, reason, "(heartbeat IS NULL OR heartbeat < %s - ?)", NULL, grace, 0};
+    dt_store__lost_ctx *c = ctx;
+    dt_rows all, stale;
+    char *sql = dt_xasprintf("SELECT number FROM trial WHERE study = ? AND state = 'RUNNING'"
+                             " AND (heartbeat IS NULL OR heartbeat < %s - ?)", dt_store__now(st));
+    int rc = dt_db_query(st->db, &stale, err, sql, "Lr", c->study, c->grace);
+    free(sql);
+    if (rc != 0) return -1;
+    c->n = stale.n;
+    if (!stale.n) {
+        dt_rows_free(&stale);
+        return 0;
+    }
+    if (dt_db_query(st->db, &all, err, "SELECT number, rerun_of, fate FROM trial WHERE study = ? ORDER BY number",
+                    "L", c->study) != 0) {
+        dt_rows_free(&stale);
+        return -1;
+    }
+    for (int i = 0; i < stale.n && rc == 0; i++) {
+        int number = (int)dt_rows_int(&stale, i, 0), lost = 0;
+        /* Walk back through the configurations it runs again (numbers only go down). */
+        for (int at = number, k = all.n - 1; k >= 0; k--) {
+            if (dt_rows_int(&all, k, 0) != at) continue;
+            if (at != number && strcmp(dt_rows_text(&all, k, 2), "lost") == 0) lost++;
+            if (dt_rows_isnull(&all, k, 1)) break;
+            at = (int)dt_rows_int(&all, k, 1);
+        }
+        int spent = lost >= c->retries;
+        char reason[256];
+        snprintf(reason, sizeof reason, "%s%s", c->reason, spent ? "; no retry left" : "");
+        rc = dt_db_exec(st->db, err, "UPDATE trial SET state = 'FAIL', fate = ?, reason = ?, finished = ?,"
+                        " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
+                        "  WHERE point.study = trial.study AND point.number = trial.number)"
+                        " WHERE study = ? AND number = ?", "ttrLi", spent ? "counts" : "lost", reason, dt_wall(),
+                        c->study, number);
+    }
+    dt_rows_free(&all);
+    dt_rows_free(&stale);
+    return rc;
+}
+
+int dt_store_fail_silent(dt_store *st, long long study, double grace, int retries, const char *reason, int *n,
+                         dt_err *err)
+{
+    dt_store__lost_ctx c = {study, grace, retries, reason, 0};
     *n = 0;
-    if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
+    if (dt_store__tx(st, dt_store__lost, &c, "mark lost trials failed", err) != 0) return -1;
     *n = c.n;
     return 0;
 }

@@ -89,12 +89,16 @@ int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_tria
                    const char *worker, dt_err *err);
 /* worker is alive: every RUNNING trial of it gets the store's time as its heartbeat. */
 int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err *err);
-/* Marks RUNNING trials FAIL, interrupted, with reason, as dt_store_fail_running does:
- * those of worker (a process known to be gone), or those whose heartbeat is older than
- * grace seconds by the store's clock, or that have none. *n gets how many. */
+/* Marks RUNNING trials of worker (a process known to be gone; NULL: trials of a store
+ * from before workers, which name none) FAIL, interrupted, with reason, as
+ * dt_store_fail_running does. *n gets how many. */
 int dt_store_fail_worker(dt_store *st, long long study, const char *worker, const char *reason, int *n,
                          dt_err *err);
-int dt_store_fail_silent(dt_store *st, long long study, double grace, const char *reason, int *n, dt_err *err);
+/* Trials whose worker stopped beating for grace seconds (or that never beat: a store
+ * from before workers) become FAIL, fate lost (their configuration runs again), or
+ * fate counts once that configuration was lost `retries` times already. */
+int dt_store_fail_silent(dt_store *st, long long study, double grace, int retries, const char *reason, int *n,
+                         dt_err *err);
 /* The intermediate values written after point id `after` (0: all), in the order they
  * were written, with their trials' numbers; *last gets the newest id (unchanged when
  * there is none). Caller frees *out. */

@@ -86,6 +86,7 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
     {"baseline", DT_SWEEP__BOOL, DT_SWEEP__AT(baseline), "yes", NULL, 0, 0},
     {"heartbeat", DT_SWEEP__DURATION, DT_SWEEP__AT(heartbeat_s), "5s", NULL, 1, 3600},
     {"grace", DT_SWEEP__DURATION, DT_SWEEP__AT(grace_s), "1m", NULL, 1, 86400},
+    {"retries", DT_SWEEP__INT, DT_SWEEP__AT(retries), "1", NULL, 0, 100},
 };
 
 static const dt_sweep__key dt_sweep__darknet_keys[] = {

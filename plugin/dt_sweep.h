@@ -37,6 +37,7 @@ typedef struct dt_sweep {
     int baseline;          /* 1: trial 0 runs the base cfg's values */
     double heartbeat_s;    /* a worker says it is alive this often (5s) */
     double grace_s;        /* ... and is taken for lost when it has not for this long (1m) */
+    int retries;           /* a lost trial's configuration runs again this many times at most (1) */
 
     /* [darknet] */
     dt_task task;

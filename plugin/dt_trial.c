@@ -20,16 +20,16 @@ int dt_state_parse(const char *name)
     return -1;
 }
 
-static const char *const dt_trial__fates[] = {"counts", "interrupted", "oom"};
+static const char *const dt_trial__fates[] = {"counts", "interrupted", "oom", "lost"};
 
 const char *dt_fate_name(dt_fate f)
 {
-    return (unsigned)f < 3 ? dt_trial__fates[f] : "?";
+    return (unsigned)f < 4 ? dt_trial__fates[f] : "?";
 }
 
 int dt_fate_parse(const char *name)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (strcmp(name, dt_trial__fates[i]) == 0) return i;
     return -1;
 }

@@ -25,9 +25,11 @@ typedef enum dt_fate {
     DT_FATE_INTERRUPTED = 1,  /* stopped by darktune (a signal, the study timeout, a darktune that died) */
     DT_FATE_OOM = 2,          /* out of GPU memory beside other trials: runs again as a retry, with
                                * fewer trials on its GPU */
+    DT_FATE_LOST = 3,         /* its worker stopped beating (killed, its machine down): runs again,
+                               * as many times as [study] retries allows; after that it counts */
 } dt_fate;
 
-/* "counts", "interrupted", "oom" (the store's words); dt_fate_parse returns -1 for anything else. */
+/* "counts", "interrupted", "oom", "lost" (the store's words); dt_fate_parse returns -1 for anything else. */
 const char *dt_fate_name(dt_fate f);
 int dt_fate_parse(const char *name);
 

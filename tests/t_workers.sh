@@ -7,7 +7,8 @@
 #   worker with the same seed (a random sampler: a trial's values depend on the seed
 #   and its number only);
 # - kill -9 of a worker in mid-trial: the others notice its silence (heartbeat, grace)
-#   and run its configurations again, and the budget is met exactly;
+#   and run its configurations again, and the budget is met exactly; with retries = 0
+#   its trials count as failed instead;
 # - PostgreSQL restarted in mid-study: the workers reconnect and finish;
 # - on PostgreSQL, test_db passes and a table study writes the trials.csv it writes on
 #   SQLite; an unreachable database or an unknown user is bad input (exit 2).
@@ -85,11 +86,11 @@ lost() {
   check_eq "$engine: the budget is exact" \
     "$(q "$engine" "$db" "select count(*) from trial where study = $id and fate = 'counts' and state != 'RUNNING'")" 16
   local gone
-  gone=$(q "$engine" "$db" "select count(*) from trial where study = $id and fate = 'interrupted'")
-  check "$engine: the killed worker's trials were interrupted (${gone})" test "$gone" -ge 1
+  gone=$(q "$engine" "$db" "select count(*) from trial where study = $id and fate = 'lost'")
+  check "$engine: the killed worker's trials were lost (${gone})" test "$gone" -ge 1
   check_eq "$engine: each ran again, once" \
-    "$(q "$engine" "$db" "select count(*) from trial t where study = $id and fate = 'interrupted' and (select count(*) from trial r where r.study = t.study and r.rerun_of = t.number and r.fate = 'counts') != 1")" 0
-  check_grep "$engine: the others said so" "of a worker that stopped beating: recorded as interrupted" \
+    "$(q "$engine" "$db" "select count(*) from trial t where study = $id and fate = 'lost' and (select count(*) from trial r where r.study = t.study and r.rerun_of = t.number and r.fate = 'counts') != 1")" 0
+  check_grep "$engine: the others said so" "of a worker that stopped beating: recorded as lost" \
     <(cat "$tmp/$name-run.log" "$tmp/$name-w2.log")
   check_eq "$engine: nothing left running" \
     "$(q "$engine" "$db" "select count(*) from trial where study = $id and state = 'RUNNING'")" 0
@@ -100,6 +101,20 @@ one=$(sweep tests/study/tmp-workers-base.ini one "../tmp/workers/one/study.db")
 check_eq "one worker: exit status" "$?" 0
 many sqlite "../tmp/workers/many-sqlite/study.db"
 lost sqlite "../tmp/workers/lost-sqlite/study.db"
+# retries = 0: a lost trial is not run again; it counts, as a failure that says so.
+f=$(sweep tests/study/workers.ini noretry "../tmp/workers/noretry/study.db")
+sed -i 's/^grace .*/grace     = 4s\nretries   = 0/' "$f"
+"$DARKTUNE" run "$f" > "$tmp/noretry-run.log" 2>&1 & a=$!
+"$DARKTUNE" worker "$f" > "$tmp/noretry-w.log" 2>&1 & b=$!
+sleep 2.5
+kill -9 "$b"; wait "$b" 2>/dev/null
+wait "$a"
+check_eq "retries = 0: the worker left exits 0" "$?" 0
+db=$tmp/noretry/study.db
+check "retries = 0: lost trials count as failed" \
+  test "$(sqlite3 "$db" "select count(*) from trial where fate = 'counts' and reason like 'worker lost%no retry left'")" -ge 1
+check_eq "retries = 0: none ran again" "$(sqlite3 "$db" "select count(*) from trial where rerun_of is not null")" 0
+check_eq "retries = 0: the budget is exact" "$(sqlite3 "$db" "select count(*) from trial where fate = 'counts'")" 16
 
 if [ -x "$PG_BIN/initdb" ]; then
   pg=$PWD/$tmp/pg

@@ -371,9 +371,9 @@ static void test_fate(void)
     CHECK(n == 4 && dt_trial_runs_again(&ts[3], ts, n) && !dt_trial_counts(&ts[3]));
     dt_trials_free(ts, n);
     /* A fate this code does not know is an error, not a guess. */
-    CHECK(exec_on(path, "UPDATE trial SET fate = 'lost' WHERE number = 2") == SQLITE_OK);
+    CHECK(exec_on(path, "UPDATE trial SET fate = 'vanished' WHERE number = 2") == SQLITE_OK);
     CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == -1 && n == 0);
-    CHECK_STR(err.msg, "trial 2 in store '" DIR "/fate.db' has an unknown fate 'lost'");
+    CHECK_STR(err.msg, "trial 2 in store '" DIR "/fate.db' has an unknown fate 'vanished'");
     for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
     dt_store_close(st);
     rm_db(path);
