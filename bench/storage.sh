@@ -6,13 +6,14 @@
 #    and a throwaway PostgreSQL cluster on loopback (tests/pg.sh). REPS rounds (5), the
 #    two sides alternating, TRIALS trials each (100); medians.
 # 2. trials per second with 1, 2, 4 and 8 workers on one study (SQLite, one slot each),
-#    every trial taking SLOW seconds (0.5: tests/fake/train_slow.sh), TRIALS2 trials
-#    (32); the ratio to one worker (8 workers: at most 8x).
+#    every trial taking SLOW seconds (1: tests/fake/train_slow.sh), TRIALS2 trials
+#    (64); the ratio to one worker (8 workers: at most 8x). The wall time counts from
+#    starting the workers to the last one's exit: start-up and the end included.
 # The latest Optuna and psycopg2 go into bench/.venv (pip) when missing.
 set -eu
 cd "$(dirname "$0")/.."
 . tests/pg.sh
-reps=${REPS:-5} trials=${TRIALS:-100} trials2=${TRIALS2:-32}
+reps=${REPS:-5} trials=${TRIALS:-100} trials2=${TRIALS2:-64}
 out=bench/out/storage
 rm -rf "$out" && mkdir -p "$out"
 py=bench/.venv/bin/python
@@ -43,9 +44,9 @@ for db in sqlite postgresql; do
 done
 
 echo
-echo "workers on one study (SQLite): $trials2 trials of ${SLOW:-0.5} s, one slot per worker"
+echo "workers on one study (SQLite): $trials2 trials of ${SLOW:-1} s, one slot per worker"
 printf '%-8s %10s %12s %10s\n' workers seconds trials/s "vs one"
-export SLOW=${SLOW:-0.5}
+export SLOW=${SLOW:-1}
 base=
 for w in 1 2 4 8; do
   f=tests/study/tmp-bench-w$w.ini

@@ -780,7 +780,10 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         /* Keep up with the other workers: what they started and reported, that this
          * one is alive, and whether one of them stopped beating. */
         double now = dt_now();
-        if (now - s.synced >= DT_SCHED_SYNC && dt_sched__sync(&s, err) != 0) goto out;
+        /* Idle, waiting on other workers' trials: look four times as often, so that
+         * this worker takes a configuration to run again, or ends, without delay. */
+        double every = dt_sched__running(&s) ? DT_SCHED_SYNC : DT_SCHED_SYNC / 4;
+        if (now - s.synced >= every && dt_sched__sync(&s, err) != 0) goto out;
         if (now - s.beaten >= sw->heartbeat_s) {
             if (dt_store_heartbeat(s.store, s.id, s.worker, err) != 0) goto out;
             s.beaten = now;
