@@ -78,7 +78,7 @@ const dt_runner_setup *dt_runner_ctx_setup(const dt_runner_ctx *ctx)
 /* The table runner's share is the table itself. */
 const dt_table *dt_runner_ctx_table(const dt_runner_ctx *ctx)
 {
-    return ctx->ops == &dt_runner_table_ops ? ctx->shared : NULL;
+    return dt_runner_table_shared(ctx->ops == &dt_runner_table_ops ? ctx->shared : NULL);
 }
 
 /* Starts the run with the runner spec->runner names, on its context's share. */

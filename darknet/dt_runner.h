@@ -38,8 +38,10 @@ typedef struct dt_runner_setup {
                                 * compared (0: all); detector: from 1 to 100000, the bound of the
                                 * label files' class column */
     long top;                  /* classifier: the k of top-k, from 1 to 1000 (more than the labels: all) */
-    /* table: the recorded table to replay (absolute). */
+    /* table: the recorded table to replay (absolute), and the table already loaded
+     * from it (borrowed: it must outlive the context), or NULL to load it here. */
     const char *table;
+    const dt_table *loaded;
 } dt_runner_setup;
 
 typedef struct dt_runner_ctx dt_runner_ctx;

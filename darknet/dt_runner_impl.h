@@ -28,6 +28,8 @@ typedef struct dt_runner_ops {
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */
 extern const dt_runner_ops dt_runner_lib_ops;   /* dt_runner_lib.c: libdarknet in a forked child */
 extern const dt_runner_ops dt_runner_table_ops; /* dt_runner_table.c: a recorded run replayed; its
-                                                 * share is the dt_table itself */
+                                                 * share holds the dt_table */
+/* The table in the table runner's share of a context (NULL for NULL). */
+const dt_table *dt_runner_table_shared(const void *shared);
 
 #endif

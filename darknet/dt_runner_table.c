@@ -35,23 +35,45 @@ typedef struct dt_run_table {
     dt_run_result res;
 } dt_run_table;
 
-/* The context's share: the table at setup->table, for a metric it recorded. */
+/* The context's share: the table, and whether the context loaded it (and frees it). */
+typedef struct dt_rtab__shared {
+    dt_table *table;
+    int owned;
+} dt_rtab__shared;
+
+/* The table at setup->table (or the one the tuner loaded already), for a metric it
+ * recorded. */
 static int dt_rtab__ctx_create(void **shared, const dt_runner_setup *setup, dt_err *err)
 {
     *shared = NULL;
     if (!setup->table) return dt_errf(err, "runner table: the setup names no table file");
     if (setup->metric != DT_METRIC_TOP1 && setup->metric != DT_METRIC_LOSS)
         return dt_errf(err, "runner table replays top-1 and loss only, not %s", dt_metric_name(setup->metric));
-    dt_table *t;
-    if (dt_table_load(&t, setup->table, err) != 0) return -1;
-    *shared = t;
+    dt_rtab__shared *sh = dt_xcalloc(1, sizeof *sh);
+    sh->table = (dt_table *)setup->loaded;
+    if (!sh->table) {
+        if (dt_table_load(&sh->table, setup->table, err) != 0) {
+            free(sh);
+            return -1;
+        }
+        sh->owned = 1;
+    }
+    *shared = sh;
     return 0;
 }
 
-/* Frees the table, once its runs are gone. */
+const dt_table *dt_runner_table_shared(const void *shared)
+{
+    return shared ? ((const dt_rtab__shared *)shared)->table : NULL;
+}
+
+/* Frees the table, once its runs are gone, when the context loaded it. */
 static void dt_rtab__ctx_free(void *shared)
 {
-    dt_table_free(shared);
+    dt_rtab__shared *sh = shared;
+    if (!sh) return;
+    if (sh->owned) dt_table_free(sh->table);
+    free(sh);
 }
 
 /* The trial's value of each table parameter, from its cfg or Darknet's defaults,
@@ -87,7 +109,7 @@ static void dt_rtab__note(const dt_run_spec *spec, const dt_table *t, int row, d
 static int dt_rtab__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
-    const dt_table *t = shared;
+    const dt_table *t = ((const dt_rtab__shared *)shared)->table;
     dt_cfg *cfg;
     if (dt_cfg_read(&cfg, spec->cfg, err) != 0) return -1;
     const char **vals = dt_xcalloc((size_t)dt_table_nparams(t) + 1, sizeof *vals);

@@ -173,7 +173,9 @@ int dt_out_base_read(dt_out_base *b, const dt_sweep *sw, dt_err *err)
 {
     static const char *const path_keys[] = {"train", "valid", "labels", "names", "map", "eval"};
     memset(b, 0, sizeof *b);
-    if (dt_cfg_read(&b->cfg, sw->cfg, err) != 0) return -1;
+    /* The sweep parsed the base cfg to check it: copied, not read again. */
+    if (sw->base) b->cfg = dt_cfg_dup(sw->base);
+    else if (dt_cfg_read(&b->cfg, sw->cfg, err) != 0) return -1;
     if (dt_cfg_read(&b->data, sw->data, err) != 0) {
         dt_out_base_free(b);
         return -1;
@@ -213,7 +215,7 @@ int dt_out_runner_setup(const dt_sweep *sw, const dt_out_base *b, dt_runner_setu
 {
     *setup = (dt_runner_setup){.runner = sw->runner, .task = sw->task, .metric = sw->metric,
                                .eval_interval = sw->eval_interval, .data = sw->data, .workdir = sw->dir,
-                               .table = sw->table, .top = 1};
+                               .table = sw->table, .loaded = sw->table_data, .top = 1};
     /* Only the in-process runner reads the images: exec leaves the .data to Darknet. */
     if (sw->runner != DT_RUNNER_LIBDARKNET) return 0;
     setup->train = dt_cfg_get(b->data, "", "train", NULL);

@@ -26,6 +26,7 @@
 
 #include "dt_cfg.h"
 #include "dt_pack.h"
+#include "dt_table.h"
 
 /* Bounds of numbers no study needs more of: past them a value is a typo, and within
  * them nothing overflows or allocates without measure (cpu_slots sizes an array,
@@ -600,7 +601,8 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
     if (!c.failed && dt_sweep__check(&c) < 0) c.failed = 1;
     if (!c.failed) dt_sweep_resolve_sampler(sw);
 
-    dt_cfg_free(c.cfg);
+    if (!c.failed) sw->base = c.cfg;   /* the study reads the base cfg from here */
+    else dt_cfg_free(c.cfg);
     free(c.secname);
     free(c.cond_key);
     free(c.cond_value);
@@ -619,6 +621,8 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
 /* Frees what the sweep owns and zeroes it; a zeroed sweep frees to nothing. */
 void dt_sweep_free(dt_sweep *sw)
 {
+    dt_cfg_free(sw->base);
+    dt_table_free(sw->table_data);
     if (!sw) return;
     char **strs[] = {&sw->path, &sw->dir, &sw->name, &sw->output, &sw->storage, &sw->data, &sw->cfg,
                      &sw->weights, &sw->command, &sw->eval_command, &sw->table};

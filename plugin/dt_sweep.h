@@ -75,6 +75,11 @@ typedef struct dt_sweep {
     /* [space] and [space:KEY=VALUE] */
     dt_space space;
 
+    /* What the checks read, kept for the study (read once per study): the base cfg
+     * as parsed, and runner = table's recorded table (NULL for other runners). */
+    struct dt_cfg *base;
+    struct dt_table *table_data;
+
     /* Where each key was set, for messages about values checked later:
      * dt_sweep_line(sw, "darknet", "max_batches") -> its line, or 0. */
     int nlines;

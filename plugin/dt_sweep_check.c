@@ -295,7 +295,8 @@ static int dt_sweep__check_table(dt_sweep__ctx *c)
         rc = dt_sweep__fail(c, line, "the table records '%s', which neither [space] nor the base cfg sets and "
                             "Darknet has no default for", name);
     }
-    dt_table_free(t);
+    if (rc == 0) sw->table_data = t;   /* the study's runner context replays this one */
+    else dt_table_free(t);
     return rc;
 }
 
