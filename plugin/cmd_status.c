@@ -1,4 +1,5 @@
-/* cmd_status and cmd_best: read a study from its store and print it; run nothing. */
+/* cmd_status and cmd_best: read a study from its store and print it; run nothing.
+ * best also writes the outputs (trials.csv, report.txt, best.cfg) as the store has them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,13 @@ int cmd_best(int argc, char **argv)
     if (dt_status__load(argc, argv, "darktune best SWEEP.ini [--output DIR]", &sw, &trials, &n) != 0)
         return DT_EXIT_RUNTIME;
     int best = dt_out_best(&sw, trials, n), rc = DT_EXIT_OK;
+    /* The outputs, from the store as it is now: workers (darktune worker) write none,
+     * and this may run on any machine that reaches the store. */
+    dt_err err;
+    if (dt_mkdirs(sw.output, &err) != 0 || dt_out_write_all(&sw, sw.base, trials, n, &err) != 0) {
+        fprintf(stderr, "darktune: %s\n", err.msg);
+        rc = DT_EXIT_RUNTIME;
+    }
     if (best < 0) {
         fprintf(stderr, "darktune: study '%s' has no completed trial yet\n", sw.name);
         rc = DT_EXIT_RUNTIME;

@@ -36,6 +36,13 @@ check_eq "the budget is exact" "$(sqlite3 "$db" "select count(*) from trial wher
 check "several workers ran trials" test "$(sqlite3 "$db" "select count(distinct worker) from trial")" -ge 2
 "$DARKTUNE" status "$f" > "$tmp/status.log" 2>&1
 check_eq "status afterwards: exit status" "$?" 0
+# Workers write no outputs; darktune best writes them from the store.
+check "the workers wrote no trials.csv" test ! -e "$tmp/out/trials.csv"
+"$DARKTUNE" best "$f" > "$tmp/best.log" 2>&1
+check_eq "best: exit status" "$?" 0
+check_eq "best: trials.csv has every trial" "$(tail -n +2 "$tmp/out/trials.csv" | wc -l)" 16
+check_grep "best: report.txt names the best" "^best +trial [0-9]+: top1 = " "$tmp/out/report.txt"
+check "best: best.cfg written" test -s "$tmp/out/best.cfg"
 slurm_stop "$tmp/slurm"
 rm -f "$f"
 finish t_slurm
