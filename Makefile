@@ -109,7 +109,7 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory all data data-shapes $(TEST_BIN) clang-check sanitize-check fuzz-check WERROR=-Werror
+	@$(MAKE) --no-print-directory -j$$(nproc) all data data-shapes $(TEST_BIN) clang-check sanitize-check fuzz-check WERROR=-Werror
 	@tests/run.sh
 
 # The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang;

@@ -88,6 +88,34 @@ static void dt_run__tick(void *user, const dt_live *live, int nlive, int done, i
     ui->status_shown = 1;
 }
 
+/* A study with no completed trial: when every trial failed, that is an error (exit 1)
+ * with the first reason, since every trial would fail again; pruned ones are a result. */
+static int dt_run__none_completed(const dt_sweep *sw)
+{
+    dt_trial *ts;
+    int n, failed = 0, first = -1;
+    dt_err err;
+    if (dt_sched_load(sw, &ts, &n, &err) == 0) {
+        for (int i = 0; i < n; i++)
+            if (dt_trial_counts(&ts[i]) && ts[i].state == DT_FAIL) {
+                failed++;
+                if (first < 0) first = i;
+            }
+        int counted = 0;
+        for (int i = 0; i < n; i++) counted += dt_trial_counts(&ts[i]);
+        if (counted && failed == counted) {
+            fprintf(stderr, "darktune: every trial failed (%d), so there is no best.cfg; the first, trial %d: %s "
+                    "(see %s/report.txt and trials/%d/log.txt)\n", failed, ts[first].number, ts[first].reason,
+                    sw->output, ts[first].number);
+            dt_trials_free(ts, n);
+            return DT_EXIT_RUNTIME;
+        }
+        dt_trials_free(ts, n);
+    }
+    printf("done: no trial completed, so there is no best.cfg; see %s/report.txt\n", sw->output);
+    return DT_EXIT_OK;
+}
+
 /* run and worker: the same study loop; a worker writes no outputs. */
 static int dt_run__main(int argc, char **argv, int worker)
 {
@@ -137,7 +165,7 @@ static int dt_run__main(int argc, char **argv, int worker)
     } else {
         char *best = dt_path_join(sw.output, "best.cfg");
         if (dt_file_exists(best)) printf("done: best configuration in %s\n", best);
-        else printf("done: no trial completed, so there is no best.cfg; see %s/report.txt\n", sw.output);
+        else status = dt_run__none_completed(&sw);
         free(best);
     }
     dt_sweep_free(&sw);

@@ -72,7 +72,19 @@ static int dt_db__pg_connect(dt_db *db, dt_err *err)
     return dt_errf(err, "cannot connect to '%s': %s", db->name, msg);
 }
 
+static int dt_db__open(dt_db **out, const char *target, int readonly, dt_err *err);
+
 int dt_db_open(dt_db **out, const char *target, dt_err *err)
+{
+    return dt_db__open(out, target, 0, err);
+}
+
+int dt_db_open_readonly(dt_db **out, const char *target, dt_err *err)
+{
+    return dt_db__open(out, target, 1, err);
+}
+
+static int dt_db__open(dt_db **out, const char *target, int readonly, dt_err *err)
 {
     *out = NULL;
     dt_db *db = dt_xcalloc(1, sizeof *db);
@@ -90,6 +102,20 @@ int dt_db_open(dt_db **out, const char *target, dt_err *err)
     }
     db->kind = DT_DB_SQLITE;
     db->name = dt_xstrdup(target);
+    if (readonly) {
+        /* immutable: no -shm or -wal to create beside it (a copy on a read-only disk,
+         * or a file without write permission): it is read as it stands. */
+        char *uri = dt_xasprintf("file:%s?mode=ro&immutable=1", target);
+        int ok = sqlite3_open_v2(uri, &db->lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK;
+        free(uri);
+        if (!ok) {
+            dt_errf(err, "cannot open store '%s': %s", target, db->lite ? sqlite3_errmsg(db->lite) : "out of memory");
+            dt_db_close(db);
+            return -1;
+        }
+        *out = db;
+        return 0;
+    }
     char *dir = dt_dirname(target);
     int rc = dt_mkdirs(dir, err);
     free(dir);

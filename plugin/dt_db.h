@@ -47,6 +47,9 @@ int dt_db_is_postgres(const char *target);
 /* Opens target: a PostgreSQL URI, or a SQLite file (created with its folder; WAL
  * mode, a busy timeout: several processes may share it). *out NULL on failure. */
 int dt_db_open(dt_db **out, const char *target, dt_err *err);
+/* The same for reading only: a SQLite file opened as it stands (read-only, immutable:
+ * nothing is created beside it); PostgreSQL as dt_db_open. */
+int dt_db_open_readonly(dt_db **out, const char *target, dt_err *err);
 void dt_db_close(dt_db *db);   /* NULL is fine; an open transaction is rolled back */
 dt_db_kind dt_db_kind_of(const dt_db *db);
 /* The target for messages: the path, or the URI without its password. */

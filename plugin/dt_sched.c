@@ -59,6 +59,8 @@ typedef struct dt_next {
                             * configuration run again, the seed_trial of the trial it
                             * runs again, so that it trains what the first run would have */
     int rerun_of;          /* the trial whose configuration it runs again, -1 none */
+    int sample;            /* the sampler gives its values once the store has numbered it:
+                            * they are a function of its number, whichever worker runs it */
 } dt_next;
 
 typedef struct dt_study {
@@ -336,10 +338,12 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
             dt_pruner_hold(s->pruner, t->number, dt_out_burn_in(sw, t->values));
             dt_sched__add_trial(s, t);
             t->values = NULL;   /* now the study's */
-        } else if (!dt_sched__mine(s, have) && have->state == DT_RUNNING && t->state != DT_RUNNING) {
-            dt_value *v = have->values;   /* the same values: keep ours, take the rest */
+        } else if (!dt_sched__mine(s, have) && have->state == DT_RUNNING) {
+            /* Another worker's trial, as the store has it now: ended, or with the values
+             * its worker stored a moment after numbering it. */
+            dt_trial_free(have);
             *have = *t;
-            have->values = v;
+            t->values = NULL;
         }
     }
     for (int i = 0; i < np; i++) {
@@ -430,7 +434,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     const dt_sweep *sw = s->sw;
     dt_trial t;
     dt_trial_init(&t, sw->space.n);
-    memcpy(t.values, vals, sizeof *vals * (size_t)sw->space.n);
+    if (!nx->sample) memcpy(t.values, vals, sizeof *vals * (size_t)sw->space.n);
     t.baseline = nx->baseline;
     t.seed_trial = nx->seed_trial;
     t.rerun_of = nx->rerun_of;
@@ -442,7 +446,17 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
         if (claim == DT_STORE_SPENT) s->spent = 1;
         return claim > 0 ? dt_sched__sync(s, err) : -1;
     }
+    if (nx->sample) {
+        /* Numbered: now its values, from the trials below its number, then stored. */
+        int rc = dt_sampler_suggest(s->sampler, s->trials, s->n, t.number, t.values, err);
+        if (rc == 0) rc = dt_store_set_params(s->store, s->id, &sw->space, &t, err);
+        if (rc != 0) {
+            dt_trial_free(&t);
+            return -1;
+        }
+    }
     dt_sched__add_trial(s, &t);
+    vals = t.values;   /* the study owns them now, for as long as the trial runs */
     dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
@@ -516,6 +530,12 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
         }
     }
     if (s->exhausted) return 0;
+    /* Random and TPE suggest for the number the store gives (dt_sched__launch); a grid
+     * hands out its next unused row, whatever the number, and says when none is left. */
+    if (sw->sampler.kind != DT_SAMPLER_GRID) {
+        nx->sample = 1;
+        return 1;
+    }
     int rc = dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
     if (rc < 0) return -1;
     if (rc == 1) {
@@ -852,7 +872,7 @@ int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err)
         return dt_errf(err, "no study yet: '%s' does not exist (run 'darktune run %s' first)", sw->storage, sw->path);
     dt_store *st;
     long long id;
-    if (dt_store_open(&st, sw->storage, err) != 0) return -1;
+    if (dt_store_open_read(&st, sw->storage, err) != 0) return -1;
     int rc = dt_store_find_study(st, sw->name, &id, err);
     if (rc == 1) rc = dt_errf(err, "no study yet: '%s' has no study '%s' (run 'darktune run %s' first)",
                              dt_store_name(st), sw->name, sw->path);

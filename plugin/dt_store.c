@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dt_db.h"
 
@@ -254,6 +255,40 @@ static int dt_store__ensure_schema(dt_store *st, void *ctx, dt_err *err)
         return dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", name, dt_store__dbmsg(e.msg));
     if (version >= 1 && version < 3 && dt_db_exec(st->db, &e, dt_store__migrate_2, "") != 0)
         return dt_errf(err, "cannot migrate store '%s' from schema version 2: %s", name, dt_store__dbmsg(e.msg));
+    return 0;
+}
+
+/* Reads a store without writing to it: a SQLite file that cannot be written (a
+ * read-only copy of a study) must be of the current schema, since migrating it would
+ * write. */
+static int dt_store__check_version(dt_store *st, void *ctx, dt_err *err)
+{
+    (void)ctx;
+    int version, tables;
+    if (dt_store__version(st, &version, &tables, err) != 0) return -1;
+    if (version == DT_STORE_VERSION) return 0;
+    if (version > DT_STORE_VERSION)
+        return dt_errf(err, "'%s' is a store of a newer darktune (schema version %d; this one reads %d at most)",
+                       dt_db_name(st->db), version, DT_STORE_VERSION);
+    return dt_errf(err, "'%s' cannot be written, and it is a store of an older darktune (schema version %d): "
+                   "copy it where it can be written, and this darktune will bring it up to date", dt_db_name(st->db),
+                   version);
+}
+
+int dt_store_open_read(dt_store **out, const char *target, dt_err *err)
+{
+    *out = NULL;
+    if (dt_db_is_postgres(target) || access(target, W_OK) == 0) return dt_store_open(out, target, err);
+    dt_store *st = dt_xcalloc(1, sizeof *st);
+    if (dt_db_open_readonly(&st->db, target, err) != 0) {
+        free(st);
+        return -1;
+    }
+    if (dt_store__read(st, dt_store__check_version, NULL, "open the store", err) != 0) {
+        dt_store_close(st);
+        return -1;
+    }
+    *out = st;
     return 0;
 }
 
@@ -617,6 +652,30 @@ int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_tria
     t->finished = 0;
     snprintf(t->worker, sizeof t->worker, "%s", worker ? worker : "");
     return 0;
+}
+
+typedef struct dt_store__params_ctx {
+    long long study;
+    const dt_space *space;
+    const dt_trial *t;
+} dt_store__params_ctx;
+
+static int dt_store__params(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__params_ctx *c = ctx;
+    for (int i = 0; i < c->space->n; i++) {
+        const dt_value *v = &c->t->values[i];
+        if (v->active && dt_db_exec(st->db, err, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)",
+                                    "Littr", c->study, c->t->number, c->space->p[i].name, v->text, v->num) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int dt_store_set_params(dt_store *st, long long study, const dt_space *space, const dt_trial *t, dt_err *err)
+{
+    dt_store__params_ctx c = {study, space, t};
+    return dt_store__tx(st, dt_store__params, &c, "add a trial's parameters", err);
 }
 
 /* Numbers the trial inside the write transaction that inserts it, which is what keeps

@@ -32,6 +32,9 @@ typedef struct dt_trial_point {
  * the file is unchanged); one of a newer version is refused. */
 int dt_store_open(dt_store **out, const char *path, dt_err *err);
 void dt_store_close(dt_store *st);   /* NULL is fine */
+/* For reading (status, best): as dt_store_open, except that a SQLite file this process
+ * cannot write (a read-only copy of a study) is read as it stands, writing nothing. */
+int dt_store_open_read(dt_store **out, const char *target, dt_err *err);
 
 /* Finds the study called name or creates it. A study of that name with another
  * direction ("maximize"/"minimize") or metric is refused: its values would mean
@@ -87,6 +90,9 @@ const char *dt_store_name(const dt_store *st);
  * dt_store_create_trial), DT_STORE_SPENT, DT_STORE_TAKEN, or -1. */
 int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_trial *t, int budget,
                    const char *worker, dt_err *err);
+/* The parameters of trial t (claimed with none: its values come from its number),
+ * in one transaction. */
+int dt_store_set_params(dt_store *st, long long study, const dt_space *space, const dt_trial *t, dt_err *err);
 /* worker is alive: every RUNNING trial of it gets the store's time as its heartbeat. */
 int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err *err);
 /* Marks RUNNING trials of worker (a process known to be gone; NULL: trials of a store

@@ -68,6 +68,24 @@ check_eq "edited sweep: no trial ran" "$(wc -l < "$tmp/edited/trials.csv")" "$ro
 check_eq "edited sweep, --force: exit status" "$?" 0
 check_eq "edited sweep, --force: the trials ran" "$(tail -n +2 "$tmp/edited/trials.csv" | wc -l)" 35
 rm -f tests/study/tmp-edited.ini
+# status reads a study it cannot write (a read-only copy, WAL mode): nothing is created
+# beside it. As root, the reader is user nobody (root writes anything).
+"$DARKTUNE" run tests/study/table.ini --output "$tmp/ro" > /dev/null 2>&1
+chmod -R a-w "$tmp/ro"
+as=()
+[ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1 && as=(runuser -u nobody --)
+"${as[@]}" "$DARKTUNE" status tests/study/table.ini --output "$tmp/ro" > "$tmp/ro.out" 2> "$tmp/stderr"
+check_eq "read-only study: status exit status" "$?" 0
+check_grep "read-only study: its trials" "^study 'table' \(maximize top1\): 30 trials" "$tmp/ro.out"
+check_eq "read-only study: nothing written beside it" "$(ls "$tmp/ro")" "$(printf 'best.cfg\nreport.txt\nstudy.db\ntrials\ntrials.csv')"
+chmod -R u+w "$tmp/ro"
+# A study whose every trial failed ends with exit 1 and the first reason.
+sed -e 's/^name .*/name    = allfail/' -e 's|^command .*|command      = ../fake/train_crash.sh {data} {cfg}|' -e 's/^trials .*/trials  = 2/' \
+    tests/study/interrupt.ini > tests/study/tmp-allfail.ini
+"$DARKTUNE" run tests/study/tmp-allfail.ini --output "$tmp/allfail" > /dev/null 2> "$tmp/stderr"
+check_eq "all trials failed: exit status" "$?" 1
+check_grep "all trials failed: says so" "every trial failed \(2\), so there is no best.cfg; the first, trial 0: crashed" "$tmp/stderr"
+rm -f tests/study/tmp-allfail.ini
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli

@@ -68,6 +68,18 @@ many() {
   check "$engine: no 'database is locked'" test $? -eq 0
 }
 
+# kill_running ENGINE DB PID: SIGKILL to worker PID once it runs a trial (its name in
+# the store is host:PID:start), at most 10 s from now.
+kill_running() {
+  local i
+  for i in $(seq 100); do
+    [ "$(q "$1" "$2" "select count(*) from trial where state = 'RUNNING' and worker like '%:$3:%'" 2>/dev/null)" \
+      -gt 0 ] 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -9 "$3"; wait "$3" 2>/dev/null
+}
+
 # lost ENGINE STORAGE: 3 workers on 16 slow trials; one is killed with SIGKILL.
 lost() {
   local engine=$1 storage=$2 name=lost-$1 f db id
@@ -75,8 +87,10 @@ lost() {
   "$DARKTUNE" run "$f" > "$tmp/$name-run.log" 2>&1 & local a=$!
   "$DARKTUNE" worker "$f" > "$tmp/$name-w1.log" 2>&1 & local b=$!
   "$DARKTUNE" worker "$f" > "$tmp/$name-w2.log" 2>&1 & local c=$!
-  sleep 2.5
-  kill -9 "$b"; wait "$b" 2>/dev/null
+  db=$storage
+  [ "$engine" = sqlite ] && db=$tmp/$name/study.db
+  sleep 1.5   # past its first trials: it is killed in the middle of the study
+  kill_running "$engine" "$db" "$b"
   wait "$a"; local ra=$?
   wait "$c"; local rc=$?
   check_eq "$engine: the workers left exit 0 after one was killed" "$ra $rc" "0 0"
@@ -106,8 +120,8 @@ f=$(sweep tests/study/workers.ini noretry "../tmp/workers/noretry/study.db")
 sed -i 's/^grace .*/grace     = 4s\nretries   = 0/' "$f"
 "$DARKTUNE" run "$f" > "$tmp/noretry-run.log" 2>&1 & a=$!
 "$DARKTUNE" worker "$f" > "$tmp/noretry-w.log" 2>&1 & b=$!
-sleep 2.5
-kill -9 "$b"; wait "$b" 2>/dev/null
+sleep 1.5
+kill_running sqlite "$tmp/noretry/study.db" "$b"
 wait "$a"
 check_eq "retries = 0: the worker left exits 0" "$?" 0
 db=$tmp/noretry/study.db
