@@ -216,6 +216,21 @@ static void dt_run__finish(dt_run_exec *r, const char *how)
         dt_run__fail(r, "no metric: set eval_command");
 }
 
+/* Appends "==== darktune: ... ====" to the trial's log, between Darknet's lines. */
+static void dt_run__log_note(dt_run_exec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dt_run__log_note(dt_run_exec *r, const char *fmt, ...)
+{
+    FILE *log = fopen(r->log, "a");
+    if (!log) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("\n==== darktune: ", log);
+    vfprintf(log, fmt, ap);
+    fputs(" ====\n", log);
+    va_end(ap);
+    fclose(log);
+}
+
 /* Starts eval_command after a successful training, after a marker line in the log. */
 static void dt_run__start_eval(dt_run_exec *r)
 {
@@ -277,6 +292,12 @@ static void dt_run__command_ended(dt_run_exec *r)
             dt_run__fail(r, "exited early at iteration %ld: %s", r->last_iter < 0 ? 0 : r->last_iter, how);
         return;
     }
+    /* Evaluating weights that are not there would read an empty {final_weights}. */
+    if (r->eval_template && strstr(r->eval_template, "{final_weights}") && !r->res.final_weights[0]) {
+        dt_run__fail(r, "no weights: training reached iteration %ld but left no weights in %s", r->last_iter,
+                     r->values[DT_PH_BACKUP]);
+        return;
+    }
     if (r->eval_template)
         dt_run__start_eval(r);
     else
@@ -290,6 +311,13 @@ static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
     switch (dt_logparse_line(text, &line)) {
     case DT_LINE_ITER:
         if (r->phase != DT_RUN__TRAIN) return 0;
+        /* An iteration that goes back, or past max_batches, is a garbled line (two
+         * writers on one terminal, a fork's odd print), not data: said in the log. */
+        if (line.iteration < r->last_iter || line.iteration > r->max_batches) {
+            dt_run__log_note(r, "ignored a line whose iteration %ld %s: %s", line.iteration,
+                             line.iteration > r->max_batches ? "is past max_batches" : "goes back", text);
+            return 0;
+        }
         r->last_iter = line.iteration;
         r->last_loss = line.loss;
         r->last_avg = line.avg_loss;

@@ -25,6 +25,10 @@
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
 #define DT_SCHED_SYNC 1.0          /* seconds between two reads of what the other workers did */
+/* A trial's log.txt keeps its first and last 8 MiB: a Darknet printing without end
+ * (a loop of warnings) fills no disk with one trial, and both ends are what is read. */
+#define DT_SCHED_LOG_HEAD (8L << 20)
+#define DT_SCHED_LOG_TAIL (8L << 20)
 /* The reasons, for people, of the trials whose fate is DT_FATE_INTERRUPTED and
  * DT_FATE_OOM: the scheduler reads the fate, never these. */
 #define DT_SCHED_INTERRUPTED "interrupted"
@@ -395,6 +399,10 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
         s->trials_done_here++;
     }
 
+    char *log = dt_xasprintf("%s/log.txt", sl->dir);
+    dt_err e;
+    dt_file_cap(log, DT_SCHED_LOG_HEAD, DT_SCHED_LOG_TAIL, &e);   /* best effort: the trial is recorded */
+    free(log);
     char *backup = dt_xasprintf("%s/backup", sl->dir);
     if (is_best && weights && weights[0]) {
         if (s->best_number >= 0) {

@@ -9,12 +9,23 @@ rm -rf "$out"
 check_eq "exit status" "$?" 0
 csv=$out/trials.csv
 check "trials.csv written" test -f "$csv"
-check_eq "rows" "$(tail -n +2 "$csv" | wc -l)" 6
+check_eq "rows" "$(tail -n +2 "$csv" | wc -l)" 8
 row() { awk -F, -v lr="$1" '$4 == lr { print $2 }' "$csv"; }
 check_eq "crash is FAIL" "$(row 7)" FAIL
 check_eq "hang is FAIL" "$(row 8)" FAIL
 check_eq "nan is PRUNED" "$(row 9)" PRUNED
 check_eq "good rate completes" "$(row 0.02)" COMPLETE
+# Garbled iteration lines are no data: said in the trial's log, the trial completes.
+check_eq "garbled lines: the trial completes" "$(row 6)" COMPLETE
+n6=$(awk -F, '$4 == "6" { print $1 }' "$csv")
+check_grep "garbled lines: past max_batches, in the log" \
+  "==== darktune: ignored a line whose iteration 500 is past max_batches: 500, 0.500" "$out/trials/$n6/log.txt"
+check_grep "garbled lines: going back, in the log" \
+  "==== darktune: ignored a line whose iteration 3 goes back: 3, 0.003" "$out/trials/$n6/log.txt"
+# Training that ends without weights is not evaluated: it fails, saying so.
+check_eq "no weights: FAIL" "$(row 5)" FAIL
+check_grep "no weights: the reason" 'trial +[0-9]+ +FAIL +no weights: training reached iteration 20 but left no weights' \
+  "$out/report.txt"
 check_grep "crash reason" 'trial +[0-9]+ +FAIL .*signal 11' "$out/report.txt"
 check_grep "hang reason" 'trial +[0-9]+ +FAIL .*hung' "$out/report.txt"
 check_grep "divergence reason" 'trial +[0-9]+ +PRUNED .*diverged' "$out/report.txt"

@@ -133,6 +133,29 @@ static void test_rng(void)
     CHECK(seen == 0x3ff);
 }
 
+/* dt_file_cap: a long file keeps whole lines of its head and tail, and says what went. */
+static void test_cap(void)
+{
+    const char *path = "tests/tmp/cap.txt";
+    dt_err err;
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 1000; i++) fprintf(f, "line %04d\n", i);   /* 10 bytes each */
+    fclose(f);
+    CHECK(dt_file_cap(path, 20000, 20000, &err) == 0);                /* short enough: kept */
+    CHECK(dt_file_cap(path, 105, 95, &err) == 1);
+    char *text;
+    size_t len;
+    CHECK(dt_read_file(path, &text, &len, &err) == 0);
+    CHECK(strncmp(text, "line 0000\nline 0001\n", 20) == 0);      /* the head, whole lines */
+    CHECK(strstr(text, "line 0009\n\n==== darktune: log capped: 9810 bytes left out here") != NULL);
+    size_t tl = strlen(text);
+    CHECK(tl > 20 && strcmp(text + tl - 20, "line 0998\nline 0999\n") == 0);   /* the tail */
+    CHECK(strstr(text, "line 0500") == NULL);
+    free(text);
+    unlink(path);
+    CHECK(dt_file_cap("tests/tmp/none.txt", 1, 1, &err) == 0);      /* absent: nothing to do */
+}
+
 int main(void)
 {
     test_numbers();
@@ -141,5 +164,6 @@ int main(void)
     test_hints();
     test_buf();
     test_rng();
+    test_cap();
     return dt_test_done("util");
 }

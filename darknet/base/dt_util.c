@@ -446,3 +446,41 @@ int dt_process_alive(const char *name)
     unsigned long long now = dt__start_ticks(pid);
     return now != 0 && now == start;
 }
+
+int dt_file_cap(const char *path, long head, long tail, dt_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size <= head + tail) return 0;
+    FILE *in = fopen(path, "rb");
+    if (!in) return dt_errf(err, "cannot read '%s': %s", path, strerror(errno));
+    char *tmp = dt_xasprintf("%s.cap", path);
+    FILE *out = fopen(tmp, "wb");
+    if (!out) {
+        fclose(in);
+        dt_errf(err, "cannot write '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    /* The head up to its last line end, the tail from its first. */
+    char *buf = dt_xmalloc((size_t)(head > tail ? head : tail) + 1);
+    size_t h = fread(buf, 1, (size_t)head, in);
+    while (h > 0 && buf[h - 1] != '\n') h--;
+    fwrite(buf, 1, h, out);
+    fseeko(in, st.st_size - tail, SEEK_SET);
+    size_t t = fread(buf, 1, (size_t)tail, in), skip = 0;
+    while (skip < t && buf[skip] != '\n') skip++;
+    if (skip < t) skip++;
+    long long left = (long long)st.st_size - (long long)h - (long long)(t - skip);
+    fprintf(out, "\n==== darktune: log capped: %lld bytes left out here (the first %zu and the last %zu bytes are "
+            "kept) ====\n\n", left, h, t - skip);
+    fwrite(buf + skip, 1, t - skip, out);
+    free(buf);
+    fclose(in);
+    int ok = fclose(out) == 0 && rename(tmp, path) == 0;
+    if (!ok) {
+        dt_errf(err, "cannot cap '%s': %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok ? 1 : -1;
+}

@@ -66,6 +66,12 @@ void dt_process_name(char *buf, size_t n);
  * and no such pid with that start), -1 unknown (another host, or not such a name). */
 int dt_process_alive(const char *name);
 
+/* Caps the file at path to its first `head` and last `tail` bytes (each cut at a line
+ * end), with a line between them saying how many bytes were left out, when it is
+ * longer than head + tail. Returns 1 when it cut, 0 when the file was short enough
+ * (or absent), -1 with err. The file is rewritten beside itself and renamed over it. */
+int dt_file_cap(const char *path, long head, long tail, dt_err *err);
+
 /* Whole-file I/O. dt_read_file NUL-terminates (len excludes it). dt_write_file writes
  * a temporary file beside path and renames it over path, so readers never see half a file. */
 int dt_read_file(const char *path, char **buf, size_t *len, dt_err *err);

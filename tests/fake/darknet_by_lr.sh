@@ -2,8 +2,10 @@
 # A stand-in for `darknet classifier train|valid DATA CFG [WEIGHTS]` whose behaviour
 # is chosen by the trial's learning_rate, so that one study meets every way a real
 # Darknet run ends: 7 crashes (SIGSEGV at iteration 3), 8 hangs (silent, with a
-# child process that must be killed with it), 9 diverges (nan from iteration 3);
-# any other rate trains and then aborts after saving, as the Debian darknet can.
+# child process that must be killed with it), 9 diverges (nan from iteration 3),
+# 6 prints garbled iteration lines (one past max_batches, one going back) among good
+# ones, 5 trains to the end and leaves no weights; any other rate trains and then
+# aborts after saving, as the Debian darknet can.
 # Its valid's top-1 is 0.9 - 100 * (lr - 0.02)^2: the best rate is 0.02.
 ulimit -c 0
 mode=$1 data=$2 cfg=$3
@@ -27,8 +29,13 @@ while [ "$i" -le "$max" ]; do
     [ "$lr" = 9 ] && [ "$i" -ge 3 ] && loss=nan
     echo "Loaded: 0.000100 seconds"
     printf '%d, 0.%03d: %s, %s avg, %s rate, 0.010000 seconds, %d images\n' "$i" "$i" "$loss" "$loss" "$lr" $((i * 64))
+    if [ "$lr" = 6 ] && [ "$i" -eq 10 ]; then
+        printf '%d, 0.%03d: 1.5, 1.5 avg, 6 rate, 0.010000 seconds, 64 images\n' 500 500
+        printf '%d, 0.%03d: 1.5, 1.5 avg, 6 rate, 0.010000 seconds, 64 images\n' 3 3
+    fi
     i=$((i + 1))
 done
+[ "$lr" = 5 ] && exit 0
 echo "Saving weights to $backup/$base.weights" >&2
 echo weights > "$backup/$base.weights"
 kill -ABRT $$
