@@ -484,10 +484,16 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     char *log = dt_xasprintf("%s/log.txt", sl->dir);
     dt_cfg *c = NULL;
     dt_err e;
-    int rc = dt_mkdirs(backup, &e);
-    if (rc == 0) rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &e);
-    if (rc == 0) rc = dt_cfg_write(c, cfg, &e);
-    if (rc == 0) rc = dt_out_trial_data(sw, s->base.data, backup, data, &e);
+    /* Writing the trial's files fails for the machine's reasons (a full disk, a
+     * permission): no result of the trial's, so it does not count, its configuration
+     * runs again, and the study stops here rather than burn its budget. */
+    int machine = 0;
+    int rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &e);
+    if (rc == 0) {
+        machine = dt_mkdirs(backup, &e) != 0 || dt_cfg_write(c, cfg, &e) != 0 ||
+                  dt_out_trial_data(sw, s->base.data, backup, data, &e) != 0;
+        rc = machine ? -1 : 0;
+    }
     if (rc == 0) {
         dt_run_spec spec = {
             .ctx = s->ctx, .runner = sw->runner, .task = sw->task, .metric = sw->metric, .workdir = sw->dir,
@@ -504,9 +510,14 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     if (rc != 0) {
         sl->run = NULL;
         char reason[256];
-        snprintf(reason, sizeof reason, "could not start: %.230s", e.msg);
+        snprintf(reason, sizeof reason, "%s: %.200s", machine ? "interrupted (cannot write its files)"
+                                                              : "could not start", e.msg);
+        if (machine) sl->fate = DT_FATE_INTERRUPTED;
         /* dt_sched__end frees sl->run (NULL here) and sl->dir. */
-        return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
+        if (machine)
+            return dt_errf(err, "cannot write trial %d's files: %s; the study stops (run it again once there is "
+                           "room: trial %d's configuration runs again)", t.number, e.msg, t.number);
     }
     return 0;
 }

@@ -86,6 +86,22 @@ sed -e 's/^name .*/name    = allfail/' -e 's|^command .*|command      = ../fake/
 check_eq "all trials failed: exit status" "$?" 1
 check_grep "all trials failed: says so" "every trial failed \(2\), so there is no best.cfg; the first, trial 0: crashed" "$tmp/stderr"
 rm -f tests/study/tmp-allfail.ini
+# The machine cannot take a trial's files (here a file where its folder goes; a full
+# disk or a permission alike): the study stops with exit 1, the trial does not count,
+# and on the next run its configuration runs again.
+mkdir -p "$tmp/machine/trials" && : > "$tmp/machine/trials/1"
+"$DARKTUNE" run tests/study/table.ini --output "$tmp/machine" --trials 5 > /dev/null 2> "$tmp/stderr"
+check_eq "files cannot be written: exit status" "$?" 1
+check_grep "files cannot be written: says so" "cannot write trial 1's files: .*trials/1.*the study stops" "$tmp/stderr"
+check_eq "files cannot be written: the trial does not count" \
+  "$(sqlite3 "$tmp/machine/study.db" "select state || ' ' || fate from trial where number = 1")" "FAIL interrupted"
+rm "$tmp/machine/trials/1"
+"$DARKTUNE" run tests/study/table.ini --output "$tmp/machine" --trials 5 > /dev/null 2>&1
+check_eq "files cannot be written: resumed, exit status" "$?" 0
+check_eq "files cannot be written: resumed, the budget met" \
+  "$(sqlite3 "$tmp/machine/study.db" "select count(*) from trial where fate = 'counts'")" 5
+check_eq "files cannot be written: resumed, trial 1 ran again" \
+  "$(sqlite3 "$tmp/machine/study.db" "select count(*) from trial where rerun_of = 1")" 1
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli
