@@ -103,6 +103,11 @@ int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err)
     return 0;
 }
 
+long dt_run_group(const dt_run *r)
+{
+    return r->ops->group ? r->ops->group(r->state) : 0;
+}
+
 /* Forwards to the run's runner. */
 int dt_run_fd(const dt_run *r)
 {

@@ -116,6 +116,10 @@ typedef struct dt_run dt_run;
 /* Starts a run; spec->ctx (when given) must outlive it. Refuses a spec whose runner,
  * task or metric differ from its context's. */
 int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err);
+/* The process group of the run's program, 0 when it has none of its own (libdarknet's
+ * child dies with its parent; a table run is no process): a darktune that finds the
+ * run's trial left by a dead darktune ends this group. */
+long dt_run_group(const dt_run *r);
 /* Descriptor to poll for readiness, -1 when the runner has nothing to wait on. */
 int dt_run_fd(const dt_run *r);
 /* Next event: 1 filled, 0 none now (poll again; also checks hang and timeout),

@@ -469,6 +469,14 @@ static void dt_run__free(void *state)
     free(r);
 }
 
+/* The training command's process group (it leads its own session), 0 once it ended. */
+static long dt_run__group(const void *state)
+{
+    const dt_run_exec *r = state;
+    return r->proc ? (long)dt_proc_pid(r->proc) : 0;
+}
+
 const dt_runner_ops dt_runner_exec_ops = {
     "exec", NULL, NULL, dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
+    dt_run__group,
 };

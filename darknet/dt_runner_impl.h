@@ -23,6 +23,9 @@ typedef struct dt_runner_ops {
     void (*stop)(void *state);
     void (*outcome)(const void *state, dt_run_result *res);
     void (*free)(void *state);                                      /* NULL is fine */
+    /* The process group of the run's program (its own session), 0 when none: what a
+     * later darktune ends when this one died without ending it. NULL: 0. */
+    long (*group)(const void *state);
 } dt_runner_ops;
 
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */

@@ -504,6 +504,14 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .eval_interval = sw->eval_interval, .eval_images = sw->eval_images,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
+        long group = rc == 0 ? dt_run_group(sl->run) : 0;
+        if (group > 0) {
+            /* A program that outlives this darktune (one that ignores SIGHUP) is ended
+             * by the next one: it finds its group here. */
+            char process[48];
+            snprintf(process, sizeof process, "%ld:%llu", group, dt_process_start(group));
+            if (dt_store_set_process(s->store, s->id, t.number, process, err) != 0) return -1;
+        }
     }
     dt_cfg_free(c);
     free(backup), free(cfg), free(data), free(log);
@@ -699,6 +707,18 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     return rc;
 }
 
+/* Ends the process group of a trial a dead darktune left behind on this host ("pgid:start"),
+ * when that group's leader is still the process that was recorded (a pid used again
+ * names another). */
+static void dt_sched__end_group(const char *process)
+{
+    char *end;
+    long pgid = strtol(process, &end, 10);
+    if (pgid <= 1 || *end != ':') return;
+    unsigned long long start = strtoull(end + 1, NULL, 10);
+    if (start && dt_process_start(pgid) == start) kill(-(pid_t)pgid, SIGKILL);
+}
+
 /* Trials left RUNNING by processes that are gone: on this host, a worker whose process
  * no longer runs (a darktune killed, or the one before this one); anywhere, one that
  * has not beaten for the grace period (lost: its configuration runs again, [study]
@@ -714,6 +734,7 @@ static int dt_sched__reap_dead(dt_study *s, int *lost, dt_err *err)
     for (int i = 0; i < n && rc == 0; i++) {
         unnamed |= ts[i].state == DT_RUNNING && !ts[i].worker[0];
         if (ts[i].state != DT_RUNNING || !ts[i].worker[0] || dt_process_alive(ts[i].worker) != 0) continue;
+        dt_sched__end_group(ts[i].process);
         rc = dt_store_fail_worker(s->store, s->id, ts[i].worker, DT_SCHED_INTERRUPTED " (darktune stopped)", &k,
                                   err);
         *lost += k;

@@ -12,7 +12,8 @@
  * whose number seeds it; rerun_of the trial whose configuration it runs again (NULL
  * none). worker names the process that runs it ("host:pid:start"), heartbeat is when
  * that process last said it was alive (the database's clock), weights where the
- * trial's final weights are on that host; last_loss, last_metric (and their steps) its
+ * trial's final weights are on that host, process the trial program's process group
+ * ("pgid:start", exec only); last_loss, last_metric (and their steps) its
  * value at the highest step of each series, kept as points are added, so that loading
  * a study reads no points. The reason is for people and is never read back as data.
  * A SQLite file keeps its version in PRAGMA user_version, PostgreSQL in the table
@@ -55,7 +56,7 @@ static const char dt_store__schema_sqlite[] =
     "CREATE TABLE trial(study INTEGER NOT NULL REFERENCES study(id), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, value REAL, iterations INTEGER, seconds REAL, started REAL,"
     " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
-    " seed_trial INTEGER, rerun_of INTEGER, worker TEXT, heartbeat REAL, weights TEXT,"
+    " seed_trial INTEGER, rerun_of INTEGER, worker TEXT, heartbeat REAL, weights TEXT, process TEXT,"
     " last_loss REAL, last_loss_step INTEGER, last_metric REAL, last_metric_step INTEGER,"
     " PRIMARY KEY(study, number));"
     "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
@@ -73,7 +74,7 @@ static const char dt_store__schema_postgres[] =
     " state TEXT NOT NULL, value DOUBLE PRECISION, iterations BIGINT, seconds DOUBLE PRECISION,"
     " started DOUBLE PRECISION, finished DOUBLE PRECISION, reason TEXT, baseline INTEGER,"
     " fate TEXT NOT NULL DEFAULT 'counts', seed_trial INTEGER, rerun_of INTEGER, worker TEXT,"
-    " heartbeat DOUBLE PRECISION, weights TEXT, last_loss DOUBLE PRECISION, last_loss_step BIGINT,"
+    " heartbeat DOUBLE PRECISION, weights TEXT, process TEXT, last_loss DOUBLE PRECISION, last_loss_step BIGINT,"
     " last_metric DOUBLE PRECISION, last_metric_step BIGINT, PRIMARY KEY(study, number));"
     "CREATE TABLE param(study BIGINT NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num DOUBLE PRECISION, PRIMARY KEY(study, number, name),"
@@ -132,6 +133,7 @@ static const char dt_store__migrate_2[] =
     "ALTER TABLE trial ADD COLUMN worker TEXT;"
     "ALTER TABLE trial ADD COLUMN heartbeat REAL;"
     "ALTER TABLE trial ADD COLUMN weights TEXT;"
+    "ALTER TABLE trial ADD COLUMN process TEXT;"
     "ALTER TABLE trial ADD COLUMN last_loss REAL;"
     "ALTER TABLE trial ADD COLUMN last_loss_step INTEGER;"
     "ALTER TABLE trial ADD COLUMN last_metric REAL;"
@@ -520,10 +522,10 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     /* The last value of the series kind: columns 15, 16. */
     if (dt_db_query(st->db, &r, err, c->kind == DT_POINT_LOSS
                     ? "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step FROM trial"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process FROM trial"
                       " WHERE study = ? ORDER BY number"
                     : "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step FROM trial"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process FROM trial"
                       " WHERE study = ? ORDER BY number", "L", c->study) != 0)
         return -1;
     c->ts = r.n ? dt_xcalloc((size_t)r.n, sizeof *c->ts) : NULL;
@@ -557,6 +559,7 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
         t->last_kind = c->kind;
         t->last_value = dt_rows_num(&r, i, 15);
         t->last_step = dt_rows_isnull(&r, i, 16) ? -1 : (long)dt_rows_int(&r, i, 16);
+        snprintf(t->process, sizeof t->process, "%s", dt_rows_text(&r, i, 17));
     }
     dt_rows_free(&r);
     if (!c->n) return 0;
@@ -895,6 +898,25 @@ int dt_store_fail_silent(dt_store *st, long long study, double grace, int retrie
     if (dt_store__tx(st, dt_store__lost, &c, "mark lost trials failed", err) != 0) return -1;
     *n = c.n;
     return 0;
+}
+
+typedef struct dt_store__process_ctx {
+    long long study;
+    int number;
+    const char *process;
+} dt_store__process_ctx;
+
+static int dt_store__process(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__process_ctx *c = ctx;
+    return dt_db_exec(st->db, err, "UPDATE trial SET process = ? WHERE study = ? AND number = ?", "tLi", c->process,
+                      c->study, c->number);
+}
+
+int dt_store_set_process(dt_store *st, long long study, int number, const char *process, dt_err *err)
+{
+    dt_store__process_ctx c = {study, number, process};
+    return dt_store__tx(st, dt_store__process, &c, "record a trial's process", err);
 }
 
 typedef struct dt_store__beat_ctx {

@@ -419,6 +419,11 @@ static unsigned long long dt__start_ticks(long pid)
     return start;
 }
 
+unsigned long long dt_process_start(long pid)
+{
+    return dt__start_ticks(pid);
+}
+
 void dt_process_name(char *buf, size_t n)
 {
     char host[256] = "localhost";

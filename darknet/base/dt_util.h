@@ -62,6 +62,9 @@ char *dt_which(const char *prog);
  * "host:pid:start" (start: its start time since boot, in clock ticks, so that a pid
  * used again names another process). */
 void dt_process_name(char *buf, size_t n);
+/* The start time of process pid since boot, in clock ticks (what dt_process_name
+ * records); 0 when there is no such process. */
+unsigned long long dt_process_start(long pid);
 /* Whether the process a dt_process_name names still runs: 1 yes, 0 no (this host,
  * and no such pid with that start), -1 unknown (another host, or not such a name). */
 int dt_process_alive(const char *name);
