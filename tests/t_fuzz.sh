@@ -25,7 +25,7 @@ seeds space
 printf '%s\n' 'log(1e-4, 0.1)' 'uniform(0.5, 0.99)' 'int(0, 400, step=50)' 'logint(1, 64)' \
   'choice(constant, steps, poly)' '0.9' 'choice(0.8, 0.9)' 'uniform(1, 4, step=0.5)' |
   awk -v d="$tmp/corpus-space" '{ print > (d "/seed" NR) }'
-seeds sweep sweeps/*.ini tests/sweeps/*.ini tests/sweeps/bad/*.ini tests/study/*.ini
+seeds sweep sweeps/*.ini tests/sweeps/*.ini tests/bad/*/*.ini tests/study/*.ini
 for f in cfg logparse space sweep; do
   out=$tmp/$f
   mkdir -p "$out"

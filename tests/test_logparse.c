@@ -1,5 +1,6 @@
-/* test_logparse: every line of tests/golden/logparse/lines.txt parses to what it says,
- * plus ANSI stripping on its own. Run from the repository root. */
+/* test_logparse: every line of tests/golden/logparse/lines.txt (Darknet's output) and of
+ * tests/bad/log/lines.txt (malformed output: the catalogue of bad input) parses to what it
+ * says, plus ANSI stripping on its own. Run from the repository root. */
 #include "dt_logparse.h"
 #include "dt_test.h"
 #include "dt_util.h"
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #define GOLDEN "tests/golden/logparse/lines.txt"
+#define BAD "tests/bad/log/lines.txt"
 
 /* Decodes the golden file's escapes (\e \a \t \\) in place. */
 static void unescape(char *s)
@@ -45,12 +47,12 @@ static int same_value(double got, const char *want)
 }
 
 /* Checks each "field=value" of expect against out; returns the number of mismatches. */
-static int check_fields(int lineno, const dt_line *out, char *expect)
+static int check_fields(const char *path, int lineno, const dt_line *out, char *expect)
 {
     int bad = 0;
     for (char *tok = strtok(expect, " "); tok; tok = strtok(NULL, " ")) {
         char *eq = strchr(tok, '=');
-        if (!eq) { fprintf(stderr, "%s:%d: bad field '%s'\n", GOLDEN, lineno, tok); bad++; continue; }
+        if (!eq) { fprintf(stderr, "%s:%d: bad field '%s'\n", path, lineno, tok); bad++; continue; }
         *eq = '\0';
         const char *want = eq + 1;
         double got;
@@ -63,21 +65,22 @@ static int check_fields(int lineno, const dt_line *out, char *expect)
         else if (strcmp(tok, "map") == 0) got = out->map;
         else if (strcmp(tok, "top1") == 0) got = out->top1;
         else if (strcmp(tok, "topk") == 0) got = out->topk;
-        else { fprintf(stderr, "%s:%d: unknown field '%s'\n", GOLDEN, lineno, tok); bad++; continue; }
+        else { fprintf(stderr, "%s:%d: unknown field '%s'\n", path, lineno, tok); bad++; continue; }
         if (!same_value(got, want)) {
-            fprintf(stderr, "%s:%d: %s: expected %s, got %g\n", GOLDEN, lineno, tok, want, got);
+            fprintf(stderr, "%s:%d: %s: expected %s, got %g\n", path, lineno, tok, want, got);
             bad++;
         }
     }
     return bad;
 }
 
-static void test_golden(void)
+/* Every line of a golden file (PATH) parses to what it says; at least MIN lines. */
+static void test_golden(const char *path, int min)
 {
     char *text;
     size_t len;
     dt_err err;
-    CHECK(dt_read_file(GOLDEN, &text, &len, &err) == 0);
+    CHECK(dt_read_file(path, &text, &len, &err) == 0);
     if (!text) return;
     int lineno = 0, lines = 0;
     for (char *line = text, *next; line && *line; line = next) {
@@ -86,7 +89,7 @@ static void test_golden(void)
         if (next) *next++ = '\0';
         if (line[0] == '#' || line[0] == '\0') continue;
         char *kind = strchr(line, '\t');
-        if (!kind) { fprintf(stderr, "%s:%d: no kind\n", GOLDEN, lineno); CHECK(0); continue; }
+        if (!kind) { fprintf(stderr, "%s:%d: no kind\n", path, lineno); CHECK(0); continue; }
         *kind++ = '\0';
         char *fields = strchr(kind, '\t');
         if (fields) *fields++ = '\0';
@@ -96,11 +99,11 @@ static void test_golden(void)
         dt_logparse_line(line, &out);
         lines++;
         if (strcmp(kind_name(out.kind), kind) != 0)
-            fprintf(stderr, "%s:%d: expected %s, got %s\n", GOLDEN, lineno, kind, kind_name(out.kind));
+            fprintf(stderr, "%s:%d: expected %s, got %s\n", path, lineno, kind, kind_name(out.kind));
         CHECK(strcmp(kind_name(out.kind), kind) == 0);
-        if (fields) CHECK(check_fields(lineno, &out, fields) == 0);
+        if (fields) CHECK(check_fields(path, lineno, &out, fields) == 0);
     }
-    CHECK(lines >= 30);
+    CHECK(lines >= min);
     free(text);
 }
 
@@ -170,7 +173,8 @@ int main(void)
 {
     test_find();
     test_ranges();
-    test_golden();
+    test_golden(GOLDEN, 30);
+    test_golden(BAD, 40);
     test_strip_ansi();
     test_absent_fields();
     return dt_test_done("logparse");

@@ -1,6 +1,6 @@
 /* test_sweep: good sweeps read field by field (values, defaults, absolute paths, the
- * space and its conditions), then every bad sweep under tests/sweeps/bad refused
- * with the message its first line expects ("; expect: bad/NN-what.ini:LINE: ...").
+ * space and its conditions), then every bad sweep under tests/bad/sweeps refused
+ * with the message its first line expects ("; expect: sweeps/NN-what.ini:LINE: ...").
  * Runs from the repository root. */
 #include <dirent.h>
 #include <limits.h>
@@ -182,7 +182,7 @@ static void test_detect(void)
 }
 
 /* scaled.ini: trials half the base cfg's length; its steps 1600,1800 then fit (they
- * shrink with the trial), where schedule = as-is refuses them (bad/52). */
+ * shrink with the trial), where schedule = as-is refuses them (tests/bad/sweeps/52). */
 static void test_scaled(void)
 {
     dt_sweep sw = {0};
@@ -298,7 +298,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static void test_bad(void)
 {
     struct dirent **ents;
-    int n = scandir(DIR_ "/bad", &ents, NULL, by_name), files = 0;
+    int n = scandir("tests/bad/sweeps", &ents, NULL, by_name), files = 0;
     CHECK(n > 0);
     for (int i = 0; i < n; i++) {
         const char *name = ents[i]->d_name;
@@ -308,7 +308,7 @@ static void test_bad(void)
             continue;
         }
         files++;
-        char *path = dt_xasprintf(DIR_ "/bad/%s", name);
+        char *path = dt_xasprintf("tests/bad/sweeps/%s", name);
         char line[1024] = "";
         FILE *f = fopen(path, "r");
         if (f) {
