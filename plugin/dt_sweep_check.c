@@ -712,6 +712,12 @@ static int dt_sweep__check_limits(dt_sweep__ctx *c)
             if (!dt_net_numeric(keys[k]) || !dt_cfg_net_key_known(sw->fork, keys[k])) continue;
             if (dt_parse_double(v[k], &x) != 0 || !isfinite(x))
                 return dt_sweep__fail_in(c, sw->cfg, lines[k], "%s=%s is not a number", keys[k], v[k]);
+            /* The base cfg's own values reach every trial the space leaves them in: the
+             * same ranges as [space] (batch=0 would divide by zero in every trial). */
+            const dt_net_range *g = dt_net_range_of(keys[k]);
+            if (g && !dt_net_range_holds(g, x))
+                return dt_sweep__fail_in(c, sw->cfg, lines[k], "%s=%s is out of range: it must be %s", keys[k], v[k],
+                                         g->says);
         }
         break;
     }
