@@ -51,7 +51,8 @@ int main(int argc, char **argv)
         dt_value_num(&space.p[0], 0.001 * (i + 1), &t.values[0]);
         dt_value_num(&space.p[1], 0.9, &t.values[1]);
         if (dt_store_claim(st, id, &space, &t, 1 << 30, "bench:1:1", &err) != 0) die(err.msg);
-        for (int k = 0; k < POINTS; k++) pts[k] = (dt_point){.step = k + 1, .kind = DT_POINT_LOSS, .value = 2.0 / (k + 1)};
+        for (int k = 0; k < POINTS; k++)
+            pts[k] = (dt_point){.step = k + 1, .kind = DT_POINT_LOSS, .value = 2.0 / (k + 1)};
         for (int k = 0; k < POINTS; k += FLUSH)
             if (dt_store_add_points(st, id, t.number, pts + k, POINTS - k < FLUSH ? POINTS - k : FLUSH, &err) != 0)
                 die(err.msg);

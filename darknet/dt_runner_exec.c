@@ -216,21 +216,6 @@ static void dt_run__finish(dt_run_exec *r, const char *how)
         dt_run__fail(r, "no metric: set eval_command");
 }
 
-/* Appends "==== darktune: ... ====" to the trial's log, between Darknet's lines. */
-static void dt_run__log_note(dt_run_exec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dt_run__log_note(dt_run_exec *r, const char *fmt, ...)
-{
-    FILE *log = fopen(r->log, "a");
-    if (!log) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("\n==== darktune: ", log);
-    vfprintf(log, fmt, ap);
-    fputs(" ====\n", log);
-    va_end(ap);
-    fclose(log);
-}
-
 /* Starts eval_command after a successful training, after a marker line in the log. */
 static void dt_run__start_eval(dt_run_exec *r)
 {
@@ -314,7 +299,7 @@ static int dt_run__on_line(dt_run_exec *r, const char *text, dt_event *ev)
         /* An iteration that goes back, or past max_batches, is a garbled line (two
          * writers on one terminal, a fork's odd print), not data: said in the log. */
         if (line.iteration < r->last_iter || line.iteration > r->max_batches) {
-            dt_run__log_note(r, "ignored a line whose iteration %ld %s: %s", line.iteration,
+            dt_append_note(r->log, "ignored a line whose iteration %ld %s: %s", line.iteration,
                              line.iteration > r->max_batches ? "is past max_batches" : "goes back", text);
             return 0;
         }

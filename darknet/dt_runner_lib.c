@@ -79,21 +79,6 @@ static void dt_lib__fail(dt_run_lib *r, const char *fmt, ...)
     r->over = 1;
 }
 
-/* Appends a note line to the trial's log (best effort: a log that cannot be
- * written costs the note, not the trial). */
-static void dt_lib__note(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dt_lib__note(const char *log, const char *fmt, ...)
-{
-    FILE *f = fopen(log, "a");
-    if (!f) return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("darktune: ", f);
-    vfprintf(f, fmt, ap);
-    fputc('\n', f);
-    va_end(ap);
-    fclose(f);
-}
 
 /* 1 when a run of this metric and eval_interval validates: the valid list is decoded. */
 static int dt_lib__needs_valid(int metric, long eval_interval)
@@ -163,10 +148,10 @@ static int dt_lib__decode(dt_lib__shared *sh, const char *list, dt_dataset **slo
                  : dt_dataset_load(slot, list, su->workdir, sh->labels, sh->nlabels, 0, err);
     if (rc != 0) return -1;
     const dt_dataset *ds = *slot;
-    dt_lib__note(log, "decoded %d images of %s in %.2f s (%d threads), once for the study", dt_dataset_count(ds),
+    dt_append_note(log, "decoded %d images of %s in %.2f s (%d threads), once for the study", dt_dataset_count(ds),
                  list, dt_dataset_seconds(ds), dt_dataset_threads(ds));
     if (su->task == DT_TASK_DETECTOR)
-        dt_lib__note(log, "%ld boxes in the label files of %s; %d images without a label file", dt_dataset_boxes(ds),
+        dt_append_note(log, "%ld boxes in the label files of %s; %d images without a label file", dt_dataset_boxes(ds),
                      list, dt_dataset_unlabelled(ds));
     return 0;
 }
@@ -230,7 +215,7 @@ static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_e
         return -1;
     }
     if (spec->gpu >= 0 && ts.gpu < 0)
-        dt_lib__note(spec->log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): this trial "
+        dt_append_note(spec->log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): this trial "
                                 "trains on the CPU");
     const char *base = dt_basename(spec->cfg);
     size_t n = strlen(base);

@@ -58,7 +58,8 @@ int cmd_status(int argc, char **argv)
         if (!first) continue;
         printf("worker %s runs trial", t->worker[0] ? t->worker : "(unnamed)");
         for (int j = k; j < n; j++)
-            if (trials[j].state == DT_RUNNING && strcmp(trials[j].worker, t->worker) == 0) printf(" %d", trials[j].number);
+            if (trials[j].state == DT_RUNNING && strcmp(trials[j].worker, t->worker) == 0)
+                printf(" %d", trials[j].number);
         if (t->heartbeat > 0) printf("; last heartbeat %.0f s ago", dt_wall() - t->heartbeat);
         printf("\n");
     }

@@ -77,7 +77,8 @@ int cmd_submit(int argc, char **argv)
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[len > 0 ? len : 0] = '\0';
-    char *sweep = dt_abspath(path), *dir = dt_path_join(sw.output, "slurm"), *script = dt_path_join(dir, "worker.sbatch");
+    char *sweep = dt_abspath(path), *dir = dt_path_join(sw.output, "slurm");
+    char *script = dt_path_join(dir, "worker.sbatch");
     dt_err err;
     FILE *f = NULL;
     int rc = DT_EXIT_RUNTIME;

@@ -423,8 +423,8 @@ static void dt_store__first_difference(const char *a, const char *b, char *out, 
             /* The key: what comes before " = " on either line. */
             const char *eq_a = memchr(a, '=', la), *eq_b = memchr(b, '=', lb);
             if (la && lb && eq_a && eq_b && eq_a - a == eq_b - b && strncmp(a, b, (size_t)(eq_a - a)) == 0)
-                snprintf(out, n, "%.*s was %.*s, is now %.*s", (int)(eq_a - a - 1), a, (int)(la - (size_t)(eq_a - a) - 2),
-                         eq_a + 2, (int)(lb - (size_t)(eq_b - b) - 2), eq_b + 2);
+                snprintf(out, n, "%.*s was %.*s, is now %.*s", (int)(eq_a - a - 1), a,
+                         (int)(la - (size_t)(eq_a - a) - 2), eq_a + 2, (int)(lb - (size_t)(eq_b - b) - 2), eq_b + 2);
             else if (!lb || (la && strncmp(a, b, la < lb ? la : lb) < 0))
                 snprintf(out, n, "%.*s is gone", (int)la, a);
             else
@@ -522,11 +522,11 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     /* The last value of the series kind: columns 15, 16. */
     if (dt_db_query(st->db, &r, err, c->kind == DT_POINT_LOSS
                     ? "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process FROM trial"
-                      " WHERE study = ? ORDER BY number"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process"
+                      " FROM trial WHERE study = ? ORDER BY number"
                     : "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process FROM trial"
-                      " WHERE study = ? ORDER BY number", "L", c->study) != 0)
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process"
+                      " FROM trial WHERE study = ? ORDER BY number", "L", c->study) != 0)
         return -1;
     c->ts = r.n ? dt_xcalloc((size_t)r.n, sizeof *c->ts) : NULL;
     c->n = 0;
@@ -593,6 +593,18 @@ int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind
 
 /* ---- Trials. */
 
+/* One row per active value of trial number (inside the caller's transaction). */
+static int dt_store__insert_params(dt_store *st, long long study, int number, const dt_space *space,
+                                   const dt_value *values, dt_err *err)
+{
+    for (int i = 0; space && i < space->n; i++)
+        if (values[i].active &&
+            dt_db_exec(st->db, err, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)", "Littr",
+                       study, number, space->p[i].name, values[i].text, values[i].num) != 0)
+            return -1;
+    return 0;
+}
+
 typedef struct dt_store__claim_ctx {
     long long study;
     const dt_space *space;
@@ -630,14 +642,7 @@ static int dt_store__claim(dt_store *st, void *ctx, dt_err *err)
                         t->started, t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0, c->seed,
                         t->rerun_of >= 0 ? t->rerun_of : -1, c->worker && c->worker[0] ? c->worker : NULL);
     free(sql);
-    if (rc != 0) return -1;
-    for (int i = 0; c->space && i < c->space->n; i++) {
-        const dt_value *v = &t->values[i];
-        if (v->active && dt_db_exec(st->db, err, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)",
-                                    "Littr", c->study, c->number, c->space->p[i].name, v->text, v->num) != 0)
-            return -1;
-    }
-    return 0;
+    return rc == 0 ? dt_store__insert_params(st, c->study, c->number, c->space, t->values, err) : -1;
 }
 
 int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_trial *t, int budget,
@@ -666,13 +671,7 @@ typedef struct dt_store__params_ctx {
 static int dt_store__params(dt_store *st, void *ctx, dt_err *err)
 {
     dt_store__params_ctx *c = ctx;
-    for (int i = 0; i < c->space->n; i++) {
-        const dt_value *v = &c->t->values[i];
-        if (v->active && dt_db_exec(st->db, err, "INSERT INTO param(study, number, name, text, num) VALUES (?, ?, ?, ?, ?)",
-                                    "Littr", c->study, c->t->number, c->space->p[i].name, v->text, v->num) != 0)
-            return -1;
-    }
-    return 0;
+    return dt_store__insert_params(st, c->study, c->t->number, c->space, c->t->values, err);
 }
 
 int dt_store_set_params(dt_store *st, long long study, const dt_space *space, const dt_trial *t, dt_err *err)
@@ -764,7 +763,8 @@ static int dt_store__finish(dt_store *st, void *ctx, dt_err *err)
         return -1;
     long long found = dt_rows_int(&r, 0, 0);
     dt_rows_free(&r);
-    if (!found) return dt_errf(err, "trial %d of study %lld is not in store '%s'", t->number, c->study, dt_db_name(st->db));
+    if (!found)
+        return dt_errf(err, "trial %d of study %lld is not in store '%s'", t->number, c->study, dt_db_name(st->db));
     return dt_db_exec(st->db, err, "UPDATE trial SET state = ?, value = ?, iterations = ?, seconds = ?, finished = ?,"
                       " reason = ?, fate = ?, weights = ? WHERE study = ? AND number = ?", "trlrrtttLi",
                       dt_state_name(t->state), t->value, t->iterations, t->seconds,
@@ -800,7 +800,8 @@ static int dt_store__reap(dt_store *st, void *ctx, dt_err *err)
                                 "  WHERE point.study = trial.study AND point.number = trial.number)"
                                 " WHERE study = ? AND state = 'RUNNING' AND %s", where);
     int rc;
-    if (c->worker) rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Ltr" : "Lt", c->study, c->worker, c->grace);
+    if (c->worker)
+        rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Ltr" : "Lt", c->study, c->worker, c->grace);
     else rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Lr" : "L", c->study, c->grace);
     if (rc == 0) {
         c->n = (int)dt_rows_int(&r, 0, 0);

@@ -130,7 +130,8 @@ static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"interval", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.interval), "1", NULL, 1, DT_SWEEP__MAX_ITERS},
     {"min_trials", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_trials), "1", NULL, 1, DT_SWEEP__MAX_TRIALS},
     {"percentile", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.percentile), "25", NULL, 0, 100},
-    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, DT_SWEEP__MAX_ITERS}, /* 0: pruner's */
+    /* min_resource absent: 0, the pruner's own choice */
+    {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, DT_SWEEP__MAX_ITERS},
     {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, 100},
     {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_early_stopping_rate), "0", NULL, 0, 64},
     {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(pruner.brackets), "auto", NULL, 1, 64},

@@ -19,9 +19,9 @@ check_eq "good rate completes" "$(row 0.02)" COMPLETE
 check_eq "garbled lines: the trial completes" "$(row 6)" COMPLETE
 n6=$(awk -F, '$4 == "6" { print $1 }' "$csv")
 check_grep "garbled lines: past max_batches, in the log" \
-  "==== darktune: ignored a line whose iteration 500 is past max_batches: 500, 0.500" "$out/trials/$n6/log.txt"
+  "^darktune: ignored a line whose iteration 500 is past max_batches: 500, 0.500" "$out/trials/$n6/log.txt"
 check_grep "garbled lines: going back, in the log" \
-  "==== darktune: ignored a line whose iteration 3 goes back: 3, 0.003" "$out/trials/$n6/log.txt"
+  "^darktune: ignored a line whose iteration 3 goes back: 3, 0.003" "$out/trials/$n6/log.txt"
 # Training that ends without weights is not evaluated: it fails, saying so.
 check_eq "no weights: FAIL" "$(row 5)" FAIL
 check_grep "no weights: the reason" 'trial +[0-9]+ +FAIL +no weights: training reached iteration 20 but left no weights' \

@@ -489,3 +489,16 @@ int dt_file_cap(const char *path, long head, long tail, dt_err *err)
     free(tmp);
     return ok ? 1 : -1;
 }
+
+void dt_append_note(const char *path, const char *fmt, ...)
+{
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("darktune: ", f);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+    va_end(ap);
+    fclose(f);
+}

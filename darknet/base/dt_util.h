@@ -69,6 +69,11 @@ unsigned long long dt_process_start(long pid);
  * and no such pid with that start), -1 unknown (another host, or not such a name). */
 int dt_process_alive(const char *name);
 
+/* Appends the line "darktune: <message>" to the file at path: a note in a trial's
+ * log, between Darknet's own lines (best effort: a log that cannot be written costs
+ * the note, not the trial). */
+void dt_append_note(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Caps the file at path to its first `head` and last `tail` bytes (each cut at a line
  * end), with a line between them saying how many bytes were left out, when it is
  * longer than head + tail. Returns 1 when it cut, 0 when the file was short enough
