@@ -783,47 +783,40 @@ int dt_store_finish_trial(dt_store *st, long long study, const dt_trial *t, dt_e
 typedef struct dt_store__reap_ctx {
     long long study;
     const char *reason;
-    const char *sql_where;   /* which RUNNING trials */
-    const char *worker;      /* its parameter, or NULL */
-    double grace;
+    int all;                 /* 1: every RUNNING trial; 0: those of worker */
+    const char *worker;      /* NULL: trials that name no worker */
     int n;
 } dt_store__reap_ctx;
 
+/* RUNNING trials become FAIL, interrupted, with the reason and the iterations of
+ * their last stored value. */
 static int dt_store__reap(dt_store *st, void *ctx, dt_err *err)
 {
     dt_store__reap_ctx *c = ctx;
-    dt_rows r;
-    char *where = dt_xasprintf(c->sql_where, dt_store__now(st));
-    char *count = dt_xasprintf("SELECT count(*) FROM trial WHERE study = ? AND state = 'RUNNING' AND %s", where);
+    const char *which = c->all ? "" : c->worker ? " AND worker = ?" : " AND worker IS NULL";
+    const char *types = c->all || !c->worker ? "L" : "Lt";
+    char *count = dt_xasprintf("SELECT count(*) FROM trial WHERE study = ? AND state = 'RUNNING'%s", which);
     char *update = dt_xasprintf("UPDATE trial SET state = 'FAIL', fate = 'interrupted', reason = ?, finished = ?,"
                                 " iterations = (SELECT COALESCE(MAX(step), 0) FROM point"
                                 "  WHERE point.study = trial.study AND point.number = trial.number)"
-                                " WHERE study = ? AND state = 'RUNNING' AND %s", where);
-    int rc;
-    if (c->worker)
-        rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Ltr" : "Lt", c->study, c->worker, c->grace);
-    else rc = dt_db_query(st->db, &r, err, count, c->grace >= 0 ? "Lr" : "L", c->study, c->grace);
+                                " WHERE study = ? AND state = 'RUNNING'%s", which);
+    char update_types[8];
+    snprintf(update_types, sizeof update_types, "tr%s", types);
+    dt_rows r;
+    int rc = dt_db_query(st->db, &r, err, count, types, c->study, c->worker);
     if (rc == 0) {
         c->n = (int)dt_rows_int(&r, 0, 0);
         dt_rows_free(&r);
-        if (c->n && c->worker)
-            rc = dt_db_exec(st->db, err, update, c->grace >= 0 ? "trLtr" : "trLt", c->reason, dt_wall(), c->study,
-                            c->worker, c->grace);
-        else if (c->n)
-            rc = dt_db_exec(st->db, err, update, c->grace >= 0 ? "trLr" : "trL", c->reason, dt_wall(), c->study,
-                            c->grace);
+        if (c->n) rc = dt_db_exec(st->db, err, update, update_types, c->reason, dt_wall(), c->study, c->worker);
     }
-    free(where);
     free(count);
     free(update);
     return rc;
 }
 
-/* Trials left RUNNING by a darktune that died become FAIL, interrupted, with reason,
- * their iterations those of their last stored value. */
 int dt_store_fail_running(dt_store *st, long long study, const char *reason, int *n, dt_err *err)
 {
-    dt_store__reap_ctx c = {study, reason, "1 = 1 /* %s */", NULL, -1, 0};
+    dt_store__reap_ctx c = {study, reason, 1, NULL, 0};
     *n = 0;
     if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
     *n = c.n;
@@ -832,7 +825,7 @@ int dt_store_fail_running(dt_store *st, long long study, const char *reason, int
 
 int dt_store_fail_worker(dt_store *st, long long study, const char *worker, const char *reason, int *n, dt_err *err)
 {
-    dt_store__reap_ctx c = {study, reason, worker ? "worker = ? /* %s */" : "worker IS NULL /* %s */", worker, -1, 0};
+    dt_store__reap_ctx c = {study, reason, 0, worker, 0};
     *n = 0;
     if (dt_store__tx(st, dt_store__reap, &c, "mark running trials failed", err) != 0) return -1;
     *n = c.n;
