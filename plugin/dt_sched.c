@@ -90,8 +90,6 @@ typedef struct dt_study {
     /* Other workers of the study (darktune worker, or a second run): */
     char worker[128];      /* this process as the store names it: "host:pid:start" */
     long long seen_point;  /* the newest point (store id) this worker has read */
-    unsigned char *fin;    /* fin[number]: the pruner was told the trial ended */
-    int fincap;
     double synced, beaten, reaped; /* dt_now() of the last sync, heartbeat, look for lost workers */
     int spent;             /* the store said the budget is spent */
 } dt_study;
@@ -298,20 +296,6 @@ static int dt_sched__add_trial(dt_study *s, const dt_trial *t)
     return at;
 }
 
-/* Whether the pruner has been told trial number ended; marks it when set. */
-static int dt_sched__fin(dt_study *s, int number, int set)
-{
-    if (number >= s->fincap) {
-        int cap = s->fincap ? s->fincap : 64;
-        while (cap <= number) cap *= 2;
-        s->fin = dt_xrealloc(s->fin, (size_t)cap);
-        memset(s->fin + s->fincap, 0, (size_t)(cap - s->fincap));
-        s->fincap = cap;
-    }
-    if (set) s->fin[number] = 1;
-    return s->fin[number];
-}
-
 /* 1 when this process runs trial t (or ran it). */
 static int dt_sched__mine(const dt_study *s, const dt_trial *t)
 {
@@ -336,15 +320,21 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
         free(pts);
         return -1;
     }
+    /* Trials another worker ended since the last sync (or ended before this worker
+     * first saw them): the pruner hears of each once, after its last values. Ours it
+     * hears of in dt_sched__end. */
+    int *ended = dt_xmalloc(sizeof *ended * (size_t)(nt ? nt : 1)), nended = 0;
     for (int i = 0; i < nt; i++) {
         dt_trial *t = &ts[i], *have = dt_sched__trial(s, t->number);
         if (!have) {
             dt_pruner_hold(s->pruner, t->number, dt_out_burn_in(sw, t->values));
+            if (t->state != DT_RUNNING) ended[nended++] = t->number;
             dt_sched__add_trial(s, t);
             t->values = NULL;   /* now the study's */
         } else if (!dt_sched__mine(s, have) && have->state == DT_RUNNING) {
             /* Another worker's trial, as the store has it now: ended, or with the values
              * its worker stored a moment after numbering it. */
+            if (t->state != DT_RUNNING) ended[nended++] = t->number;
             dt_trial_free(have);
             *have = *t;
             t->values = NULL;
@@ -354,13 +344,8 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
         const dt_trial *t = dt_sched__trial(s, pts[i].number);
         if (t && !dt_sched__mine(s, t)) dt_pruner_record(s->pruner, pts[i].number, pts[i].pt);
     }
-    for (int i = 0; i < s->n; i++) {
-        const dt_trial *t = &s->trials[i];
-        if (t->state != DT_RUNNING && !dt_sched__mine(s, t) && !dt_sched__fin(s, t->number, 0)) {
-            dt_pruner_finish(s->pruner, t->number, t->state);
-            dt_sched__fin(s, t->number, 1);
-        }
-    }
+    for (int i = 0; i < nended; i++) dt_pruner_finish(s->pruner, ended[i], dt_sched__trial(s, ended[i])->state);
+    free(ended);
     s->seen_point = last;
     s->synced = dt_now();
     s->spent = 0;   /* the budget may have room again: a lost worker's trials no longer count */
@@ -393,7 +378,6 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
     dt_pruner_finish(s->pruner, t->number, state);
-    dt_sched__fin(s, t->number, 1);
     if (t->fate != DT_FATE_INTERRUPTED) {
         s->trial_secs += t->seconds;
         s->trials_done_here++;
@@ -783,7 +767,6 @@ static void dt_sched__close(dt_study *s)
     dt_out_base_free(&s->base);
     free(s->slots);
     free(s->packs);
-    free(s->fin);
     dt_trials_free(s->trials, s->n);
     dt_sampler_free(s->sampler);
     dt_pruner_free(s->pruner);
