@@ -17,6 +17,11 @@
 /* The distributions, indexed like dt_kind minus one (DT_FIXED has no name). */
 static const char *const dt_space__dists[] = {"uniform", "log", "int", "logint", "choice"};
 
+const char *dt_kind_name(dt_kind k)
+{
+    return k >= DT_UNIFORM && k <= DT_CHOICE ? dt_space__dists[k - 1] : "";
+}
+
 /* A value that is not there: the parameter's condition does not hold. */
 static void dt_space__empty(dt_value *v)
 {

@@ -58,6 +58,8 @@ typedef struct dt_value {
  * (name and line are set by the caller; cond fields are left empty). On error,
  * err says what is wrong, without the file and line, which the caller prepends. */
 int dt_param_parse(dt_param *out, const char *spec, dt_err *err);
+/* "uniform", "log", "int", "logint", "choice" as sweeps write them; "" for DT_FIXED. */
+const char *dt_kind_name(dt_kind k);
 void dt_param_free(dt_param *p);
 
 /* Appends p to the space; the space owns p's memory from then on. */

@@ -683,7 +683,6 @@ static const char *dt_sweep__num(double x, char *buf, size_t n)
 static void dt_sweep__param_text(dt_buf *b, const dt_param *p)
 {
     char lo[32], hi[32], st[32];
-    static const char *const kinds[] = {"fixed", "uniform", "log", "int", "logint", "choice"};
     if (p->kind == DT_FIXED) {
         dt_buf_printf(b, "%s", p->choices[0]);
         return;
@@ -694,7 +693,7 @@ static void dt_sweep__param_text(dt_buf *b, const dt_param *p)
         dt_buf_printf(b, ")");
         return;
     }
-    dt_buf_printf(b, "%s(%s, %s", kinds[p->kind], dt_sweep__num(p->low, lo, sizeof lo),
+    dt_buf_printf(b, "%s(%s, %s", dt_kind_name(p->kind), dt_sweep__num(p->low, lo, sizeof lo),
                   dt_sweep__num(p->high, hi, sizeof hi));
     if (p->kind == DT_INT && p->step != 1) dt_buf_printf(b, ", step=%s", dt_sweep__num(p->step, st, sizeof st));
     dt_buf_printf(b, ")");
