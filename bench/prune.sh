@@ -9,7 +9,8 @@
 #    pruning (kept in bench/out/prune-demo/seed-N: a second run reuses a finished
 #    seed), then median and asha replayed over those curves (bench/prune_replay.c),
 #    each on the periodic top-1 (500 images every 25 iterations) and on the training
-#    loss (median-loss, asha-loss: the settings of bench/e2e.ini).
+#    loss (median-loss; asha-loss: first rung at a twentieth of the trial, the top
+#    half goes on, as in bench/e2e.ini).
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points.
 set -eu
@@ -27,7 +28,7 @@ declare -A body=(
   [hyperband]=$'type = hyperband\nmin_resource = 25\nreduction_factor = 3'
   [patience]=$'type = patience\npatience = 75\nwrap = none'
   [median-loss]=$'type = median\non = loss\nstartup_trials = 5\nwarmup = 50'
-  [asha-loss]=$'type = asha\non = loss\nmin_resource = 20\nreduction_factor = 3'
+  [asha-loss]=$'type = asha\non = loss\nmin_resource = 10\nreduction_factor = 2'
 )
 # with_pruner SWEEP PRUNER [EXTRA]: SWEEP with [pruner] replaced by PRUNER's body, paths
 # made absolute, EXTRA lines put into [study].
