@@ -33,7 +33,7 @@ LDLIBS  += -L$(DARKNET_LIB) -ldarknet -Wl,-rpath,$(DARKNET_LIB)
 
 # Debian packages the build, the demo and the tests need.
 DEB_PKGS := build-essential darknet libinih-dev libstb-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist sqlite3 \
-            libpq-dev postgresql slurm-wlm munge clang
+            libpq-dev postgresql slurm-wlm munge clang chromium tmux
 
 LIB_SRC := $(sort $(wildcard plugin/dt_*.c darknet/dt_*.c darknet/base/dt_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
@@ -74,6 +74,11 @@ build/mkfashion: darknet/mkfashion.c build/libdarktune.a
 build/mkshapes: darknet/mkshapes.c build/libdarktune.a
 	$(LOWER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
+# What a screenshot shows (tests/t_report.sh): stb_image alone, none of darktune.
+build/tests/pngstat: tests/pngstat.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -w -o $@ $< -lm
+
 $(B)/tests/%: tests/%.c $(B)/libdarktune.a tests/dt_test.h
 	@mkdir -p $(dir $@)
 	$(UPPER_CC) -Itests -o $@ $< $(B)/libdarktune.a $(LDLIBS)
@@ -109,7 +114,8 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all data data-shapes $(TEST_BIN) clang-check sanitize-check fuzz-check WERROR=-Werror
+	@$(MAKE) --no-print-directory -j$$(nproc) all data data-shapes $(TEST_BIN) build/tests/pngstat clang-check \
+	  sanitize-check fuzz-check WERROR=-Werror
 	@tests/run.sh
 
 # The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang;

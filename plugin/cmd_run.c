@@ -71,17 +71,27 @@ static void dt_run__finished(void *user, const dt_trial *t, const dt_trial *best
     fflush(stdout);
 }
 
-static void dt_run__tick(void *user, const dt_live *live, int nlive, int done, int budget, double elapsed)
+/* The live line on a terminal, rewritten in place: finished/total, best so far,
+ * elapsed and ETA, then each running trial's iteration and last values. */
+static void dt_run__tick(void *user, const dt_live *live, int nlive, const dt_trial *best, int done, int budget,
+                         double elapsed, double eta)
 {
     dt_run_ui *ui = user;
     if (!ui->tty) return;
-    char el[32];
+    char el[32], et[32] = "?", bv[64];
     dt_cmd_duration(elapsed, el, sizeof el);
+    if (eta >= 0) dt_cmd_duration(eta, et, sizeof et);
     fputs("\r\033[K", stdout);
-    printf("[%d/%d done, %s]", done, budget, el);
+    printf("[%d/%d done", done, budget);
+    if (best) {
+        dt_out_value(best->value, bv, sizeof bv);
+        printf(", best %s %s (#%d)", dt_metric_name(ui->sw->metric), bv, best->number);
+    }
+    printf(", %s, eta %s]", el, et);
     for (int i = 0; i < nlive && i < 6; i++) {
         printf("  #%d it %ld/%ld", live[i].number, live[i].iteration, ui->sw->max_batches);
         if (!isnan(live[i].loss)) printf(" loss %.3g", live[i].loss);
+        if (!isnan(live[i].metric)) printf(" %s %.3g", dt_metric_name(ui->sw->metric), live[i].metric);
     }
     if (nlive > 6) printf("  +%d more", nlive - 6);
     fflush(stdout);

@@ -1,5 +1,6 @@
-/* cmd_status and cmd_best: read a study from its store and print it; run nothing.
- * best also writes the outputs (trials.csv, report.txt, best.cfg) as the store has them. */
+/* cmd_status, cmd_best and cmd_report: read a study from its store and print it; run
+ * nothing. best also writes the outputs (trials.csv, report.txt, best.cfg, report.html)
+ * as the store has them; report writes them and prints where report.html is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,8 @@ int cmd_best(int argc, char **argv)
     /* The outputs, from the store as it is now: workers (darktune worker) write none,
      * and this may run on any machine that reaches the store. */
     dt_err err;
-    if (dt_mkdirs(sw.output, &err) != 0 || dt_out_write_all(&sw, sw.base, trials, n, &err) != 0) {
+    dt_buf flags = {0};
+    if (dt_mkdirs(sw.output, &err) != 0 || dt_sched_outputs(&sw, trials, n, 1, &flags, &err) != 0) {
         fprintf(stderr, "darktune: %s\n", err.msg);
         rc = DT_EXIT_RUNTIME;
     }
@@ -94,9 +96,7 @@ int cmd_best(int argc, char **argv)
         for (int i = 0; i < sw.space.n; i++)
             if (t->values[i].active && sw.space.p[i].kind != DT_FIXED)
                 printf("  %s = %s\n", sw.space.p[i].name, t->values[i].text);
-        dt_buf edges = {0};
-        if (dt_out_flags(&sw, trials, n, &edges)) fputs(edges.p, stdout);
-        dt_buf_free(&edges);
+        if (flags.p) fputs(flags.p, stdout);
         printf("%s/best.cfg\n", sw.output);
         /* The weights stay on the machine that trained them. */
         if (t->weights[0]) {
@@ -105,6 +105,27 @@ int cmd_best(int argc, char **argv)
             host[strcspn(host, ":")] = '\0';
             printf("weights: %s%s%s\n", host[0] ? host : "", host[0] ? ":" : "", t->weights);
         }
+    }
+    dt_buf_free(&flags);
+    dt_trials_free(trials, n);
+    dt_sweep_free(&sw);
+    return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    dt_sweep sw;
+    dt_trial *trials;
+    int n;
+    if (dt_status__load(argc, argv, "darktune report SWEEP.ini [--output DIR]", &sw, &trials, &n) != 0)
+        return DT_EXIT_RUNTIME;
+    dt_err err;
+    int rc = DT_EXIT_OK;
+    if (dt_mkdirs(sw.output, &err) != 0 || dt_sched_outputs(&sw, trials, n, 1, NULL, &err) != 0) {
+        fprintf(stderr, "darktune: %s\n", err.msg);
+        rc = DT_EXIT_RUNTIME;
+    } else {
+        printf("%s/report.html\n", sw.output);
     }
     dt_trials_free(trials, n);
     dt_sweep_free(&sw);

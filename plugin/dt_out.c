@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dt_flags.h"
+
 /* The policy a set of values trains: the space's, else the base cfg's (NULL: constant). */
 static const char *dt_out__policy(const dt_sweep *sw, const dt_value *vals, const dt_cfg *base)
 {
@@ -244,7 +246,7 @@ int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n)
     int best = -1;
     for (int i = 0; i < n; i++) {
         const dt_trial *t = &trials[i];
-        if (t->state != DT_COMPLETE || isnan(t->value)) continue;
+        if (t->state != DT_COMPLETE || isnan(t->value) || t->final) continue;
         if (best < 0) { best = i; continue; }
         double b = trials[best].value;
         if (sw->maximize ? t->value > b : t->value < b) best = i;
@@ -252,45 +254,84 @@ int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n)
     return best;
 }
 
+/* 1 when a is better than b in the study's direction. */
+static int dt_out__better(const dt_sweep *sw, double a, double b)
+{
+    return sw->maximize ? a > b : a < b;
+}
+
+int dt_out_finalists(const dt_sweep *sw, const dt_trial *trials, int n, dt_finalist *f)
+{
+    int m = 0;
+    for (int i = 0; i < n && sw->final_top > 0; i++) {
+        const dt_trial *t = &trials[i];
+        if (t->state != DT_COMPLETE || isnan(t->value) || t->final || !dt_trial_counts(t)) continue;
+        /* Insertion into the top list, kept sorted best first (trials come in number
+         * order, so a tie keeps the lower number ahead). */
+        int at = m;
+        while (at > 0 && dt_out__better(sw, t->value, trials[f[at - 1].trial].value)) at--;
+        if (at >= sw->final_top) continue;
+        if (m < sw->final_top) m++;
+        memmove(&f[at + 1], &f[at], sizeof *f * (size_t)(m - 1 - at));
+        f[at] = (dt_finalist){.trial = i};
+    }
+    for (int j = 0; j < m; j++) {
+        int number = trials[f[j].trial].number;
+        double sum = 0, sq = 0;
+        for (int i = 0; i < n; i++) {
+            const dt_trial *t = &trials[i];
+            if (!t->final || t->rerun_of != number) continue;
+            if (t->state == DT_RUNNING || dt_trial_counts(t)) f[j].runs++;
+            if (t->state == DT_COMPLETE && isfinite(t->value) && dt_trial_counts(t)) {
+                f[j].done++;
+                sum += t->value;
+            }
+        }
+        f[j].mean = f[j].done ? sum / f[j].done : NAN;
+        for (int i = 0; i < n; i++) {
+            const dt_trial *t = &trials[i];
+            if (t->final && t->rerun_of == number && t->state == DT_COMPLETE && isfinite(t->value) &&
+                dt_trial_counts(t))
+                sq += (t->value - f[j].mean) * (t->value - f[j].mean);
+        }
+        f[j].std = f[j].done > 1 ? sqrt(sq / (f[j].done - 1)) : NAN;
+    }
+    return m;
+}
+
+int dt_out_final_choice(const dt_sweep *sw, const dt_finalist *f, int m)
+{
+    int best = -1;
+    for (int j = 0; j < m; j++) {
+        if (f[j].done < sw->final_seeds) continue;
+        if (best < 0 || dt_out__better(sw, f[j].mean, f[best].mean)) best = j;
+    }
+    return best;
+}
+
+int dt_out_noise(const dt_finalist *f, int m, double *pooled, double *spread)
+{
+    int k = 0;
+    double var = 0, sum = 0;
+    for (int j = 0; j < m; j++)
+        if (f[j].done > 1) {
+            var += f[j].std * f[j].std;
+            sum += f[j].mean;
+            k++;
+        }
+    if (k < 2) return 0;
+    double mean = sum / k, sq = 0;
+    for (int j = 0; j < m; j++)
+        if (f[j].done > 1) sq += (f[j].mean - mean) * (f[j].mean - mean);
+    *pooled = sqrt(var / k);
+    *spread = sqrt(sq / (k - 1));
+    return 1;
+}
+
 void dt_out_value(double v, char *buf, size_t n)
 {
     if (isnan(v)) snprintf(buf, n, "%s", "");
     else snprintf(buf, n, "%.6g", v);
-}
-
-int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
-{
-    int n = 0;
-    for (int i = 0; i < sw->space.n; i++) {
-        const dt_param *p = &sw->space.p[i];
-        const dt_value *v = &t->values[i];
-        if (!v->active || isnan(v->num) || p->kind == DT_FIXED || p->kind == DT_CHOICE || p->high <= p->low)
-            continue;
-        int lg = p->kind == DT_LOG || p->kind == DT_LOGINT;
-        double pos = lg ? log(v->num / p->low) / log(p->high / p->low) : (v->num - p->low) / (p->high - p->low);
-        if (pos > 0.05 && pos < 0.95) continue;
-        dt_buf_printf(b, "edge: %s = %s is at the %s end of its range %g..%g: the best value may lie beyond it; "
-                      "widen the range\n", p->name, v->text, pos <= 0.05 ? "lower" : "upper", p->low, p->high);
-        n++;
-    }
-    return n;
-}
-
-int dt_out_flags(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
-{
-    int best = dt_out_best(sw, trials, n);
-    if (best < 0) return 0;
-    const dt_trial *t = &trials[best];
-    int flags = dt_out_edges(sw, t, b);
-    int start = (sw->baseline ? 1 : 0) + sw->sampler.tpe.startup_trials, after = 0;
-    for (int i = 0; i < n; i++) after += trials[i].number >= start && trials[i].state != DT_RUNNING;
-    if (sw->sampler.kind == DT_SAMPLER_TPE && t->number < start && after >= 5) {
-        dt_buf_printf(b, "flag: the best, trial %d, was found in the random start (trials 0-%d) and none of the %d "
-                      "TPE trials after it did better: run more trials, or narrow the space around it\n",
-                      t->number, start - 1, after);
-        flags++;
-    }
-    return flags;
 }
 
 /* One CSV field: quoted when it holds a comma, a quote or a line break. */
@@ -314,7 +355,7 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
     dt_buf_printf(&b, "number,state,value");
     for (int i = 0; i < sw->space.n; i++)
         if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
-    dt_buf_printf(&b, ",iterations,seconds\n");
+    dt_buf_printf(&b, ",iterations,seconds%s\n", sw->final_top > 0 ? ",finalist_of" : "");
     for (int k = 0; k < n; k++) {
         const dt_trial *t = &trials[k];
         char v[64];
@@ -325,7 +366,11 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
             dt_buf_add(&b, ",", 1);
             if (t->values[i].active) dt_out__csv_field(&b, t->values[i].text);
         }
-        dt_buf_printf(&b, ",%ld,%.1f\n", t->iterations, t->seconds);
+        dt_buf_printf(&b, ",%ld,%.1f", t->iterations, t->seconds);
+        /* A finalist's run names the search trial whose configuration it trains again. */
+        if (sw->final_top > 0 && t->final) dt_buf_printf(&b, ",%d", t->rerun_of);
+        else if (sw->final_top > 0) dt_buf_add(&b, ",", 1);
+        dt_buf_add(&b, "\n", 1);
     }
     char *path = dt_path_join(sw->output, "trials.csv");
     int rc = dt_write_file(path, b.p, b.len, err);
@@ -334,7 +379,10 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
     return rc;
 }
 
-static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, dt_err *err)
+/* best.cfg from trial t; chosen (NULL: t is the best single trial) says how else it was
+ * chosen, as its heading's last words. */
+static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, const char *chosen,
+                            dt_err *err)
 {
     long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
     dt_cfg *c;
@@ -348,6 +396,10 @@ static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_tri
         snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld).",
                  sw->max_batches, mb);
     dt_cfg_prepend_comment(c, line);
+    if (chosen) {
+        snprintf(line, sizeof line, " %s", chosen);
+        dt_cfg_prepend_comment(c, line);
+    }
     snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s = %s (%s)", sw->name, t->number,
              t->baseline ? " (the baseline)" : "", dt_metric_name(sw->metric), value,
              sw->maximize ? "maximize" : "minimize");
@@ -359,7 +411,37 @@ static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_tri
     return rc;
 }
 
-static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, dt_err *err)
+/* report.txt's finalists: each one's mean ± std over its seeds, the noise floor, and
+ * which one best.cfg deploys. */
+static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
+{
+    if (sw->final_top <= 0) return;
+    dt_finalist *f = dt_xcalloc((size_t)sw->final_top, sizeof *f);
+    int m = dt_out_finalists(sw, trials, n, f);
+    dt_buf_printf(b, "finalists  the top %d configurations, %d new seed%s each (mean ± std of those runs)\n",
+                  sw->final_top, sw->final_seeds, sw->final_seeds == 1 ? "" : "s");
+    for (int j = 0; j < m; j++) {
+        const dt_trial *t = &trials[f[j].trial];
+        char v[64];
+        dt_out_value(t->value, v, sizeof v);
+        dt_buf_printf(b, "           trial %d: ", t->number);
+        if (f[j].done) dt_buf_printf(b, "%.4f ± %.4f", f[j].mean, isnan(f[j].std) ? 0.0 : f[j].std);
+        else dt_buf_printf(b, "-");
+        dt_buf_printf(b, " over %d of %d seeds (its search value %s)\n", f[j].done, sw->final_seeds, v);
+    }
+    double pooled, spread;
+    if (dt_out_noise(f, m, &pooled, &spread))
+        dt_buf_printf(b, "noise      one configuration's std over seeds %.3g, the finalists' means spread %.3g: %s\n",
+                      pooled, spread, spread <= pooled ? "their ranking is within the noise (any of them will do; "
+                      "more seeds tell them apart)" : "they differ by more than the noise");
+    int c = dt_out_final_choice(sw, f, m);
+    if (c >= 0) dt_buf_printf(b, "best.cfg   trial %d's configuration, chosen by the mean of its seeds\n",
+                              trials[f[c].trial].number);
+    free(f);
+}
+
+static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const dt_curve *best_curve,
+                          dt_err *err)
 {
     int count[4] = {0};
     double secs = 0;
@@ -389,7 +471,6 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         if (t->weights[0])
             dt_buf_printf(&b, "weights    %.*s%s%s\n", (int)strcspn(t->worker, ":"), t->worker, t->worker[0] ? ":" : "",
                           t->weights);
-        dt_out_flags(sw, trials, n, &b);
         for (int i = 0; i < n; i++) {
             if (!trials[i].baseline || trials[i].state != DT_COMPLETE) continue;
             dt_out_value(trials[i].value, v, sizeof v);
@@ -398,6 +479,8 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     } else {
         dt_buf_printf(&b, "best       none yet (no trial has completed)\n");
     }
+    dt_out__finalists(sw, trials, n, &b);
+    dt_flags(sw, trials, n, best_curve, &b);
     for (int i = 0; i < n; i++)
         if (trials[i].state == DT_PRUNED || trials[i].state == DT_FAIL)
             dt_buf_printf(&b, "trial %-4d %-8s %s\n", trials[i].number, dt_state_name(trials[i].state),
@@ -409,11 +492,24 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     return rc;
 }
 
-int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, dt_err *err)
+int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, const dt_curve *best_curve,
+                     dt_err *err)
 {
     if (dt_mkdirs(sw->output, err) != 0) return -1;
     if (dt_out__csv(sw, trials, n, err) != 0) return -1;
     int best = dt_out_best(sw, trials, n);
-    if (best >= 0 && dt_out__best_cfg(sw, base, &trials[best], err) != 0) return -1;
-    return dt_out__report(sw, trials, n, best, err);
+    /* With finalists that have all their seeds, best.cfg deploys the best mean. */
+    dt_finalist *f = dt_xcalloc((size_t)sw->final_top + 1, sizeof *f);
+    int m = dt_out_finalists(sw, trials, n, f), c = dt_out_final_choice(sw, f, m), rc = 0;
+    if (c >= 0) {
+        char chosen[160];
+        snprintf(chosen, sizeof chosen, "chosen by the mean of %d seeds: %s = %.4f ± %.4f", f[c].done,
+                 dt_metric_name(sw->metric), f[c].mean, isnan(f[c].std) ? 0.0 : f[c].std);
+        rc = dt_out__best_cfg(sw, base, &trials[f[c].trial], chosen, err);
+    } else if (best >= 0) {
+        rc = dt_out__best_cfg(sw, base, &trials[best], NULL, err);
+    }
+    free(f);
+    if (rc != 0) return -1;
+    return dt_out__report(sw, trials, n, best, best_curve, err);
 }

@@ -68,23 +68,36 @@ long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals);
 int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup_dir, const char *path,
                       dt_err *err);
 
-/* The index of the best COMPLETE trial (ties: the lower number), -1 when none. */
+/* The index of the best COMPLETE search trial (ties: the lower number; finalists' runs
+ * are not search trials), -1 when none. */
 int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n);
 
+/* One finalist ([final]): a configuration of the search trained again with new seeds. */
+typedef struct dt_finalist {
+    int trial;            /* index into trials of the search trial whose configuration it is */
+    int runs;             /* its finalist runs that count or still run */
+    int done;             /* those of them COMPLETE, with a value */
+    double mean, std;     /* of those values (NAN when none; std NAN below two) */
+} dt_finalist;
+
+/* The finalists, best first: the sw->final_top best COMPLETE search trials (ties: the
+ * lower number), with their runs, into f (sw->final_top entries); returns how many. */
+int dt_out_finalists(const dt_sweep *sw, const dt_trial *trials, int n, dt_finalist *f);
+
+/* Which finalist best.cfg deploys: the best mean among those whose runs have all
+ * finished, every one of the [final] seeds COMPLETE; -1 while none has. */
+int dt_out_final_choice(const dt_sweep *sw, const dt_finalist *f, int m);
+
+/* The finalists' noise floor: the pooled std of one configuration over seeds (from
+ * those with two runs or more) and the spread (std) of the finalists' means; 0 when
+ * fewer than two finalists have two runs. */
+int dt_out_noise(const dt_finalist *f, int m, double *pooled, double *spread);
+
 /* trials.csv, best.cfg (from base, the parsed base cfg) and report.txt in sw->output,
- * all rewritten whole. */
-int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, dt_err *err);
-
-/* The tuning guide's edge rule: a best value within 5% of an end of its range (in
- * the space the distribution is uniform in: log for log) suggests the optimum lies
- * beyond it. Appends one line per such parameter of trial t to b; returns how many. */
-int dt_out_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b);
-
-/* The red flags of a study, one line each into b; returns how many. The edge rule
- * above for the best trial, and: the best found in TPE's random start (the baseline
- * and the first startup_trials trials) with at least 5 model trials finished after it
- * and none better (more trials, or a narrower space). */
-int dt_out_flags(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b);
+ * all rewritten whole; report.txt ends with the red flags (dt_flags), best_curve being
+ * the best trial's values (NULL: the flags that need them are left out). */
+int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, const dt_curve *best_curve,
+                     dt_err *err);
 
 /* Formats an objective value for people: "0.8123", "" for NAN. */
 void dt_out_value(double v, char *buf, size_t n);

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "dt_db.h"
+#include "dt_flags.h"
 #include "dt_gpu.h"
 #include "dt_out.h"
 #include "dt_pack.h"
 #include "dt_pruner.h"
+#include "dt_report.h"
 #include "dt_runner.h"
 #include "dt_sampler.h"
 #include "dt_store.h"
@@ -40,6 +42,7 @@ typedef struct dt_slot {
     int rank;              /* the slot's place on its GPU: it runs trials while rank < k */
     dt_run *run;           /* NULL: free */
     int retry;             /* this trial retries one that ran out of GPU memory */
+    int final;             /* a finalist's run: no pruner judges it (divergence still stops it) */
     dt_fate fate;          /* how its trial ends: DT_FATE_COUNTS unless darktune cuts it short */
     long seen;             /* iteration events of this trial */
     int number;            /* the trial it runs */
@@ -65,6 +68,7 @@ typedef struct dt_next {
     int rerun_of;          /* the trial whose configuration it runs again, -1 none */
     int sample;            /* the sampler gives its values once the store has numbered it:
                             * they are a function of its number, whichever worker runs it */
+    int final;             /* a finalist's run: rerun_of's configuration, a seed of its own */
 } dt_next;
 
 typedef struct dt_study {
@@ -118,6 +122,74 @@ static int dt_sched__kind(const dt_sweep *sw)
     return sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
 }
 
+/* Every trial's intermediate values from the store, curves[i] for trials[i], in one
+ * query. Caller frees with dt_curves_free(*out, n). */
+static int dt_sched__curves(dt_store *st, long long id, const dt_trial *trials, int n, dt_curve **out, dt_err *err)
+{
+    dt_trial_point *all;
+    int m;
+    long long last = 0;
+    *out = NULL;
+    if (dt_store_points_since(st, id, 0, &all, &m, &last, err) != 0) return -1;
+    dt_curve *c = dt_xcalloc((size_t)n + 1, sizeof *c);
+    int *cap = dt_xcalloc((size_t)n + 1, sizeof *cap);
+    /* trials are in number order: find each point's trial by binary search. */
+    for (int k = 0; k < m; k++) {
+        int lo = 0, hi = n;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (trials[mid].number < all[k].number) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == n || trials[lo].number != all[k].number) continue;
+        dt_curve *t = &c[lo];
+        if (t->n == cap[lo]) {
+            cap[lo] = cap[lo] ? 2 * cap[lo] : 64;
+            t->pts = dt_xrealloc(t->pts, (size_t)cap[lo] * sizeof *t->pts);
+        }
+        t->pts[t->n++] = all[k].pt;
+    }
+    free(cap);
+    free(all);
+    *out = c;
+    return 0;
+}
+
+/* trials.csv, best.cfg and report.txt (the flags read the best trial's values), and
+ * with html, report.html, which draws every trial's values. flags (NULL: not wanted)
+ * gets the red flags' lines. */
+static int dt_sched__outputs(dt_store *st, long long id, const dt_sweep *sw, const dt_cfg *base,
+                             const dt_trial *trials, int n, int html, dt_buf *flags, dt_err *err)
+{
+    int best = dt_out_best(sw, trials, n);
+    dt_curve one = {0}, *curves = NULL;
+    int rc;
+    if (html) {
+        rc = dt_sched__curves(st, id, trials, n, &curves, err);
+        if (rc == 0 && best >= 0) one = curves[best];
+    } else {
+        rc = best >= 0 ? dt_store_points(st, id, trials[best].number, &one.pts, &one.n, err) : 0;
+    }
+    if (rc == 0) rc = dt_out_write_all(sw, base, trials, n, best >= 0 ? &one : NULL, err);
+    if (rc == 0 && html) rc = dt_report_html(sw, trials, n, curves, err);
+    if (rc == 0 && flags) dt_flags(sw, trials, n, best >= 0 ? &one : NULL, flags);
+    if (html) dt_curves_free(curves, n);
+    else free(one.pts);
+    return rc;
+}
+
+int dt_sched_outputs(const dt_sweep *sw, const dt_trial *trials, int n, int html, dt_buf *flags, dt_err *err)
+{
+    dt_store *st;
+    long long id;
+    if (dt_store_open_read(&st, sw->storage, err) != 0) return -1;
+    int rc = dt_store_find_study(st, sw->name, &id, err);
+    if (rc == 1) rc = dt_errf(err, "no study '%s' in '%s'", sw->name, dt_store_name(st));
+    if (rc == 0) rc = dt_sched__outputs(st, id, sw, sw->base, trials, n, html, flags, err);
+    dt_store_close(st);
+    return rc;
+}
+
 /* The trial numbered number, NULL when this worker has not seen it (trials are kept
  * in number order: a binary search). */
 static dt_trial *dt_sched__trial(dt_study *s, int number)
@@ -132,13 +204,27 @@ static dt_trial *dt_sched__trial(dt_study *s, int number)
     return NULL;
 }
 
-/* Trials that count against the budget: every finished one, except those cut short
- * by darktune itself or by its packing (their fate says so; their configurations run again). */
+/* Search trials that count against the budget: every finished one, except those cut
+ * short by darktune itself or by its packing (their fate says so; their configurations
+ * run again). Finalists' runs have their own budget. */
 static int dt_sched__done(const dt_study *s)
+{
+    int done = 0;
+    for (int i = 0; i < s->n; i++) done += dt_trial_counts(&s->trials[i]) && !s->trials[i].final;
+    return done;
+}
+
+/* Finished trials of either kind, and the study's whole budget: what progress shows. */
+static int dt_sched__all_done(const dt_study *s)
 {
     int done = 0;
     for (int i = 0; i < s->n; i++) done += dt_trial_counts(&s->trials[i]);
     return done;
+}
+
+static int dt_sched__budget(const dt_sweep *sw)
+{
+    return sw->trials + sw->final_top * sw->final_seeds;
 }
 
 /* The first trial, in number order, whose configuration still has to run again (its
@@ -179,11 +265,13 @@ static int dt_sched__running(const dt_study *s)
     return r;
 }
 
-/* Trials running now, this worker's and the others' (as of the last sync). */
-static int dt_sched__active(const dt_study *s)
+/* Trials running now, this worker's and the others' (as of the last sync): search
+ * trials (final 0) or finalists' runs (1), or both (-1). */
+static int dt_sched__active(const dt_study *s, int final)
 {
     int r = 0;
-    for (int i = 0; i < s->n; i++) r += s->trials[i].state == DT_RUNNING;
+    for (int i = 0; i < s->n; i++)
+        r += s->trials[i].state == DT_RUNNING && (final < 0 || s->trials[i].final == final);
     return r;
 }
 
@@ -328,13 +416,13 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
         dt_trial *t = &ts[i], *have = dt_sched__trial(s, t->number);
         if (!have) {
             dt_pruner_hold(s->pruner, t->number, dt_out_burn_in(sw, t->values));
-            if (t->state != DT_RUNNING) ended[nended++] = t->number;
+            if (t->state != DT_RUNNING && !t->final) ended[nended++] = t->number;
             dt_sched__add_trial(s, t);
             t->values = NULL;   /* now the study's */
         } else if (!dt_sched__mine(s, have) && have->state == DT_RUNNING) {
             /* Another worker's trial, as the store has it now: ended, or with the values
              * its worker stored a moment after numbering it. */
-            if (t->state != DT_RUNNING) ended[nended++] = t->number;
+            if (t->state != DT_RUNNING && !t->final) ended[nended++] = t->number;
             dt_trial_free(have);
             *have = *t;
             t->values = NULL;
@@ -342,7 +430,7 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
     }
     for (int i = 0; i < np; i++) {
         const dt_trial *t = dt_sched__trial(s, pts[i].number);
-        if (t && !dt_sched__mine(s, t)) dt_pruner_record(s->pruner, pts[i].number, pts[i].pt);
+        if (t && !dt_sched__mine(s, t) && !t->final) dt_pruner_record(s->pruner, pts[i].number, pts[i].pt);
     }
     for (int i = 0; i < nended; i++) dt_pruner_finish(s->pruner, ended[i], dt_sched__trial(s, ended[i])->state);
     free(ended);
@@ -352,6 +440,16 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
     free(pts);
     dt_trials_free(ts, nt);
     return 0;
+}
+
+/* Seconds until the budget is spent, from this run's mean trial time and the trials
+ * that run at once; -1 before any trial has finished here. */
+static double dt_sched__eta(const dt_study *s)
+{
+    int left = dt_sched__budget(s->sw) - dt_sched__all_done(s);
+    if (left <= 0) return 0;
+    if (!s->trials_done_here) return -1;
+    return s->trial_secs / s->trials_done_here * left / dt_sched__width(s);
 }
 
 /* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
@@ -377,7 +475,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     snprintf(t->weights, sizeof t->weights, "%s", is_best && weights ? weights : "");
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
-    dt_pruner_finish(s->pruner, t->number, state);
+    if (!t->final) dt_pruner_finish(s->pruner, t->number, state);
     if (t->fate != DT_FATE_INTERRUPTED) {
         s->trial_secs += t->seconds;
         s->trials_done_here++;
@@ -401,15 +499,13 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     }
     free(backup);
 
-    if (!dt_sched__worker(s) && dt_out_write_all(s->sw, s->base.cfg, s->trials, s->n, err) != 0) return -1;
+    if (!dt_sched__worker(s) &&
+        dt_sched__outputs(s->store, s->id, s->sw, s->base.cfg, s->trials, s->n, 0, NULL, err) != 0)
+        return -1;
     if (s->hooks && s->hooks->finished) {
-        int done = dt_sched__done(s), left = s->sw->trials - done;
-        double eta = -1;
-        if (s->trials_done_here && left > 0)
-            eta = s->trial_secs / s->trials_done_here * left / dt_sched__width(s);
-        else if (left <= 0)
-            eta = 0;
-        s->hooks->finished(s->hooks->user, t, best >= 0 ? &s->trials[best] : NULL, done, s->sw->trials,
+        int done = dt_sched__all_done(s);
+        double eta = dt_sched__eta(s);
+        s->hooks->finished(s->hooks->user, t, best >= 0 ? &s->trials[best] : NULL, done, dt_sched__budget(s->sw),
                            dt_now() - s->t0, eta);
     }
     dt_run_free(sl->run);
@@ -430,7 +526,9 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     t.baseline = nx->baseline;
     t.seed_trial = nx->seed_trial;
     t.rerun_of = nx->rerun_of;
-    int claim = dt_store_claim(s->store, s->id, &sw->space, &t, sw->trials, s->worker, err);
+    t.final = nx->final;
+    int claim = dt_store_claim(s->store, s->id, &sw->space, &t, nx->final ? sw->final_seeds : sw->trials, s->worker,
+                               err);
     if (claim != 0) {
         dt_trial_free(&t);
         /* Another worker spent the budget, or runs this configuration again already:
@@ -449,12 +547,13 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     }
     dt_sched__add_trial(s, &t);
     vals = t.values;   /* the study owns them now, for as long as the trial runs */
-    dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
+    if (!nx->final) dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));
     sl->gpu = gpu, sl->pack = pack, sl->rank = rank;
     sl->retry = nx->retry;
+    sl->final = nx->final;
     sl->number = t.number;
     sl->t0 = dt_now();
     sl->metric = NAN;
@@ -514,12 +613,31 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     return 0;
 }
 
-/* The values of the next trial to start (1), or 0 when none should start now. */
-static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
+/* The next finalist's run once the search is over (1), or 0: the first finalist, best
+ * first, with fewer than [final] seeds runs that count or run. */
+static int dt_sched__final(dt_study *s, dt_value *vals, dt_next *nx)
+{
+    const dt_sweep *sw = s->sw;
+    dt_finalist *f = dt_xcalloc((size_t)sw->final_top + 1, sizeof *f);
+    int m = dt_out_finalists(sw, s->trials, s->n, f), got = 0;
+    for (int j = 0; j < m && !got; j++) {
+        if (f[j].runs >= sw->final_seeds) continue;
+        const dt_trial *t = &s->trials[f[j].trial];
+        memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
+        nx->final = 1;
+        nx->rerun_of = t->number;
+        got = 1;
+    }
+    free(f);
+    return got;
+}
+
+/* The search's next trial: a configuration to run again, the baseline, or the
+ * sampler's (1), or 0 when the sampler has nothing left. */
+static int dt_sched__search(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
 {
     const dt_sweep *sw = s->sw;
     int number = s->n ? s->trials[s->n - 1].number + 1 : 0;
-    *nx = (dt_next){.seed_trial = -1, .rerun_of = -1};
     const dt_trial *t = dt_sched__rerun(s);
     if (t) {
         memcpy(vals, t->values, sizeof *vals * (size_t)sw->space.n);
@@ -557,6 +675,22 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
     return 1;
 }
 
+/* The values of the next trial to start (1), or 0 when none should start now. */
+static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    *nx = (dt_next){.seed_trial = -1, .rerun_of = -1};
+    /* The search while its budget lasts (trials that count and every worker's running
+     * ones); then, once no search trial runs anywhere, the finalists. */
+    if (!s->spent && dt_sched__done(s) + dt_sched__active(s, 0) < sw->trials) {
+        int rc = dt_sched__search(s, vals, nx, err);
+        if (rc != 0) return rc;
+    }
+    int over = s->spent || s->exhausted || dt_sched__done(s) >= sw->trials;
+    if (sw->final_top > 0 && over && !dt_sched__active(s, 0)) return dt_sched__final(s, vals, nx);
+    return 0;
+}
+
 /* Handles one event of a running trial: store it, ask the pruner. */
 static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
 {
@@ -583,7 +717,8 @@ static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
         sl->pts = dt_xrealloc(sl->pts, (size_t)sl->cap * sizeof *sl->pts);
     }
     sl->pts[sl->npts++] = pt;
-    if (!sl->pruned && dt_pruner_decide(s->pruner, sl->number, pt, sl->reason, sizeof sl->reason)) {
+    /* A finalist's run trains to the end: the pruner checks it for divergence only. */
+    if (!sl->pruned && dt_pruner_decide(s->pruner, sl->final ? -1 : sl->number, pt, sl->reason, sizeof sl->reason)) {
         sl->pruned = 1;
         dt_run_stop(sl->run);
     }
@@ -672,8 +807,10 @@ static void dt_sched__tick(dt_study *s)
     int k = 0;
     for (int i = 0; i < s->nslots && k < 256; i++)
         if (s->slots[i].run)
-            live[k++] = (dt_live){s->slots[i].number, s->slots[i].iteration, s->slots[i].loss};
-    s->hooks->tick(s->hooks->user, live, k, dt_sched__done(s), s->sw->trials, dt_now() - s->t0);
+            live[k++] = (dt_live){s->slots[i].number, s->slots[i].iteration, s->slots[i].loss, s->slots[i].metric};
+    int best = dt_out_best(s->sw, s->trials, s->n);
+    s->hooks->tick(s->hooks->user, live, k, best >= 0 ? &s->trials[best] : NULL, dt_sched__all_done(s),
+                   dt_sched__budget(s->sw), dt_now() - s->t0, dt_sched__eta(s));
 }
 
 /* Opens the store and the study; loads its trials. */
@@ -842,9 +979,8 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         }
         /* Fill free slots while the budget allows: trials that count, and every
          * worker's running ones. */
-        for (int i = 0; i < s.nslots && !timed_out && !s.spent; i++) {
+        for (int i = 0; i < s.nslots && !timed_out; i++) {
             if (s.slots[i].run || !dt_sched__open_slot(&s, &s.slots[i])) continue;
-            if (dt_sched__done(&s) + dt_sched__active(&s) >= sw->trials) break;
             dt_next nx;
             int got = dt_sched__next(&s, vals, &nx, err);
             if (got < 0) goto out;
@@ -853,7 +989,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         }
         /* Nothing of ours runs: done, unless another worker's trials still run (one
          * that is lost leaves configurations to run again). */
-        if (!dt_sched__running(&s) && (timed_out || !dt_sched__active(&s))) break;
+        if (!dt_sched__running(&s) && (timed_out || !dt_sched__active(&s, -1))) break;
         dt_sched__pack(&s);
 
         /* Wait for output, a quarter second at most (hang and timeout checks run in
@@ -874,7 +1010,19 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
             last_tick = dt_now();
         }
     }
-    if (!dt_sched__worker(&s) && dt_out_write_all(sw, s.base.cfg, s.trials, s.n, err) != 0) goto out;
+    if (!dt_sched__worker(&s)) {
+        /* The study's last outputs, report.html with them, and its red flags said. */
+        dt_buf flags = {0};
+        int bad = dt_sched__outputs(s.store, s.id, sw, s.base.cfg, s.trials, s.n, 1, &flags, err);
+        for (char *line = flags.p, *end; !bad && line && *line; line = end + 1) {
+            end = strchr(line, '\n');
+            if (end) *end = '\0';
+            dt_sched__note(&s, "%s", line);
+            if (!end) break;
+        }
+        dt_buf_free(&flags);
+        if (bad) goto out;
+    }
     rc = 0;
 out:
     if (rc < 0) {

@@ -18,7 +18,8 @@
 typedef struct dt_live {
     int number;
     long iteration;
-    double loss;
+    double loss;          /* its last loss, NAN before any */
+    double metric;        /* its last periodic metric, NAN before any */
 } dt_live;
 
 typedef struct dt_sched_hooks {
@@ -30,8 +31,11 @@ typedef struct dt_sched_hooks {
      * unknown). */
     void (*finished)(void *user, const dt_trial *t, const dt_trial *best, int done, int budget,
                      double elapsed, double eta);
-    /* About twice a second while trials run. */
-    void (*tick)(void *user, const dt_live *live, int nlive, int done, int budget, double elapsed);
+    /* About twice a second while trials run: this worker's running trials, the best
+     * trial so far (NULL when none), finished trials and the budget, elapsed and eta
+     * in seconds (eta < 0: unknown). */
+    void (*tick)(void *user, const dt_live *live, int nlive, const dt_trial *best, int done, int budget,
+                 double elapsed, double eta);
     /* 1: a worker (darktune worker): it runs trials and writes none of the outputs
      * (trials.csv, report.txt, best.cfg), which darktune run and best write. */
     int worker;
@@ -58,5 +62,10 @@ int dt_sched_check(const dt_sweep *sw, dt_err *err);
 /* Reads the study's trials from its store without running anything (status, best).
  * Returns -1 with a message when the store or the study does not exist. */
 int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err);
+
+/* Writes the study's outputs from its store (trials as dt_sched_load gave them):
+ * trials.csv, best.cfg and report.txt with its red flags, and with html, report.html.
+ * flags (NULL: not wanted) gets the red flags, a line each. */
+int dt_sched_outputs(const dt_sweep *sw, const dt_trial *trials, int n, int html, dt_buf *flags, dt_err *err);
 
 #endif

@@ -1,10 +1,11 @@
 /* dt_store: studies, trials, parameters and intermediate values, in a SQLite file or
  * in PostgreSQL (dt_db: the same SQL for both).
  *
- * Schema version 3:
+ * Schema version 4:
  *   study(id, name, direction, metric, created, sweep)
  *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline,
- *         fate, seed_trial, rerun_of, worker, heartbeat, weights)
+ *         fate, seed_trial, rerun_of, worker, heartbeat, weights, process, last_loss, last_loss_step,
+ *         last_metric, last_metric_step, final)
  *   param(study, number, name, text, num)      one row per active value of a trial
  *   point(id, study, number, step, kind, value) intermediate values; id grows with each write
  * fate ('counts', 'interrupted', 'oom': dt_fate_name) says whether a trial counts
@@ -15,10 +16,13 @@
  * trial's final weights are on that host, process the trial program's process group
  * ("pgid:start", exec only); last_loss, last_metric (and their steps) its
  * value at the highest step of each series, kept as points are added, so that loading
- * a study reads no points. The reason is for people and is never read back as data.
+ * a study reads no points. final is 1 for a finalist's run: the configuration of trial
+ * rerun_of trained again with a new seed after the search ([final]); such runs have a
+ * budget of their own. The reason is for people and is never read back as data.
  * A SQLite file keeps its version in PRAGMA user_version, PostgreSQL in the table
  * darktune_meta. Older SQLite files are migrated when opened, in one transaction:
- * version 1 (every darktune before fate) and version 2 (before workers).
+ * version 1 (every darktune before fate), 2 (before workers) and 3 (before finalists);
+ * PostgreSQL stores began at 3.
  * NaN is stored as NULL and NULL is read back as NAN (SQLite cannot hold NaN); ±inf
  * are stored as they are. Times are unix seconds.
  *
@@ -41,13 +45,13 @@
 #include "dt_db.h"
 
 /* The schema version this code writes; it opens older ones by migrating them. */
-#define DT_STORE_VERSION 3
+#define DT_STORE_VERSION 4
 
 struct dt_store {
     dt_db *db;
 };
 
-/* What a new version 3 store holds, per engine (PostgreSQL's REAL is 4 bytes, and it
+/* What a new version 4 store holds, per engine (PostgreSQL's REAL is 4 bytes, and it
  * numbers rows with identity columns). The foreign keys keep parameters and points from
  * outliving (or preceding) their trial. */
 static const char dt_store__schema_sqlite[] =
@@ -58,14 +62,14 @@ static const char dt_store__schema_sqlite[] =
     " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
     " seed_trial INTEGER, rerun_of INTEGER, worker TEXT, heartbeat REAL, weights TEXT, process TEXT,"
     " last_loss REAL, last_loss_step INTEGER, last_metric REAL, last_metric_step INTEGER,"
-    " PRIMARY KEY(study, number));"
+    " final INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(study, number));"
     "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num REAL, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE TABLE point(id INTEGER PRIMARY KEY, study INTEGER NOT NULL, number INTEGER NOT NULL,"
     " step INTEGER, kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "PRAGMA user_version = 3;";
+    "PRAGMA user_version = 4;";
 
 static const char dt_store__schema_postgres[] =
     "CREATE TABLE study(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
@@ -75,7 +79,8 @@ static const char dt_store__schema_postgres[] =
     " started DOUBLE PRECISION, finished DOUBLE PRECISION, reason TEXT, baseline INTEGER,"
     " fate TEXT NOT NULL DEFAULT 'counts', seed_trial INTEGER, rerun_of INTEGER, worker TEXT,"
     " heartbeat DOUBLE PRECISION, weights TEXT, process TEXT, last_loss DOUBLE PRECISION, last_loss_step BIGINT,"
-    " last_metric DOUBLE PRECISION, last_metric_step BIGINT, PRIMARY KEY(study, number));"
+    " last_metric DOUBLE PRECISION, last_metric_step BIGINT, final INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(study, number));"
     "CREATE TABLE param(study BIGINT NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num DOUBLE PRECISION, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
@@ -83,7 +88,7 @@ static const char dt_store__schema_postgres[] =
     " number INTEGER NOT NULL, step BIGINT, kind INTEGER, value DOUBLE PRECISION,"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "INSERT INTO darktune_meta(key, value) VALUES ('version', '3');";
+    "INSERT INTO darktune_meta(key, value) VALUES ('version', '4');";
 
 /* SQL that is true when trials A and B (table aliases) of one study ran the same
  * configuration: the same baseline flag and the same parameters, name for name and text
@@ -156,6 +161,10 @@ static const char dt_store__migrate_2[] =
     " last_metric = (SELECT value FROM point p WHERE p.study = trial.study AND p.number = trial.number"
     "  AND p.kind = 1 AND p.step = trial.last_metric_step ORDER BY p.id DESC LIMIT 1);"
     "PRAGMA user_version = 3;";
+
+/* Version 3 to 4: finalists' runs ([final]) marked; every older trial is a search trial.
+ * The version itself is set per engine (dt_store__ensure_schema). */
+static const char dt_store__migrate_3[] = "ALTER TABLE trial ADD COLUMN final INTEGER NOT NULL DEFAULT 0;";
 
 /* The database's clock in unix seconds, as SQL: heartbeats are written and judged by
  * one clock, whatever the workers' own. */
@@ -257,6 +266,12 @@ static int dt_store__ensure_schema(dt_store *st, void *ctx, dt_err *err)
         return dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", name, dt_store__dbmsg(e.msg));
     if (version >= 1 && version < 3 && dt_db_exec(st->db, &e, dt_store__migrate_2, "") != 0)
         return dt_errf(err, "cannot migrate store '%s' from schema version 2: %s", name, dt_store__dbmsg(e.msg));
+    if (version >= 1 && version < 4 &&
+        (dt_db_exec(st->db, &e, dt_store__migrate_3, "") != 0 ||
+         dt_db_exec(st->db, &e, dt_db_kind_of(st->db) == DT_DB_SQLITE
+                                    ? "PRAGMA user_version = 4"
+                                    : "UPDATE darktune_meta SET value = '4' WHERE key = 'version'", "") != 0))
+        return dt_errf(err, "cannot migrate store '%s' from schema version 3: %s", name, dt_store__dbmsg(e.msg));
     return 0;
 }
 
@@ -522,11 +537,11 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     /* The last value of the series kind: columns 15, 16. */
     if (dt_db_query(st->db, &r, err, c->kind == DT_POINT_LOSS
                     ? "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process"
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process, final"
                       " FROM trial WHERE study = ? ORDER BY number"
                     : "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process"
-                      " FROM trial WHERE study = ? ORDER BY number", "L", c->study) != 0)
+                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process,"
+                      " final FROM trial WHERE study = ? ORDER BY number", "L", c->study) != 0)
         return -1;
     c->ts = r.n ? dt_xcalloc((size_t)r.n, sizeof *c->ts) : NULL;
     c->n = 0;
@@ -560,6 +575,7 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
         t->last_value = dt_rows_num(&r, i, 15);
         t->last_step = dt_rows_isnull(&r, i, 16) ? -1 : (long)dt_rows_int(&r, i, 16);
         snprintf(t->process, sizeof t->process, "%s", dt_rows_text(&r, i, 17));
+        t->final = (int)dt_rows_int(&r, i, 18);
     }
     dt_rows_free(&r);
     if (!c->n) return 0;
@@ -609,7 +625,7 @@ typedef struct dt_store__claim_ctx {
     long long study;
     const dt_space *space;
     dt_trial *t;
-    int budget;
+    int budget;            /* search trials that count; for a finalist's run, its runs that count */
     const char *worker;
     int number, seed;
 } dt_store__claim_ctx;
@@ -622,25 +638,34 @@ static int dt_store__claim(dt_store *st, void *ctx, dt_err *err)
     /* Running trials count (their fate is counts until they end otherwise): the budget
      * holds for every worker at once. */
     if (dt_db_query(st->db, &r, err, "SELECT COALESCE(MAX(number), -1) + 1,"
-                    " (SELECT count(*) FROM trial WHERE study = ? AND fate = 'counts'),"
-                    " (SELECT count(*) FROM trial WHERE study = ? AND rerun_of = ?),"
-                    " (SELECT count(*) FROM trial WHERE study = ? AND baseline = 1)"
-                    " FROM trial WHERE study = ?", "LLiLL", c->study, c->study, t->rerun_of, c->study, c->study) != 0)
+                    " (SELECT count(*) FROM trial WHERE study = ? AND fate = 'counts' AND final = 0),"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND rerun_of = ? AND final = ?),"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND baseline = 1),"
+                    " (SELECT count(*) FROM trial WHERE study = ? AND rerun_of = ? AND final = 1 AND fate = 'counts')"
+                    " FROM trial WHERE study = ?", "LLiiLLiL", c->study, c->study, t->rerun_of, t->final ? 1 : 0,
+                    c->study, c->study, t->rerun_of, c->study) != 0)
         return -1;
     c->number = (int)dt_rows_int(&r, 0, 0);
-    long long counted = dt_rows_int(&r, 0, 1), again = dt_rows_int(&r, 0, 2), baselines = dt_rows_int(&r, 0, 3);
+    long long counted = dt_rows_int(&r, 0, 1), again = dt_rows_int(&r, 0, 2), baselines = dt_rows_int(&r, 0, 3),
+              seeded = dt_rows_int(&r, 0, 4);
     dt_rows_free(&r);
-    if (counted >= c->budget) return DT_STORE_SPENT;
-    /* Another worker ran this configuration again first, or the baseline already runs. */
-    if ((t->rerun_of >= 0 && again) || (t->baseline && t->rerun_of < 0 && baselines)) return DT_STORE_TAKEN;
+    if (t->final) {
+        /* A finalist's runs: as many as it needs, running ones included. */
+        if (seeded >= c->budget) return DT_STORE_TAKEN;
+    } else {
+        if (counted >= c->budget) return DT_STORE_SPENT;
+        /* Another worker ran this configuration again first, or the baseline already runs. */
+        if ((t->rerun_of >= 0 && again) || (t->baseline && t->rerun_of < 0 && baselines)) return DT_STORE_TAKEN;
+    }
     c->seed = t->seed_trial >= 0 ? t->seed_trial : c->number;
     char *sql = dt_xasprintf("INSERT INTO trial(study, number, state, value, iterations, seconds, started, finished,"
-                             " reason, baseline, fate, seed_trial, rerun_of, worker, heartbeat)"
-                             " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?, 'counts', ?, NULLIF(?, -1), ?, %s)",
+                             " reason, baseline, fate, seed_trial, rerun_of, worker, heartbeat, final)"
+                             " VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, NULL, ?, ?, 'counts', ?, NULLIF(?, -1), ?, %s, ?)",
                              dt_store__now(st));
-    int rc = dt_db_exec(st->db, err, sql, "Lirlrrtiiit", c->study, c->number, t->value, t->iterations, t->seconds,
+    int rc = dt_db_exec(st->db, err, sql, "Lirlrrtiiiti", c->study, c->number, t->value, t->iterations, t->seconds,
                         t->started, t->reason[0] ? t->reason : NULL, t->baseline ? 1 : 0, c->seed,
-                        t->rerun_of >= 0 ? t->rerun_of : -1, c->worker && c->worker[0] ? c->worker : NULL);
+                        t->rerun_of >= 0 ? t->rerun_of : -1, c->worker && c->worker[0] ? c->worker : NULL,
+                        t->final ? 1 : 0);
     free(sql);
     return rc == 0 ? dt_store__insert_params(st, c->study, c->number, c->space, t->values, err) : -1;
 }

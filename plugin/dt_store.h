@@ -83,10 +83,13 @@ int dt_store_points(dt_store *st, long long study, int number, dt_point **out, i
 const char *dt_store_name(const dt_store *st);
 
 /* Adds a RUNNING trial for worker (a name, NULL for none) unless the budget is spent:
- * in one transaction, trials whose fate counts (running ones included) are compared
- * with budget, a configuration to run again (t->rerun_of) or the baseline (t->baseline)
- * is checked not to be run by another worker already, then the trial is numbered and
- * written with its parameters and a first heartbeat. Returns 0 (t numbered, as
+ * in one transaction, search trials whose fate counts (running ones included) are
+ * compared with budget, a configuration to run again (t->rerun_of) or the baseline
+ * (t->baseline) is checked not to be run by another worker already, then the trial is
+ * numbered and written with its parameters and a first heartbeat. A finalist's run
+ * (t->final, the configuration of trial t->rerun_of with a new seed) has a budget of
+ * its own: it is DT_STORE_TAKEN once that configuration has `budget` finalist runs
+ * that count (running ones included). Returns 0 (t numbered, as
  * dt_store_create_trial), DT_STORE_SPENT, DT_STORE_TAKEN, or -1. */
 int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_trial *t, int budget,
                    const char *worker, dt_err *err);

@@ -140,6 +140,11 @@ static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"wrap", DT_SWEEP__ENUM, DT_SWEEP__AT(pruner.wrap), "none", dt_pruner_names, 0, 0},
 };
 
+static const dt_sweep__key dt_sweep__final_keys[] = {
+    {"top", DT_SWEEP__INT, DT_SWEEP__AT(final_top), "0", NULL, 0, 100},
+    {"seeds", DT_SWEEP__INT, DT_SWEEP__AT(final_seeds), "3", NULL, 1, 100},
+};
+
 
 
 /* The sections, indexed by the enum above; [space] holds [net] fields, not a table. */
@@ -152,6 +157,7 @@ static const struct dt_sweep__section {
     {"darknet", dt_sweep__darknet_keys, DT_SWEEP__COUNT(dt_sweep__darknet_keys)},
     {"sampler", dt_sweep__sampler_keys, DT_SWEEP__COUNT(dt_sweep__sampler_keys)},
     {"pruner", dt_sweep__pruner_keys, DT_SWEEP__COUNT(dt_sweep__pruner_keys)},
+    {"final", dt_sweep__final_keys, DT_SWEEP__COUNT(dt_sweep__final_keys)},
     {"space", NULL, 0},
 };
 

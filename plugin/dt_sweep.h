@@ -72,6 +72,12 @@ typedef struct dt_sweep {
     /* [pruner]: the study's facts in it are filled by dt_sweep_pruner. */
     dt_pruner_opts pruner;
 
+    /* [final]: after the search, the top configurations trained again with new seeds
+     * (their mean chooses best.cfg); top = 0: none. Not part of the study's identity:
+     * finalists may be asked of a study that has run. */
+    int final_top;
+    int final_seeds;
+
     /* [space] and [space:KEY=VALUE] */
     dt_space space;
 

@@ -93,6 +93,9 @@ static int dt_sweep__check_available(dt_sweep__ctx *c)
     if (!isnan(sw->pruner.lower) && !isnan(sw->pruner.upper) && sw->pruner.lower >= sw->pruner.upper)
         return dt_sweep__fail(c, dt_sweep_line(sw, "pruner", "upper"), "upper %g must be above lower %g",
                               sw->pruner.upper, sw->pruner.lower);
+    if (dt_sweep_line(sw, "final", "seeds") && sw->final_top == 0)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "final", "seeds"), "seeds has no finalists to train: set top "
+                              "(how many of the best configurations train again)");
     return 0;
 }
 

@@ -8,7 +8,7 @@
 #include "dt_cfg.h"
 #include "dt_sweep.h"
 
-enum { DT_SWEEP__STUDY, DT_SWEEP__DARKNET, DT_SWEEP__SAMPLER, DT_SWEEP__PRUNER, DT_SWEEP__SPACE,
+enum { DT_SWEEP__STUDY, DT_SWEEP__DARKNET, DT_SWEEP__SAMPLER, DT_SWEEP__PRUNER, DT_SWEEP__FINAL, DT_SWEEP__SPACE,
        DT_SWEEP__NSECTIONS };
 
 /* sw->fork while the sweep says auto, until the program is looked at (not a dt_fork). */

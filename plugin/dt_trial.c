@@ -42,7 +42,9 @@ int dt_trial_counts(const dt_trial *t)
 /* A linear scan over rerun_of: a study holds hundreds of trials and few cut short. */
 int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n)
 {
-    if (t->state == DT_RUNNING || t->fate == DT_FATE_COUNTS) return 0;
+    /* A finalist's run cut short is not run again as such: its finalist simply lacks a
+     * run, which the next finalist run gives it. */
+    if (t->state == DT_RUNNING || t->fate == DT_FATE_COUNTS || t->final) return 0;
     for (int i = 0; i < n; i++)
         if (trials[i].rerun_of == t->number) return 0;
     return 1;
@@ -72,4 +74,11 @@ void dt_trials_free(dt_trial *ts, int n)
     if (!ts) return;
     for (int i = 0; i < n; i++) dt_trial_free(&ts[i]);
     free(ts);
+}
+
+void dt_curves_free(dt_curve *c, int n)
+{
+    if (!c) return;
+    for (int i = 0; i < n; i++) free(c[i].pts);
+    free(c);
 }

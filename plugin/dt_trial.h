@@ -61,6 +61,7 @@ typedef struct dt_trial {
      * running again trains what the first run would have. -1 before the store numbers it. */
     int seed_trial;
     int rerun_of;         /* the trial whose configuration this one runs again, -1 none */
+    int final;            /* 1: a finalist's run ([final]): rerun_of's configuration, a new seed */
     char worker[128];     /* the process that runs it: "host:pid:start" ("" before workers) */
     double heartbeat;     /* when that process last said it was alive (the store's clock), 0 none */
     char weights[512];    /* its final weights, on the worker's host ("" none) */
@@ -84,5 +85,13 @@ int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n);
 void dt_trial_init(dt_trial *t, int nvalues);
 void dt_trial_free(dt_trial *t);                /* frees values; t itself is the caller's */
 void dt_trials_free(dt_trial *ts, int n);       /* frees each trial and the array */
+
+/* One trial's intermediate values (both kinds), in step order: what the report draws
+ * and the red flags read. */
+typedef struct dt_curve {
+    dt_point *pts;
+    int n;
+} dt_curve;
+void dt_curves_free(dt_curve *c, int n);        /* frees each curve's points and the array */
 
 #endif

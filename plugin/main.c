@@ -16,7 +16,8 @@ static const struct {
     {"worker", cmd_worker, "join a study from any machine and run its trials (no outputs)"},
     {"submit", cmd_submit, "start N workers of a study with Slurm (a job array; sbatch options pass)"},
     {"status", cmd_status, "print a study's trials"},
-    {"best", cmd_best, "print the best trial; write trials.csv, report.txt and best.cfg as the store has them"},
+    {"best", cmd_best, "print the best trial and the red flags; write the outputs as the store has them"},
+    {"report", cmd_report, "write report.html (and the other outputs) from the store"},
 };
 
 static int dt_main__help(FILE *f)

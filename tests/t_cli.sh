@@ -70,7 +70,7 @@ as=()
 "${as[@]}" "$DARKTUNE" status tests/study/table.ini --output "$tmp/ro" > "$tmp/ro.out" 2> "$tmp/stderr"
 check_eq "read-only study: status exit status" "$?" 0
 check_grep "read-only study: its trials" "^study 'table' \(maximize top1\): 30 trials" "$tmp/ro.out"
-check_eq "read-only study: nothing written beside it" "$(ls "$tmp/ro")" "$(printf 'best.cfg\nreport.txt\nstudy.db\ntrials\ntrials.csv')"
+check_eq "read-only study: nothing written beside it" "$(ls "$tmp/ro")" "$(printf 'best.cfg\nreport.html\nreport.txt\nstudy.db\ntrials\ntrials.csv')"
 chmod -R u+w "$tmp/ro"
 # A study whose every trial failed ends with exit 1 and the first reason.
 sed -e 's/^name .*/name    = allfail/' -e 's|^command .*|command      = ../fake/train_crash.sh {data} {cfg}|' -e 's/^trials .*/trials  = 2/' \

@@ -1,4 +1,4 @@
-/* Tests of dt_out: the best trial, the edge rule, how a trial's cfg and best.cfg
+/* Tests of dt_out: the best trial, how a trial's cfg and best.cfg
  * scale the learning-rate schedule with the trial's length, and the base files read
  * once per study (the trial's .data and the runner's setup derived from them). */
 #include <math.h>
@@ -10,42 +10,6 @@
 #include "dt_test_space.h"
 
 #define TMP "tests/tmp/out"
-
-/* The edge rule looks at each numeric value's place in its range, on a log scale for
- * log distributions, and flags the outer 5% at either end. */
-static void test_edges(void)
-{
-    dt_sweep sw = {0};
-    dt_test_add(&sw.space, "learning_rate", "log(1e-4, 1)", NULL, NULL);
-    dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
-    dt_test_add(&sw.space, "burn_in", "int(0, 400, step=50)", NULL, NULL);
-    dt_test_add(&sw.space, "policy", "choice(constant, steps)", NULL, NULL);
-    dt_test_add(&sw.space, "subdivisions", "1", NULL, NULL);
-    dt_trial t;
-    dt_trial_init(&t, sw.space.n);
-    /* 6e-4 is 19% of the way along log(1e-4, 1), though only 0.05% of the linear range. */
-    dt_value_num(&sw.space.p[0], 6e-4, &t.values[0]);
-    dt_value_num(&sw.space.p[1], 0.98, &t.values[1]);   /* 98% of the way: upper end */
-    dt_value_num(&sw.space.p[2], 0, &t.values[2]);      /* lower end */
-    dt_value_choice(&sw.space.p[3], 1, &t.values[3]);   /* choices have no ends */
-    dt_value_choice(&sw.space.p[4], 0, &t.values[4]);
-    dt_buf b = {0};
-    CHECK(dt_out_edges(&sw, &t, &b) == 2);
-    CHECK(b.p && strstr(b.p, "edge: momentum = 0.98 is at the upper end of its range 0.5..0.99") != NULL);
-    CHECK(b.p && strstr(b.p, "edge: burn_in = 0 is at the lower end of its range 0..400") != NULL);
-    CHECK(b.p && strstr(b.p, "learning_rate") == NULL);
-    dt_buf_free(&b);
-
-    /* 1.2e-4 sits at 2% of the log range: flagged; an inactive value is not. */
-    dt_value_num(&sw.space.p[0], 1.2e-4, &t.values[0]);
-    t.values[1].active = 0;
-    CHECK(dt_out_edges(&sw, &t, &b) == 2);
-    CHECK(b.p && strstr(b.p, "edge: learning_rate = 0.00012 is at the lower end") != NULL);
-    CHECK(b.p && strstr(b.p, "momentum") == NULL);
-    dt_buf_free(&b);
-    dt_trial_free(&t);
-    dt_space_free(&sw.space);
-}
 
 /* The best trial: complete ones only, by the direction, the lower number on ties. */
 static void test_best(void)
@@ -70,38 +34,64 @@ static void test_best(void)
     for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
 }
 
-/* The random-start flag: a TPE study whose best came from its random start and whose
- * model trials (5 or more of them) never beat it. */
-static void test_flags(void)
+/* Finalists: the top search trials (finalists' own runs never), their runs with new
+ * seeds (running ones and those that count; an interrupted one is no run), the mean and
+ * std of those that completed, the choice by the mean once every seed has completed,
+ * and the noise floor. */
+static void test_finalists(void)
 {
     dt_sweep sw = {0};
-    sw.sampler.kind = DT_SAMPLER_TPE;
-    sw.baseline = 1;
-    sw.sampler.tpe.startup_trials = 3;
     sw.maximize = 1;
-    dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
-    dt_trial t[10];
-    for (int i = 0; i < 10; i++) {
-        dt_trial_init(&t[i], 1);
+    sw.final_top = 2;
+    sw.final_seeds = 3;
+    /* Search trials 0-4; 5-10 finalists' runs. */
+    struct { double v; int final, of; dt_state st; dt_fate fate; } rows[] = {
+        {0.80, 0, -1, DT_COMPLETE, DT_FATE_COUNTS}, {0.90, 0, -1, DT_COMPLETE, DT_FATE_COUNTS},
+        {0.85, 0, -1, DT_COMPLETE, DT_FATE_COUNTS}, {0.95, 0, -1, DT_PRUNED, DT_FATE_COUNTS},
+        {0.90, 0, -1, DT_COMPLETE, DT_FATE_COUNTS},
+        {0.88, 1, 1, DT_COMPLETE, DT_FATE_COUNTS}, {0.86, 1, 1, DT_COMPLETE, DT_FATE_COUNTS},
+        {NAN, 1, 1, DT_FAIL, DT_FATE_INTERRUPTED}, {0.99, 1, 4, DT_COMPLETE, DT_FATE_COUNTS},
+        {NAN, 1, 4, DT_RUNNING, DT_FATE_COUNTS}, {0.97, 1, 99, DT_COMPLETE, DT_FATE_COUNTS},
+    };
+    int n = (int)(sizeof rows / sizeof *rows);
+    dt_trial t[16];
+    for (int i = 0; i < n; i++) {
+        dt_trial_init(&t[i], 0);
         t[i].number = i;
-        t[i].state = DT_COMPLETE;
-        t[i].value = i == 2 ? 0.9 : 0.5;
-        dt_value_num(&sw.space.p[0], 0.7, &t[i].values[0]);
+        t[i].value = rows[i].v;
+        t[i].final = rows[i].final;
+        t[i].rerun_of = rows[i].of;
+        t[i].state = rows[i].st;
+        t[i].fate = rows[i].fate;
     }
-    dt_buf b = {0};
-    CHECK(dt_out_flags(&sw, t, 10, &b) == 1);
-    CHECK(b.p && strstr(b.p, "flag: the best, trial 2, was found in the random start (trials 0-3) and none of the 6 "
-                             "TPE trials after it did better") != NULL);
-    dt_buf_free(&b);
-    CHECK(dt_out_flags(&sw, t, 8, &b) == 0);   /* 4 model trials: too few to say */
-    t[6].value = 0.95;
-    CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
-    t[6].value = 0.5;
-    sw.sampler.kind = DT_SAMPLER_RANDOM;            /* no model to blame */
-    CHECK(dt_out_flags(&sw, t, 10, &b) == 0);
-    dt_buf_free(&b);
-    for (int i = 0; i < 10; i++) dt_trial_free(&t[i]);
-    dt_space_free(&sw.space);
+    CHECK(dt_out_best(&sw, t, n) == 1);   /* a finalist's 0.99 is no search result */
+    dt_finalist f[2];
+    CHECK(dt_out_finalists(&sw, t, n, f) == 2);
+    CHECK(f[0].trial == 1 && f[1].trial == 4);   /* the tie at 0.90: the lower number first */
+    CHECK(f[0].runs == 2 && f[0].done == 2);     /* the interrupted run is none */
+    CHECK_NEAR(f[0].mean, 0.87, 1e-12);
+    CHECK_NEAR(f[0].std, sqrt(0.0002), 1e-12);
+    CHECK(f[1].runs == 2 && f[1].done == 1);     /* one still running */
+    CHECK_NEAR(f[1].mean, 0.99, 1e-12);
+    CHECK(isnan(f[1].std));
+    CHECK(dt_out_final_choice(&sw, f, 2) == -1); /* no finalist has its 3 seeds */
+    double pooled, spread;
+    CHECK(dt_out_noise(f, 2, &pooled, &spread) == 0);   /* one finalist with two runs */
+    sw.final_seeds = 2;
+    CHECK(dt_out_final_choice(&sw, f, 2) == 0);  /* trial 1's 0.87 over 2 seeds; trial 4 has 1 */
+    t[9].state = DT_COMPLETE, t[9].value = 0.95;
+    CHECK(dt_out_finalists(&sw, t, n, f) == 2);
+    CHECK(dt_out_final_choice(&sw, f, 2) == 1);  /* trial 4: (0.99 + 0.95) / 2 */
+    CHECK(dt_out_noise(f, 2, &pooled, &spread) == 1);
+    CHECK_NEAR(pooled, sqrt((0.0002 + 0.0008) / 2), 1e-12);
+    CHECK_NEAR(spread, sqrt(2 * 0.05 * 0.05), 1e-12);
+    sw.maximize = 0;                             /* minimized: the lowest values */
+    CHECK(dt_out_finalists(&sw, t, n, f) == 2);
+    CHECK(f[0].trial == 0 && f[1].trial == 2);
+    CHECK(f[0].runs == 0 && isnan(f[0].mean));
+    sw.final_top = 0;
+    CHECK(dt_out_finalists(&sw, t, n, f) == 0);
+    for (int i = 0; i < n; i++) dt_trial_free(&t[i]);
 }
 
 /* The [net] text of a cfg: "key=value" lines joined by '|', comments kept. */
@@ -309,9 +299,8 @@ static void test_base(void)
 
 int main(void)
 {
-    test_edges();
     test_best();
-    test_flags();
+    test_finalists();
     test_schedule();
     test_base();
     return dt_test_done("out");

@@ -252,7 +252,7 @@ static int exec_on(const char *path, const char *sql)
     return rc;
 }
 
-/* A version 1 file opens as version 3 (through 2) with each trial's fate, rerun and seed as main's
+/* A version 1 file opens as version 4 (through 2 and 3) with each trial's fate, rerun and seed as main's
  * scheduler inferred them; reopened, nothing changes; a migration that fails, or a
  * newer file, leaves the file as it was. */
 static void test_migrate(void)
@@ -265,9 +265,9 @@ static void test_migrate(void)
     int n;
     make_v1(old);
     CHECK(user_version(old) == 1);
-    for (int round = 0; round < 2; round++) {   /* the second open finds version 3: no migration */
+    for (int round = 0; round < 2; round++) {   /* the second open finds version 4: no migration */
         CHECK(dt_store_open(&st, old, &err) == 0);
-        CHECK(user_version(old) == 3);
+        CHECK(user_version(old) == 4);
         CHECK(dt_store_study(st, "old", "maximize", "top1", &sid, &err) == 0 && sid == 1);
         CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
         CHECK(n == NV1);
@@ -303,10 +303,10 @@ static void test_migrate(void)
 
     /* A newer darktune's store is refused, and left as it is. */
     make_v1(old);
-    CHECK(exec_on(old, "PRAGMA user_version = 4") == SQLITE_OK);
+    CHECK(exec_on(old, "PRAGMA user_version = 5") == SQLITE_OK);
     CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
-    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 4; this one reads 3 at most)");
-    CHECK(user_version(old) == 4);
+    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 5; this one reads 4 at most)");
+    CHECK(user_version(old) == 5);
     CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
     rm_db(old);
 }
@@ -322,7 +322,7 @@ static void test_fate(void)
     int n;
     rm_db(path);
     CHECK(dt_store_open(&st, path, &err) == 0);
-    CHECK(user_version(path) == 3);
+    CHECK(user_version(path) == 4);
     CHECK(dt_store_study(st, "fate", "minimize", "loss", &sid, &err) == 0);
     for (int i = 0; i < 4; i++) dt_trial_init(&t[i], space.n);
     CHECK(t[0].seed_trial == -1 && t[0].rerun_of == -1 && t[0].fate == DT_FATE_COUNTS);
@@ -375,6 +375,61 @@ static void test_fate(void)
     CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == -1 && n == 0);
     CHECK_STR(err.msg, "trial 2 in store '" DIR "/fate.db' has an unknown fate 'vanished'");
     for (int i = 0; i < 4; i++) dt_trial_free(&t[i]);
+    dt_store_close(st);
+    rm_db(path);
+}
+
+/* Finalists' runs: a budget of their own (the search's budget is of search trials
+ * only), at most `seeds` runs per configuration that count or run, whatever the
+ * number of workers claiming; an interrupted run leaves room for another; final reads
+ * back. */
+static void test_final_claim(void)
+{
+    const char *path = DIR "/final.db";
+    dt_store *st;
+    dt_err err = {0};
+    long long sid;
+    rm_db(path);
+    CHECK(dt_store_open(&st, path, &err) == 0);
+    CHECK(dt_store_study(st, "final", "maximize", "top1", &sid, &err) == 0);
+    dt_trial t;
+    dt_trial_init(&t, space.n);
+    for (int i = 0; i < 2; i++) {   /* a search of 2 trials: its budget is spent */
+        CHECK(dt_store_claim(st, sid, &space, &t, 2, "w:1:1", &err) == 0);
+        t.state = DT_COMPLETE;
+        t.value = 0.5 + i;
+        CHECK(dt_store_finish_trial(st, sid, &t, &err) == 0);
+    }
+    CHECK(dt_store_claim(st, sid, &space, &t, 2, "w:1:1", &err) == DT_STORE_SPENT);
+    t.final = 1;
+    t.rerun_of = 1;
+    int numbers[3];
+    for (int i = 0; i < 2; i++) {   /* 2 seeds of trial 1's configuration */
+        CHECK(dt_store_claim(st, sid, &space, &t, 2, "w:1:1", &err) == 0);
+        numbers[i] = t.number;
+    }
+    CHECK(numbers[0] == 2 && numbers[1] == 3);
+    CHECK(dt_store_claim(st, sid, &space, &t, 2, "w:2:1", &err) == DT_STORE_TAKEN);   /* two run already */
+    t.number = numbers[0];
+    t.state = DT_FAIL;
+    t.fate = DT_FATE_INTERRUPTED;
+    CHECK(dt_store_finish_trial(st, sid, &t, &err) == 0);
+    t.seed_trial = -1;   /* as the scheduler asks: a seed of its own */
+    CHECK(dt_store_claim(st, sid, &space, &t, 2, "w:2:1", &err) == 0 && t.number == 4);   /* room again */
+    /* The search still counts 2 of its own: finalists' runs are not search trials. */
+    t.final = 0;
+    t.rerun_of = -1;
+    CHECK(dt_store_claim(st, sid, &space, &t, 3, "w:1:1", &err) == 0 && t.number == 5);
+    dt_trial *ts;
+    int n;
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == 0 && n == 6);
+    if (n == 6) {
+        CHECK(!ts[0].final && !ts[1].final && ts[2].final && ts[3].final && ts[4].final && !ts[5].final);
+        CHECK(ts[4].rerun_of == 1 && ts[4].seed_trial == 4);   /* a seed of its own */
+        CHECK(!dt_trial_runs_again(&ts[2], ts, n));              /* interrupted: no rerun as such */
+    }
+    dt_trials_free(ts, n);
+    dt_trial_free(&t);
     dt_store_close(st);
     rm_db(path);
 }
@@ -603,6 +658,7 @@ int main(void)
     dt_trial_free(&ghost);
 
     test_fate();
+    test_final_claim();
     test_migrate();
     return dt_test_done("store");
 }
