@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dt_data.h"
 #include "dt_db.h"
 #include "dt_table.h"
 
@@ -402,7 +403,26 @@ char *dt_sweep_data_path(const dt_sweep *sw, const char *rel)
     return found;
 }
 
-/* The .data file's train list, and its valid list when a metric will be read. */
+/* A whole number of the .data file at key (absent: 1 with *x untouched): not a
+ * number, or below 1, is refused at the .data's line. */
+static int dt_sweep__data_count(dt_sweep__ctx *c, const dt_cfg *d, const char *key, long *x)
+{
+    int dline;
+    const char *v = dt_cfg_get(d, "", key, &dline);
+    double f;
+    if (!v) return 1;
+    if (dt_parse_double(v, &f) != 0 || !isfinite(f))
+        return dt_sweep__fail_in(c, c->sw->data, dline, "%s=%s is not a number", key, v);
+    if (f < 1 || f != floor(f) || f > INT_MAX)
+        return dt_sweep__fail_in(c, c->sw->data, dline, "%s=%s is out of range: it must be a whole number of at "
+                                 "least 1", key, v);
+    *x = (long)f;
+    return 0;
+}
+
+/* The .data file's train list, and its valid list when a metric will be read, each
+ * there and listing something; classes (every Darknet reads it: a classifier sizes
+ * its truth with it, a detector's validation its counts) and top, whole numbers. */
 static int dt_sweep__check_data(dt_sweep__ctx *c)
 {
     dt_sweep *sw = c->sw;
@@ -417,15 +437,9 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
     const char *names = detector && !dt_cfg_get(d, "", "names", NULL) ? "labels" : "names";
     const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? (detector ? names : "labels") : NULL};
     int rc = 0;
-    if (inproc && detector) {
-        const char *v = dt_cfg_get(d, "", "classes", NULL);
-        long classes;
-        if (!v)
-            rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
-                                dt_basename(sw->data));
-        else if (dt_parse_long(v, &classes) != 0 || classes < 1)
-            rc = dt_sweep__fail(c, line, "%s: classes = '%s' is not a whole number >= 1", dt_basename(sw->data), v);
-    }
+    if (inproc && detector && !dt_cfg_get(d, "", "classes", NULL))
+        rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
+                            dt_basename(sw->data));
     for (int i = 0; i < 3 && rc == 0; i++) {
         if (!keys[i]) continue;
         int dline;
@@ -442,7 +456,28 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
         else if (!found)
             rc = dt_sweep__fail(c, line, "cannot find '%s', the %s list of %s (line %d)", rel, keys[i],
                                 dt_basename(sw->data), dline);
+        else {
+            /* An empty list trains on nothing: Darknet divides by its count. */
+            int has = dt_list_has_entry(found, &e);
+            if (has < 0) rc = dt_sweep__fail_in(c, sw->data, dline, "%s", e.msg);
+            else if (!has)
+                rc = dt_sweep__fail_in(c, sw->data, dline, "the %s list '%s' is empty: it names no %s", keys[i],
+                                       rel, i < 2 ? "image" : "class");
+        }
         free(found);
+    }
+    long classes = 0, top = 1;
+    int has_classes = rc == 0 ? dt_sweep__data_count(c, d, "classes", &classes) : -1;
+    if (has_classes == 1)
+        rc = dt_sweep__fail(c, line, "%s has no 'classes' (how many classes the network tells apart)",
+                            dt_basename(sw->data));
+    else if (has_classes < 0) rc = -1;
+    if (rc == 0 && dt_sweep__data_count(c, d, "top", &top) < 0) rc = -1;
+    if (rc == 0 && top > classes) {
+        int tline;
+        dt_cfg_get(d, "", "top", &tline);
+        rc = dt_sweep__fail_in(c, sw->data, tline, "top=%ld is more than classes=%ld: every image would count as "
+                               "right", top, classes);
     }
     dt_cfg_free(d);
     return rc;
