@@ -13,7 +13,7 @@
  * none). worker names the process that runs it ("host:pid:start"), heartbeat is when
  * that process last said it was alive (the database's clock), weights where the
  * trial's final weights are on that host, process the trial program's process group
- * ("pgid:start", exec only); last_loss, last_metric (and their steps) its
+ * ("pgid:start[:cgroup]", exec only); last_loss, last_metric (and their steps) its
  * value at the highest step of each series, kept as points are added, so that loading
  * a study reads no points. The reason is for people and is never read back as data.
  * A SQLite file keeps its version in PRAGMA user_version, PostgreSQL in the table
