@@ -235,7 +235,7 @@ static int cgroups_of(const char *own, pid_t parent)
  * gone after. DARKTUNE_CGROUP=none: no cgroup, the daemon still goes. */
 static void test_supervisor(void)
 {
-    const char *pidfile = TMP "/daemon.pid";
+    const char *pidfile = TMP "/daemon.pid", *go = TMP "/go";
     char own[512];
     int cgroups = dt_cgroup_own(own, sizeof own) == 0;
     if (!cgroups) SKIP("no writable cgroup v2 here: the supervisor's cgroup is not checked");
@@ -243,8 +243,10 @@ static void test_supervisor(void)
         int kill_it = round % 2, none = round >= 2;
         if (none) setenv("DARKTUNE_CGROUP", "none", 1);
         unlink(pidfile);
+        unlink(go);
+        /* The command waits for the checks below (the go file) before it ends. */
         char *cmd = dt_xasprintf("setsid sh -c 'echo $$ > %s; exec sleep 30' < /dev/null > /dev/null 2>&1 & "
-                                 "while [ ! -s %s ]; do sleep 0.01; done; echo started%s", pidfile, pidfile,
+                                 "while [ ! -e %s ]; do sleep 0.01; done; echo started%s", pidfile, go,
                                  kill_it ? "; sleep 30" : "");
         dt_proc *p;
         dt_err err;
@@ -259,6 +261,8 @@ static void test_supervisor(void)
         } else {
             CHECK(cg == NULL);
         }
+        dt_err gerr;
+        CHECK(dt_write_file(go, "", 0, &gerr) == 0);
         int status = -1;
         if (kill_it) {
             dt_proc_kill(p, 1.0);
