@@ -277,6 +277,12 @@ char *dt_cfg_text(const dt_cfg *c, size_t *len)
     return b.p;
 }
 
+void dt_cfg_unix_eol(dt_cfg *c)
+{
+    for (int i = 0; i < c->nlines; i++)
+        if (*c->lines[i].eol) c->lines[i].eol = "\n";
+}
+
 int dt_cfg_write(const dt_cfg *c, const char *path, dt_err *err)
 {
     size_t len;

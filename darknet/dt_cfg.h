@@ -55,6 +55,10 @@ int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *valu
 int dt_cfg_unset(dt_cfg *c, const char *section, const char *key);
 /* Adds a comment line (the text given, '#' prepended) at the top of the file. */
 void dt_cfg_prepend_comment(dt_cfg *c, const char *text);
+/* Ends every line in "\n" alone: a file written on Windows ("\r\n"), as Darknet
+ * reads it. pjreddie's reader keeps the "\r" in each value (a path that names no
+ * file, a section "[net]\r" it does not know); AlexeyAB's strips it. */
+void dt_cfg_unix_eol(dt_cfg *c);
 
 
 /* 1 when the fork reads this [net] key, 0 when it would ignore (or refuse) it. */

@@ -105,6 +105,22 @@ int dt_labels_read(const char *path, int classes, char ***labels, int *n, dt_err
     return 0;
 }
 
+/* Reads lines until one is not blank (see dt_data.h). */
+int dt_list_has_entry(const char *path, dt_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return dt_errf(err, "cannot open '%s': %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (!found && getline(&line, &cap, f) >= 0) found = *dt_trim(line) != '\0';
+    int bad = ferror(f);
+    free(line);
+    fclose(f);
+    if (bad) return dt_errf(err, "cannot read '%s'", path);
+    return found;
+}
+
 /* Frees what dt_labels_read made (NULL is fine). */
 void dt_labels_free(char **labels, int n)
 {

@@ -54,6 +54,11 @@ typedef struct dt_sample {
 int dt_labels_read(const char *path, int classes, char ***labels, int *n, dt_err *err);
 void dt_labels_free(char **labels, int n);
 
+/* Whether a list file (images, labels) names anything: 1 when it has a line that is
+ * not blank, 0 when it has none (reading stops at the first such line, so a long
+ * list costs one line), -1 with err when it cannot be read. */
+int dt_list_has_entry(const char *path, dt_err *err);
+
 /* The class of an image path by Darknet's rule: returns the number of labels whose
  * text occurs in path; *cls is the first of them (-1 when none). */
 int dt_label_match(const char *path, char *const *labels, int n, int *cls);

@@ -108,6 +108,11 @@ long dt_run_group(const dt_run *r)
     return r->ops->group ? r->ops->group(r->state) : 0;
 }
 
+const char *dt_run_cgroup(const dt_run *r)
+{
+    return r->ops->cgroup ? r->ops->cgroup(r->state) : NULL;
+}
+
 /* Forwards to the run's runner. */
 int dt_run_fd(const dt_run *r)
 {

@@ -120,6 +120,10 @@ int dt_run_start(dt_run **out, const dt_run_spec *spec, dt_err *err);
  * child dies with its parent; a table run is no process): a darktune that finds the
  * run's trial left by a dead darktune ends this group. */
 long dt_run_group(const dt_run *r);
+/* The folder of that program's cgroup, NULL when it has none (no program, or a machine
+ * where darktune makes no cgroups): what a later darktune ends when neither this one
+ * nor the program's supervisor could (both killed). Valid until the run's next call. */
+const char *dt_run_cgroup(const dt_run *r);
 /* Descriptor to poll for readiness, -1 when the runner has nothing to wait on. */
 int dt_run_fd(const dt_run *r);
 /* Next event: 1 filled, 0 none now (poll again; also checks hang and timeout),

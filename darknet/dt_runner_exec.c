@@ -454,14 +454,22 @@ static void dt_run__free(void *state)
     free(r);
 }
 
-/* The training command's process group (it leads its own session), 0 once it ended. */
+/* The running command's process group (training's, then eval_command's), 0 between
+ * and after them. */
 static long dt_run__group(const void *state)
 {
     const dt_run_exec *r = state;
     return r->proc ? (long)dt_proc_pid(r->proc) : 0;
 }
 
+/* The running command's cgroup, NULL when it has none. */
+static const char *dt_run__cgroup(const void *state)
+{
+    const dt_run_exec *r = state;
+    return r->proc ? dt_proc_cgroup(r->proc) : NULL;
+}
+
 const dt_runner_ops dt_runner_exec_ops = {
     "exec", NULL, NULL, dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
-    dt_run__group,
+    dt_run__group, dt_run__cgroup,
 };

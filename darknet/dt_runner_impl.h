@@ -26,6 +26,8 @@ typedef struct dt_runner_ops {
     /* The process group of the run's program (its own session), 0 when none: what a
      * later darktune ends when this one died without ending it. NULL: 0. */
     long (*group)(const void *state);
+    /* The folder of that program's cgroup, NULL when none (see dt_exec.h). NULL: none. */
+    const char *(*cgroup)(const void *state);
 } dt_runner_ops;
 
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */

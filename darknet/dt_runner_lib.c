@@ -462,5 +462,5 @@ static void dt_lib__free(void *state)
 const dt_runner_ops dt_runner_lib_ops = {
     "libdarknet", dt_lib__ctx_create, dt_lib__ctx_free,
     dt_lib__start, dt_lib__fd, dt_lib__next, dt_lib__stop, dt_lib__outcome, dt_lib__free,
-    NULL,   /* the child dies with its parent (PR_SET_PDEATHSIG) */
+    NULL, NULL,   /* the child dies with its parent (PR_SET_PDEATHSIG) */
 };

@@ -117,6 +117,7 @@ int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *val
         free(line);
     }
     dt_buf_free(&note);
+    dt_cfg_unix_eol(c);   /* a base cfg saved on Windows is one Darknet reads too */
     *out = c;
     return 0;
 }
@@ -236,6 +237,7 @@ int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup
     dt_cfg *d = dt_cfg_dup(data);
     dt_cfg_set(d, "", "backup", backup_dir);
     if (sw->metric == DT_METRIC_TOP5) dt_cfg_set(d, "", "top", "5");
+    dt_cfg_unix_eol(d);   /* "\r\n" would end each path in a "\r" for pjreddie's darknet */
     int rc = dt_cfg_write(d, path, err);
     dt_cfg_free(d);
     return rc;

@@ -47,7 +47,8 @@ int dt_out_baseline_values(const dt_sweep *sw, const dt_cfg *base, dt_value *val
 /* The cfg that a trial with these values trains, for sw->max_batches iterations: a
  * copy of base (the parsed base cfg, left as it is) with the sweep's values as they
  * are, the base cfg's schedule keys the sweep leaves alone scaled to the trial (with
- * a comment at the top saying what changed). Caller frees *out. */
+ * a comment at the top saying what changed), lines ending in "\n" (a base cfg saved
+ * on Windows is one Darknet reads, dt_cfg_unix_eol). Caller frees *out. */
 int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_err *err);
 
 /* The deployable cfg of trial t (best.cfg): the base cfg's own max_batches, the trial's
@@ -64,7 +65,8 @@ void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note);
 long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals);
 
 /* Writes the trial's .data at path: a copy of data (dt_out_base's, paths absolute)
- * with backup = backup_dir, and top = 5 when the metric is top5. */
+ * with backup = backup_dir, and top = 5 when the metric is top5; lines end in "\n"
+ * whatever the .data's did (as the trial's cfg, dt_out_trial_cfg). */
 int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup_dir, const char *path,
                       dt_err *err);
 

@@ -46,6 +46,7 @@ typedef struct dt_slot {
     dt_fate fate;          /* how its trial ends: DT_FATE_COUNTS unless darktune cuts it short */
     long seen;             /* iteration events of this trial */
     int number;            /* the trial it runs */
+    long group;            /* the process group of its program recorded in the store, 0 none */
     double t0;             /* dt_now() at start */
     long iteration;
     double loss;           /* last avg loss */
@@ -515,6 +516,22 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     return 0;
 }
 
+/* Records where slot sl's trial runs its program, each time it starts one (training,
+ * then eval_command): "pgid:start", and ":cgroup" when it has a cgroup. A program that
+ * outlives this darktune and its supervisor (all killed with SIGKILL) is ended by the
+ * next darktune on this host: it finds the program here (dt_sched__end_group). */
+static int dt_sched__record_process(dt_study *s, dt_slot *sl, dt_err *err)
+{
+    long group = dt_run_group(sl->run);
+    if (group <= 0 || group == sl->group) return 0;
+    sl->group = group;
+    const char *cg = dt_run_cgroup(sl->run);
+    char *process = dt_xasprintf("%ld:%llu%s%s", group, dt_process_start(group), cg ? ":" : "", cg ? cg : "");
+    int rc = dt_store_set_process(s->store, s->id, sl->number, process, err);
+    free(process);
+    return rc;
+}
+
 /* Starts a trial with these values on slot sl. A trial that cannot even start
  * (its files cannot be written, its command cannot run) ends as FAIL at once. */
 static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, const dt_next *nx, dt_err *err)
@@ -587,14 +604,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .eval_interval = sw->eval_interval, .eval_images = sw->eval_images,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
-        long group = rc == 0 ? dt_run_group(sl->run) : 0;
-        if (group > 0) {
-            /* A program that outlives this darktune (one that ignores SIGHUP) is ended
-             * by the next one: it finds its group here. */
-            char process[48];
-            snprintf(process, sizeof process, "%ld:%llu", group, dt_process_start(group));
-            if (dt_store_set_process(s->store, s->id, t.number, process, err) != 0) return -1;
-        }
+        if (rc == 0 && dt_sched__record_process(s, sl, err) != 0) return -1;
     }
     dt_cfg_free(c);
     free(backup), free(cfg), free(data), free(log);
@@ -730,6 +740,7 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
     dt_event ev;
     int rc;
     while ((rc = dt_run_next(sl->run, &ev)) == 1) dt_sched__event(s, sl, &ev);
+    if (rc == 0 && dt_sched__record_process(s, sl, err) != 0) return -1;
     if (sl->npts >= DT_SCHED_FLUSH && dt_sched__flush(s, sl, err) != 0) return -1;
     if (rc == 0) return 0;
 
@@ -828,16 +839,19 @@ static int dt_sched__open(dt_study *s, dt_err *err)
     return rc;
 }
 
-/* Ends the process group of a trial a dead darktune left behind on this host ("pgid:start"),
- * when that group's leader is still the process that was recorded (a pid used again
- * names another). */
+/* Ends what a trial's program left on this host when its darktune died
+ * ("pgid:start[:cgroup]", or "pgid:start" from before cgroups): its process group, when
+ * that group's leader is still the process that was recorded (a pid used again names
+ * another), and its cgroup, one of darktune's (dt_exec.h), with all in it. */
 static void dt_sched__end_group(const char *process)
 {
     char *end;
     long pgid = strtol(process, &end, 10);
     if (pgid <= 1 || *end != ':') return;
-    unsigned long long start = strtoull(end + 1, NULL, 10);
+    unsigned long long start = strtoull(end + 1, &end, 10);
     if (start && dt_process_start(pgid) == start) kill(-(pid_t)pgid, SIGKILL);
+    if (end[0] == ':' && end[1] == '/' && strncmp(dt_basename(end + 1), "darktune.", 9) == 0)
+        dt_cgroup_end(end + 1, 2.0);
 }
 
 /* Trials left RUNNING by processes that are gone: on this host, a worker whose process

@@ -14,7 +14,7 @@
  * none). worker names the process that runs it ("host:pid:start"), heartbeat is when
  * that process last said it was alive (the database's clock), weights where the
  * trial's final weights are on that host, process the trial program's process group
- * ("pgid:start", exec only); last_loss, last_metric (and their steps) its
+ * ("pgid:start[:cgroup]", exec only); last_loss, last_metric (and their steps) its
  * value at the highest step of each series, kept as points are added, so that loading
  * a study reads no points. final is 1 for a finalist's run: the configuration of trial
  * rerun_of trained again with a new seed after the search ([final]); such runs have a

@@ -96,8 +96,9 @@ int dt_store_claim(dt_store *st, long long study, const dt_space *space, dt_tria
 /* The parameters of trial t (claimed with none: its values come from its number),
  * in one transaction. */
 int dt_store_set_params(dt_store *st, long long study, const dt_space *space, const dt_trial *t, dt_err *err);
-/* Where trial number's program runs: "pgid:start" (dt_process_start), so that a
- * darktune finding it left by a dead one on this host ends it. */
+/* Where trial number's program runs: "pgid:start" (dt_process_start), then ":CGROUP"
+ * (the folder of its cgroup) when it has one, so that a darktune finding it left by a
+ * dead one on this host ends it. */
 int dt_store_set_process(dt_store *st, long long study, int number, const char *process, dt_err *err);
 /* worker is alive: every RUNNING trial of it gets the store's time as its heartbeat. */
 int dt_store_heartbeat(dt_store *st, long long study, const char *worker, dt_err *err);

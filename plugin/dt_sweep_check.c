@@ -8,6 +8,8 @@
 #include "dt_sweep.h"
 #include "dt_sweep_impl.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -16,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "dt_data.h"
 #include "dt_db.h"
 #include "dt_table.h"
 
@@ -160,14 +164,30 @@ static int dt_sweep__check_applies(dt_sweep__ctx *c)
 }
 
 /* Makes *path absolute against the sweep's folder; key names it in the message when
- * the file is not there. */
+ * it is not a file darktune can read: absent, a folder (a common slip: the data set's
+ * folder for its .data file), a device or a file without read permission. */
 static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
 {
     if (!*path) return 0;
+    static const char *const keys[] = {"data", "cfg", "table", "weights", NULL};
+    static const char *const whats[] = {"the .data file", "the base cfg", "the table file", "the weights file"};
+    int k = dt_sweep__index(key, keys), line = dt_sweep_line(c->sw, "darknet", key);
     char *abs = dt_path_join(c->sw->dir, *path);
-    if (!dt_file_exists(abs)) {
-        dt_sweep__fail(c, dt_sweep_line(c->sw, "darknet", key), "%s file '%s' not found (looked for %s)", key,
-                       *path, abs);
+    struct stat st;
+    int rc = -1;
+    if (stat(abs, &st) != 0 && errno == ENOENT)
+        dt_sweep__fail(c, line, "%s file '%s' not found (looked for %s)", key, *path, abs);
+    else if (stat(abs, &st) != 0)
+        dt_sweep__fail(c, line, "%s file '%s' cannot be read (%s): %s", key, *path, abs, strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        dt_sweep__fail(c, line, "%s '%s' is a folder (%s); name %s in it", key, *path, abs,
+                       k >= 0 ? whats[k] : "the file");
+    else if (!S_ISREG(st.st_mode))
+        dt_sweep__fail(c, line, "%s '%s' is not a regular file (%s)", key, *path, abs);
+    else if (access(abs, R_OK) != 0)
+        dt_sweep__fail(c, line, "%s file '%s' cannot be read (%s): %s", key, *path, abs, strerror(errno));
+    else rc = 0;
+    if (rc != 0) {
         free(abs);
         return -1;
     }
@@ -345,8 +365,20 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
         return dt_sweep__fail(c, oline, "on = metric, but no metric is reported during training; set "
                               "eval_interval or use on = loss");
 
-    const char *v = dt_cfg_get(c->cfg, "net", "max_batches", NULL);
-    if (!v || dt_parse_long(v, &sw->base_max_batches) < 0 || sw->base_max_batches < 1) sw->base_max_batches = 0;
+    /* The base cfg's max_batches, when it has one, is a number even where [darknet]
+     * overrides it: schedule = scaled measures the base cfg's schedule against it. */
+    int bline = 0;
+    const char *v = dt_cfg_get(c->cfg, "net", "max_batches", &bline);
+    sw->base_max_batches = 0;
+    if (v) {
+        const dt_net_range *g = dt_net_range_of("max_batches");
+        double x;
+        if (dt_parse_double(v, &x) != 0 || !isfinite(x))
+            return dt_sweep__fail_in(c, sw->cfg, bline, "max_batches=%s is not a number", v);
+        if (!dt_net_range_holds(g, x))
+            return dt_sweep__fail_in(c, sw->cfg, bline, "max_batches=%s is out of range: it must be %s", v, g->says);
+        sw->base_max_batches = (long)x;
+    }
     v = dt_cfg_get(c->cfg, "net", "burn_in", NULL);
     if (!v || dt_parse_long(v, &sw->base_burn_in) < 0 || sw->base_burn_in < 0) sw->base_burn_in = 0;
     if (!dt_sweep_line(sw, "darknet", "max_batches")) {
@@ -374,7 +406,26 @@ char *dt_sweep_data_path(const dt_sweep *sw, const char *rel)
     return found;
 }
 
-/* The .data file's train list, and its valid list when a metric will be read. */
+/* A whole number of the .data file at key (absent: 1 with *x untouched): not a
+ * number, or below 1, is refused at the .data's line. */
+static int dt_sweep__data_count(dt_sweep__ctx *c, const dt_cfg *d, const char *key, long *x)
+{
+    int dline;
+    const char *v = dt_cfg_get(d, "", key, &dline);
+    double f;
+    if (!v) return 1;
+    if (dt_parse_double(v, &f) != 0 || !isfinite(f))
+        return dt_sweep__fail_in(c, c->sw->data, dline, "%s=%s is not a number", key, v);
+    if (f < 1 || f != floor(f) || f > INT_MAX)
+        return dt_sweep__fail_in(c, c->sw->data, dline, "%s=%s is out of range: it must be a whole number of at "
+                                 "least 1", key, v);
+    *x = (long)f;
+    return 0;
+}
+
+/* The .data file's train list, and its valid list when a metric will be read, each
+ * there and listing something; classes (every Darknet reads it: a classifier sizes
+ * its truth with it, a detector's validation its counts) and top, whole numbers. */
 static int dt_sweep__check_data(dt_sweep__ctx *c)
 {
     dt_sweep *sw = c->sw;
@@ -389,15 +440,9 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
     const char *names = detector && !dt_cfg_get(d, "", "names", NULL) ? "labels" : "names";
     const char *keys[] = {"train", eval ? "valid" : NULL, inproc ? (detector ? names : "labels") : NULL};
     int rc = 0;
-    if (inproc && detector) {
-        const char *v = dt_cfg_get(d, "", "classes", NULL);
-        long classes;
-        if (!v)
-            rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
-                                dt_basename(sw->data));
-        else if (dt_parse_long(v, &classes) != 0 || classes < 1)
-            rc = dt_sweep__fail(c, line, "%s: classes = '%s' is not a whole number >= 1", dt_basename(sw->data), v);
-    }
+    if (inproc && detector && !dt_cfg_get(d, "", "classes", NULL))
+        rc = dt_sweep__fail(c, line, "runner libdarknet trains a detector on %s's 'classes', but it has none",
+                            dt_basename(sw->data));
     for (int i = 0; i < 3 && rc == 0; i++) {
         if (!keys[i]) continue;
         int dline;
@@ -414,7 +459,28 @@ static int dt_sweep__check_data(dt_sweep__ctx *c)
         else if (!found)
             rc = dt_sweep__fail(c, line, "cannot find '%s', the %s list of %s (line %d)", rel, keys[i],
                                 dt_basename(sw->data), dline);
+        else {
+            /* An empty list trains on nothing: Darknet divides by its count. */
+            int has = dt_list_has_entry(found, &e);
+            if (has < 0) rc = dt_sweep__fail_in(c, sw->data, dline, "%s", e.msg);
+            else if (!has)
+                rc = dt_sweep__fail_in(c, sw->data, dline, "the %s list '%s' is empty: it names no %s", keys[i],
+                                       rel, i < 2 ? "image" : "class");
+        }
         free(found);
+    }
+    long classes = 0, top = 1;
+    int has_classes = rc == 0 ? dt_sweep__data_count(c, d, "classes", &classes) : -1;
+    if (has_classes == 1)
+        rc = dt_sweep__fail(c, line, "%s has no 'classes' (how many classes the network tells apart)",
+                            dt_basename(sw->data));
+    else if (has_classes < 0) rc = -1;
+    if (rc == 0 && dt_sweep__data_count(c, d, "top", &top) < 0) rc = -1;
+    if (rc == 0 && top > classes) {
+        int tline;
+        dt_cfg_get(d, "", "top", &tline);
+        rc = dt_sweep__fail_in(c, sw->data, tline, "top=%ld is more than classes=%ld: every image would count as "
+                               "right", top, classes);
     }
     dt_cfg_free(d);
     return rc;
@@ -690,6 +756,17 @@ static int dt_sweep__check_limits(dt_sweep__ctx *c)
         if (line && vals[i] > sw->max_batches)
             return dt_sweep__fail(c, line, "%s %ld is beyond max_batches %ld: no trial gets that far", iters[i].key,
                                   vals[i], sw->max_batches);
+    }
+    /* A replay stops where the recording did: more iterations would be a shorter
+     * trial than the sweep says, compared with real ones as if whole. */
+    long recorded = sw->table_data ? dt_table_iterations(sw->table_data) : 0;
+    if (sw->runner == DT_RUNNER_TABLE && recorded > 0 && sw->max_batches > recorded) {
+        int line = dt_sweep_line(sw, "darknet", "max_batches");
+        const char *file = sw->path;
+        if (!line) dt_cfg_get(c->cfg, "net", "max_batches", &line), file = sw->cfg;
+        return dt_sweep__fail_in(c, file, line, "max_batches %ld is beyond the table's %ld recorded iterations: "
+                                 "runner table cannot replay more (set max_batches = %ld or less)",
+                                 sw->max_batches, recorded, recorded);
     }
     if (sw->sampler.kind == DT_SAMPLER_GRID) {
         dt_value *rows = NULL;

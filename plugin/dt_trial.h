@@ -65,7 +65,7 @@ typedef struct dt_trial {
     char worker[128];     /* the process that runs it: "host:pid:start" ("" before workers) */
     double heartbeat;     /* when that process last said it was alive (the store's clock), 0 none */
     char weights[512];    /* its final weights, on the worker's host ("" none) */
-    char process[48];     /* its program's process group and start, "pgid:start" ("" none) */
+    char process[512];    /* where its program runs: "pgid:start[:cgroup]" ("" none) */
     /* The last value of the series the pruner compares (NAN if none) and its
      * iteration: what ranks pruned trials for the TPE. */
     double last_value;

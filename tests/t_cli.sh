@@ -95,6 +95,22 @@ check_eq "files cannot be written: resumed, the budget met" \
   "$(sqlite3 "$tmp/machine/study.db" "select count(*) from trial where fate = 'counts'")" 5
 check_eq "files cannot be written: resumed, trial 1 ran again" \
   "$(sqlite3 "$tmp/machine/study.db" "select count(*) from trial where rerun_of = 1")" 1
+# A .data file and a base cfg saved on Windows (lines ending in CR LF) train as with LF:
+# the trial's copies end their lines in LF alone, as pjreddie's darknet needs (it keeps
+# the CR in each value; so does the fake, which reads them with sed).
+sed 's/$/\r/' tests/study/fake.data > tests/study/tmp-crlf.data
+sed 's/$/\r/' tests/study/fake.cfg > tests/study/tmp-crlf.cfg
+sed -e 's/^name .*/name    = crlf/' -e 's/^data .*/data         = tmp-crlf.data/' \
+    -e 's/^cfg .*/cfg          = tmp-crlf.cfg/' -e 's/^learning_rate .*/learning_rate = choice(0.02)/' \
+    tests/study/interrupt.ini > tests/study/tmp-crlf.ini
+"$DARKTUNE" run tests/study/tmp-crlf.ini --output "$tmp/crlf" > /dev/null 2> "$tmp/stderr"
+check_eq "CR LF .data and cfg: exit status" "$?" 0
+check_eq "CR LF .data and cfg: every trial completes" \
+  "$(sqlite3 "$tmp/crlf/study.db" "select count(*) from trial where state = 'COMPLETE'")" 2
+check "CR LF .data and cfg: the trial's copies have no CR" \
+  test -s "$tmp/crlf/trials/0/trial.data" -a -z "$(tr -cd '\r' < "$tmp/crlf/trials/0/trial.data")" \
+  -a -z "$(tr -cd '\r' < "$tmp/crlf/trials/0/trial.cfg")"
+rm -f tests/study/tmp-crlf.ini tests/study/tmp-crlf.data tests/study/tmp-crlf.cfg
 "$DARKTUNE" frobnicate > /dev/null 2>&1
 check_eq "unknown command" "$?" 2
 finish t_cli

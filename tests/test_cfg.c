@@ -221,6 +221,10 @@ static void test_dup(void)
     int line = 0;
     CHECK_STR(dt_cfg_get(b, "convolutional", "filters", &line), "8");
     CHECK(line == 6);
+    /* As Darknet reads it: "\n" alone, the last line still without one. */
+    dt_cfg_unix_eol(b);
+    CHECK(text_is(b, "# base\n[net]\nbatch = 64\n\n[convolutional]\nfilters=8"));
+    CHECK(text_is(base, text));
     dt_cfg_free(b);
     dt_cfg_free(base);
     dt_cfg *empty = parse("");

@@ -6,6 +6,7 @@
 #include "dt_test.h"
 #include "dt_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -197,6 +198,115 @@ static void test_status_and_kill(void)
     dt_proc_kill_all();
     CHECK(dt_proc_wait(p, &status, 1) == 1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     dt_proc_free(p);
+}
+
+/* 1 when the cgroup folder cg lists pid among its processes. */
+static int cgroup_holds(const char *cg, pid_t pid)
+{
+    char *path = dt_xasprintf("%s/cgroup.procs", cg), *text = NULL;
+    size_t len;
+    int found = 0;
+    if (dt_read_file(path, &text, &len, NULL) == 0)
+        for (char *s = text, *e; *s && !found; s = e) {
+            long x = strtol(s, &e, 10);
+            if (e == s) break;
+            found = x == (long)pid;
+        }
+    free(text);
+    free(path);
+    return found;
+}
+
+/* How many cgroups named darktune.<parent>.* are under the folder own. */
+static int cgroups_of(const char *own, pid_t parent)
+{
+    char *prefix = dt_xasprintf("darktune.%ld.", (long)parent);
+    DIR *d = opendir(own);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d) closedir(d);
+    free(prefix);
+    return n;
+}
+
+/* The supervisor: a daemon the command starts with setsid (a session and group of its
+ * own) goes when the command ends, when it is killed, and when darktune dies without
+ * a word; the command's cgroup, where the machine gives one, holds it meanwhile and is
+ * gone after. DARKTUNE_CGROUP=none: no cgroup, the daemon still goes. */
+static void test_supervisor(void)
+{
+    const char *pidfile = TMP "/daemon.pid", *go = TMP "/go";
+    char own[512];
+    int cgroups = dt_cgroup_own(own, sizeof own) == 0;
+    if (!cgroups) SKIP("no writable cgroup v2 here: the supervisor's cgroup is not checked");
+    for (int round = 0; round < 4; round++) {
+        int kill_it = round % 2, none = round >= 2;
+        if (none) setenv("DARKTUNE_CGROUP", "none", 1);
+        unlink(pidfile);
+        unlink(go);
+        /* The command waits for the checks below (the go file) before it ends. */
+        char *cmd = dt_xasprintf("setsid sh -c 'echo $$ > %s; exec sleep 30' < /dev/null > /dev/null 2>&1 & "
+                                 "while [ ! -e %s ]; do sleep 0.01; done; echo started%s", pidfile, go,
+                                 kill_it ? "; sleep 30" : "");
+        dt_proc *p;
+        dt_err err;
+        CHECK(dt_proc_start(&p, cmd, NULL, NULL, NULL, &err) == 0);
+        free(cmd);
+        pid_t daemon = read_pid(pidfile);
+        CHECK(daemon > 0 && getsid(daemon) == daemon && getpgid(daemon) != dt_proc_pid(p));
+        char *cg = dt_xstrdup(dt_proc_cgroup(p));
+        if (cgroups && !none) {
+            CHECK(cg && dt_dir_exists(cg) && cgroup_holds(cg, dt_proc_pid(p)) && cgroup_holds(cg, daemon));
+            CHECK(cg && strncmp(cg, own, strlen(own)) == 0);
+        } else {
+            CHECK(cg == NULL);
+        }
+        dt_err gerr;
+        CHECK(dt_write_file(go, "", 0, &gerr) == 0);
+        int status = -1;
+        if (kill_it) {
+            dt_proc_kill(p, 1.0);
+            CHECK(dt_proc_wait(p, &status, 0) == 1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+        } else {
+            int n;
+            char *out = collect(p, &n);
+            CHECK_STR(out, "started");
+            free(out);
+            CHECK(dt_proc_wait(p, &status, 1) == 1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        /* Reaped by the supervisor before it exited: gone already, not just dying. */
+        CHECK(daemon > 0 && process_gone(daemon));
+        CHECK(!cg || !dt_dir_exists(cg));
+        free(cg);
+        dt_proc_free(p);
+        if (none) unsetenv("DARKTUNE_CGROUP");
+    }
+
+    /* darktune dies without ending anything (as by SIGKILL): its supervisor hears it. */
+    unlink(pidfile);
+    const char *cmdfile = TMP "/command.pid";
+    unlink(cmdfile);
+    pid_t darktune = fork();
+    if (darktune == 0) {
+        dt_proc *p;
+        char *cmd = dt_xasprintf("echo $$ > %s; setsid sh -c 'echo $$ > %s; exec sleep 30' < /dev/null > /dev/null "
+                                 "2>&1 & sleep 30", cmdfile, pidfile);
+        _exit(dt_proc_start(&p, cmd, NULL, NULL, NULL, NULL) == 0 && read_pid(pidfile) > 0 ? 0 : 1);
+    }
+    int status;
+    CHECK(darktune > 0 && waitpid(darktune, &status, 0) == darktune && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    pid_t daemon = read_pid(pidfile), command = read_pid(cmdfile);
+    CHECK(daemon > 0 && wait_gone(daemon));
+    CHECK(command > 0 && wait_gone(command));
+    if (cgroups) {
+        for (int i = 0; i < 200 && cgroups_of(own, darktune) > 0; i++) usleep(10000);
+        CHECK(cgroups_of(own, darktune) == 0);
+    }
+    if (daemon > 0) kill(daemon, SIGKILL);
+    if (command > 0) kill(command, SIGKILL);
+    /* None of this process's trial cgroups is left either. */
+    if (cgroups) CHECK(cgroups_of(own, getpid()) == 0);
 }
 
 /* ---- the exec runner ---- */
@@ -471,6 +581,7 @@ int main(void)
     test_environment();
     test_large_output();
     test_status_and_kill();
+    test_supervisor();
     test_run_classifier_with_eval();
     test_run_without_eval();
     test_run_detector_map();

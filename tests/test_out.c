@@ -297,11 +297,51 @@ static void test_base(void)
     free(sw.data);
 }
 
+/* A .data and a base cfg saved on Windows: the trial's copies end their lines in
+ * "\n" alone, so that no path or section read by pjreddie's darknet ends in "\r". */
+static void test_crlf(void)
+{
+    dt_err err;
+    CHECK(dt_mkdirs(TMP "/crlf", &err) == 0);
+    write_text(TMP "/crlf/base.data", "classes=3\r\ntrain=train.list\r\nvalid=train.list\r\n");
+    write_text(TMP "/crlf/train.list", "a.png\r\n");
+    write_text(TMP "/crlf/base.cfg", "[net]\r\nbatch=1\r\nmax_batches=10\r\n\r\n[softmax]\r\n");
+    char *dir = dt_abspath(TMP "/crlf");
+    dt_sweep sw = {0};
+    sw.dir = dt_xstrdup(dir);
+    sw.cfg = dt_path_join(dir, "base.cfg");
+    sw.data = dt_path_join(dir, "base.data");
+    sw.max_batches = 10;
+    sw.runner = DT_RUNNER_EXEC;
+    sw.metric = DT_METRIC_TOP1;
+    dt_out_base b;
+    CHECK(dt_out_base_read(&b, &sw, &err) == 0);
+    if (!b.cfg) return;
+    CHECK(dt_out_trial_data(&sw, b.data, "/x/backup", TMP "/crlf/trial.data", &err) == 0);
+    char *got = NULL, *want = dt_xasprintf("classes=3\ntrain=%s/train.list\nvalid=%s/train.list\nbackup=/x/backup\n",
+                                           dir, dir);
+    size_t len;
+    CHECK(dt_read_file(TMP "/crlf/trial.data", &got, &len, &err) == 0);
+    CHECK_STR(got, want);
+    free(got);
+    dt_cfg *c;
+    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, &err) == 0);
+    if (c) {
+        char *text = dt_cfg_text(c, &len);
+        CHECK_STR(text, "[net]\nbatch=1\nmax_batches=10\n\n[softmax]\n");
+        free(text);
+    }
+    dt_cfg_free(c);
+    dt_out_base_free(&b);
+    free(want), free(dir), free(sw.dir), free(sw.cfg), free(sw.data);
+}
+
 int main(void)
 {
     test_best();
     test_finalists();
     test_schedule();
     test_base();
+    test_crlf();
     return dt_test_done("out");
 }

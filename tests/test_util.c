@@ -1,5 +1,8 @@
 /* Tests of dt_util (parsing, paths, files, hints, buffers) and dt_rng. */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dt_rng.h"
@@ -156,6 +159,50 @@ static void test_cap(void)
     CHECK(dt_file_cap("tests/tmp/none.txt", 1, 1, &err) == 0);      /* absent: nothing to do */
 }
 
+/* dt_cgroup_end: a folder that is no cgroup is left alone (a store may name anything);
+ * one that is, with a process in it, is emptied by force and removed. */
+static void test_cgroup(void)
+{
+    dt_err err;
+    CHECK(dt_mkdirs("tests/tmp/not-a-cgroup", &err) == 0);
+    CHECK(dt_cgroup_end("tests/tmp/not-a-cgroup", 0.1) == -1);
+    CHECK(dt_dir_exists("tests/tmp/not-a-cgroup"));
+    CHECK(dt_cgroup_end("tests/tmp/no-such-cgroup", 0.1) == 0);   /* gone already */
+    char own[512];
+    if (dt_cgroup_own(own, sizeof own) != 0) {
+        SKIP("no writable cgroup v2 here: dt_cgroup_end on a real cgroup is not checked");
+        return;
+    }
+    CHECK(own[0] == '/' && dt_dir_exists(own));
+    char *cg = dt_xasprintf("%s/darktune.test.%ld", own, (long)getpid());
+    char *procs = dt_xasprintf("%s/cgroup.procs", cg);
+    CHECK(mkdir(cg, 0755) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        pause();
+        _exit(0);
+    }
+    char pid[32];
+    snprintf(pid, sizeof pid, "%ld", (long)child);
+    FILE *f = fopen(procs, "w");
+    CHECK(f && fputs(pid, f) >= 0 && fclose(f) == 0);
+    CHECK(dt_cgroup_end(cg, 2.0) == 0);
+    int status = 0;
+    pid_t w = 0;
+    for (int i = 0; i < 100 && w == 0; i++) {
+        w = waitpid(child, &status, WNOHANG);
+        if (w == 0) usleep(10000);
+    }
+    CHECK(w == child && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    if (w == 0) {   /* not ended by it: not left behind by the test either */
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    CHECK(!dt_dir_exists(cg));
+    free(procs);
+    free(cg);
+}
+
 int main(void)
 {
     test_numbers();
@@ -165,5 +212,6 @@ int main(void)
     test_buf();
     test_rng();
     test_cap();
+    test_cgroup();
     return dt_test_done("util");
 }

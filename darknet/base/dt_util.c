@@ -3,13 +3,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,6 +456,117 @@ int dt_process_alive(const char *name)
     return now != 0 && now == start;
 }
 
+
+/* Undoes mountinfo's octal escapes ("\040" for a blank) in place. */
+static void dt__unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 3;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+int dt_cgroup_own(char *buf, size_t n)
+{
+    char *cg, *mi;
+    size_t len;
+    if (dt_read_file("/proc/self/cgroup", &cg, &len, NULL) != 0) return -1;
+    /* The unified hierarchy's line: "0::/path" (cgroup v1 lines have a number and names). */
+    char *own = strstr(cg, "0::");
+    while (own && own != cg && own[-1] != '\n') own = strstr(own + 1, "0::");
+    if (!own || own[3] != '/') {
+        free(cg);
+        return -1;
+    }
+    own += 3;
+    own[strcspn(own, "\n")] = '\0';
+    if (dt_read_file("/proc/self/mountinfo", &mi, &len, NULL) != 0) {
+        free(cg);
+        return -1;
+    }
+    /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE ...": the
+     * mount of fstype cgroup2 whose ROOT holds our path (a cgroup namespace or a bind
+     * mount shows a subtree). */
+    int rc = -1;
+    char *save = NULL;
+    for (char *line = strtok_r(mi, "\n", &save); line && rc != 0; line = strtok_r(NULL, "\n", &save)) {
+        char *dash = strstr(line, " - cgroup2 ");
+        if (!dash) continue;
+        char root[4096], mnt[4096];
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2) continue;
+        dt__unescape(root);
+        dt__unescape(mnt);
+        size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+        if (strncmp(own, root, rl) != 0 || (own[rl] != '/' && own[rl] != '\0')) continue;
+        const char *rest = own + rl;
+        if (strcmp(rest, "/") == 0) rest = "";
+        int w = snprintf(buf, n, "%s%s", mnt, rest);
+        if (w < 0 || (size_t)w >= n) continue;
+        char *procs = dt_xasprintf("%s/cgroup.procs", buf);
+        /* Ours to divide: we may make a folder in it and move a process in and out. */
+        if (access(buf, W_OK) == 0 && access(procs, W_OK) == 0) rc = 0;
+        free(procs);
+    }
+    free(mi);
+    free(cg);
+    return rc;
+}
+
+/* Writes text to the file at path (a cgroup's control file); 0 or -1 (errno set). */
+static int dt__write_text(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t w = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return w == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+int dt_cgroup_end(const char *path, double wait_s)
+{
+    /* A path from a store names anything: only a cgroup v2 folder is ended. */
+    struct statfs fs;
+    if (statfs(path, &fs) != 0) return errno == ENOENT ? 0 : -1;
+    if (fs.f_type != CGROUP2_SUPER_MAGIC || !dt_dir_exists(path)) return -1;
+    if (rmdir(path) == 0 || errno == ENOENT) return 0;
+    char *kill_file = dt_xasprintf("%s/cgroup.kill", path), *procs = dt_xasprintf("%s/cgroup.procs", path);
+    double end = dt_now() + wait_s;
+    int rc = -1;
+    for (;;) {
+        /* cgroup.kill (Linux 5.14) kills every process in it and below at once, a
+         * process forking meanwhile included; without it, each pid it lists. */
+        if (dt__write_text(kill_file, "1") != 0) {
+            char *text;
+            size_t len;
+            if (dt_read_file(procs, &text, &len, NULL) == 0) {
+                for (char *s = text, *e; *s; s = e) {
+                    long pid = strtol(s, &e, 10);
+                    if (e == s) break;
+                    if (pid > 0) kill((pid_t)pid, SIGKILL);
+                }
+                free(text);
+            }
+        }
+        if (rmdir(path) == 0 || errno == ENOENT) {
+            rc = 0;
+            break;
+        }
+        if (errno != EBUSY || dt_now() >= end) break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    free(kill_file);
+    free(procs);
+    return rc;
+}
 int dt_file_cap(const char *path, long head, long tail, dt_err *err)
 {
     struct stat st;

@@ -69,6 +69,16 @@ unsigned long long dt_process_start(long pid);
  * and no such pid with that start), -1 unknown (another host, or not such a name). */
 int dt_process_alive(const char *name);
 
+/* The folder of this process's cgroup in the unified (v2) hierarchy, when this
+ * process may make cgroups in it (a trial's own, which its processes cannot leave by
+ * starting a session): 0 with the folder in buf, -1 when there is none (no cgroup v2,
+ * a read-only or foreign hierarchy, a path longer than n). */
+int dt_cgroup_own(char *buf, size_t n);
+/* Ends the cgroup at path: kills every process in it (cgroup.kill, else each pid of
+ * cgroup.procs), waits up to wait_s seconds for it to empty, and removes it. 0 when it
+ * is gone (or was), -1 when something stayed or path is no cgroup v2 folder. */
+int dt_cgroup_end(const char *path, double wait_s);
+
 /* Appends the line "darktune: <message>" to the file at path: a note in a trial's
  * log, between Darknet's own lines (best effort: a log that cannot be written costs
  * the note, not the trial). */
