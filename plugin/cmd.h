@@ -34,5 +34,6 @@ int cmd_worker(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_best(int argc, char **argv);
+int cmd_lrfind(int argc, char **argv);
 
 #endif

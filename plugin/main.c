@@ -17,6 +17,7 @@ static const struct {
     {"submit", cmd_submit, "start N workers of a study with Slurm (a job array; sbatch options pass)"},
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial; write trials.csv, report.txt and best.cfg as the store has them"},
+    {"lrfind", cmd_lrfind, "the learning-rate range test: loss against a growing rate, a learning_rate range for [space]"},
 };
 
 static int dt_main__help(FILE *f)
