@@ -51,8 +51,8 @@ int cmd_lrfind(int argc, char **argv)
 {
     char *from = NULL, *to = NULL, *iterations = NULL, *output = NULL, *path;
     const dt_opt opts[] = {
-        {"--from", "RATE", "the first iteration's learning rate (1e-6)", &from},
-        {"--to", "RATE", "the last iteration's learning rate (10)", &to},
+        {"--from", "RATE", "the rate the test grows from (1e-6)", &from},
+        {"--to", "RATE", "the rate of its last iteration (10)", &to},
         {"--iterations", "N", "iterations of the test, the rate growing by the same factor each (100)", &iterations},
         {"--output", "DIR", "write lrfind.svg, lrfind.csv and lrfind/ here (overrides [study] output)", &output},
     };

@@ -96,7 +96,7 @@ typedef struct dt_lrfind_pick {
     int end;            /* the divergence point, or the last point when the loss never diverged */
     int diverged;       /* 0: it never diverged up to the last rate (high is then a lower bound) */
     double steep_rate, end_rate;
-    double low, high;   /* the suggestion, 2 significant digits, inside [from, to] */
+    double low, high;   /* the suggestion: 2 significant digits (or from, to themselves), inside [from, to] */
     int low_clamped;    /* 1: steep_rate / 10 lay below from, so low is from */
     char why[256];      /* when !ok: why there is no suggestion, and what to change */
 } dt_lrfind_pick;
@@ -109,10 +109,12 @@ typedef struct dt_lrfind_pick {
  * of log rate (a centred difference over a window on each side), searched from
  * the start to the smoothed minimum. low = steep_rate / 10: a decade below it the
  * loss has only begun to fall, and smaller rates learn too little in a trial. The
- * end is the divergence point; high = end_rate / 10: the test held that rate for one
- * iteration and it already blew up, so a decade below it is the largest rate a whole
- * training can be expected to survive. Both are clamped to [from, to] and rounded
- * inwards to 2 significant digits. No suggestion (ok = 0, why) when the test
+ * end is the divergence point; high = end_rate / 10: the loss blew up within a few
+ * iterations of reaching that rate, so a decade below it is the largest rate a whole
+ * training can be expected to survive (without a divergence, the last rate: high is
+ * then a lower bound). Both are clamped to [from, to] and rounded inwards to 2
+ * significant digits. The smoothing lags the losses by about a window, so the
+ * steepest descent found lies up to a third of a decade above the raw curve's. No suggestion (ok = 0, why) when the test
  * diverged before the loss fell, or the loss fell by less than a tenth. */
 int dt_lrfind_suggest(const dt_lrfind_curve *c, const dt_lrfind_opts *o, dt_lrfind_pick *pk);
 
