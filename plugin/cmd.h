@@ -35,5 +35,6 @@ int cmd_submit(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_best(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_lrfind(int argc, char **argv);
 
 #endif

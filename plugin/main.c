@@ -18,6 +18,7 @@ static const struct {
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial and the red flags; write the outputs as the store has them"},
     {"report", cmd_report, "write report.html (and the other outputs) from the store"},
+    {"lrfind", cmd_lrfind, "the learning-rate range test: loss against a growing rate, a learning_rate range for [space]"},
 };
 
 static int dt_main__help(FILE *f)

@@ -8,7 +8,11 @@
  * with batch_num a size_t, so before `step` the difference wraps around to a huge
  * number and the rate is 0 (after burn_in): a sigmoid trial learns nothing until
  * iteration `step`. The check below holds Darknet to that, so that a fix upstream
- * shows here. This test includes darknet.h (tests may; darktune's headers never do). */
+ * shows here. This test includes darknet.h (tests may; darktune's headers never do).
+ *
+ * Then the range test's schedule (darktune lrfind, dt_lrfind_schedule) written into a
+ * cfg that had another policy, burn_in and power: Darknet must train iteration i at
+ * from * gamma^i, from the first iteration to the last, which is at `to`. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "darknet.h"
+#include "dt_lrfind.h"
 #include "dt_test.h"
 
 #define TMP "tests/tmp/lrate"
@@ -51,6 +56,8 @@ static double formula(const policy_case *pc, long b)
     return NAN;
 }
 
+static network *load_path(const char *path);
+
 /* Loads a network with this policy from a cfg written here, Darknet's layer table
  * sent to /dev/null. */
 static network *load(const policy_case *pc)
@@ -66,14 +73,57 @@ static network *load(const policy_case *pc)
     if (!f) return NULL;
     fputs(text, f);
     fclose(f);
+    return load_path(path);
+}
+
+/* Loads the network of the cfg at path, Darknet's layer table sent to /dev/null. */
+static network *load_path(const char *path)
+{
     fflush(stderr);
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     dup2(null, 2);
-    network *net = load_network(path, NULL, 0);
+    network *net = load_network((char *)path, NULL, 0);
     fflush(stderr);
     dup2(saved, 2);
     close(saved), close(null);
     return net;
+}
+
+/* The range test's cfg: a poly cfg with burn_in rewritten by dt_lrfind_schedule, its
+ * rates read back from Darknet at every iteration. */
+static void check_lrfind(void)
+{
+    static const char base[] = "[net]\nbatch=8\nsubdivisions=2\ninputs=4\nlearning_rate=0.01\nmomentum=0.9\n"
+                               "policy=poly\npower=4\nburn_in=30\nmax_batches=500\n\n"
+                               "[connected]\noutput=2\nactivation=linear\n\n[softmax]\n";
+    const dt_lrfind_opts o = {1e-6, 10, 100};
+    dt_err err;
+    dt_cfg *c = NULL;
+    int rc = dt_cfg_parse(&c, base, sizeof base - 1, "lrfind.cfg", &err);
+    if (rc == 0) rc = dt_lrfind_schedule(c, &o, DT_FORK_PJREDDIE, &err);
+    if (rc == 0) rc = dt_cfg_write(c, TMP "/lrfind.cfg", &err);
+    dt_cfg_free(c);
+    CHECK(rc == 0);
+    if (rc != 0) return;
+    network *net = load_path(TMP "/lrfind.cfg");
+    CHECK(net != NULL);
+    if (!net) return;
+    CHECK(net->policy == EXP && net->burn_in == 0 && net->max_batches == 100);
+    int bad = 0;
+    for (long b = 1; b <= o.iterations; b++) {
+        *net->seen = (size_t)b * net->batch * net->subdivisions;
+        double got = get_current_rate(net), want = dt_lrfind_rate(&o, b);
+        if (fabs(got - want) > 1e-6 * want) {
+            if (!bad++) fprintf(stderr, "lrfind b=%ld: darknet %.9g, dt_lrfind_rate %.9g\n", b, got, want);
+        }
+    }
+    CHECK(bad == 0);
+    *net->seen = (size_t)net->batch * net->subdivisions;
+    CHECK_NEAR(get_current_rate(net) / (1e-6 * dt_lrfind_gamma(&o)), 1, 1e-6);
+    *net->seen = (size_t)o.iterations * net->batch * net->subdivisions;
+    CHECK_NEAR(get_current_rate(net) / o.to, 1, 1e-5);
+    printf("lrate: lrfind   1e-06 -> 10 in 100 %s\n", bad ? "differs" : "matches the schedule");
+    free_network(net);
 }
 
 int main(void)
@@ -117,5 +167,6 @@ int main(void)
         printf("lrate: %-8s burn_in=%-2d %s\n", pc->name, pc->burn_in, bad ? "differs" : "matches the formula");
         free_network(net);
     }
+    check_lrfind();
     return dt_test_done("lrate");
 }
