@@ -17,6 +17,8 @@ static const struct {
     {"submit", cmd_submit, "start N workers of a study with Slurm (a job array; sbatch options pass)"},
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial; write trials.csv, report.txt and best.cfg as the store has them"},
+    {"export", cmd_export, "write the study as an Optuna journal (--optuna-journal FILE) for optuna.load_study"},
+    {"import", cmd_import, "take an Optuna journal's trials (--optuna-journal FILE) for TPE to learn from"},
 };
 
 static int dt_main__help(FILE *f)
