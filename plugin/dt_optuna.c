@@ -342,10 +342,31 @@ typedef struct dt_optuna__replay {
     int nt;
 } dt_optuna__replay;
 
-static const char *const dt_optuna__classes[] = {
-    "FloatDistribution", "UniformDistribution", "LogUniformDistribution", "DiscreteUniformDistribution",
-    "IntDistribution", "IntUniformDistribution", "IntLogUniformDistribution", "CategoricalDistribution",
+/* Optuna's distribution classes (the old names are classes of their own): each one's
+ * family, whether it is log-scaled (-1: its "log" attribute says), and the attribute that
+ * holds its step, with the step's default (NAN: none) and whether it must be given.
+ * Their other keyword arguments are low and high, both required. */
+static const struct dt_optuna__class {
+    const char *name;
+    dt_optuna__family family;
+    int log;
+    const char *step;
+    double step_default;
+    int step_required;
+} dt_optuna__classes[] = {
+    {"FloatDistribution", DT_OPTUNA__FLOAT, -1, "step", NAN, 0},
+    {"UniformDistribution", DT_OPTUNA__FLOAT, 0, NULL, NAN, 0},
+    {"LogUniformDistribution", DT_OPTUNA__FLOAT, 1, NULL, NAN, 0},
+    {"DiscreteUniformDistribution", DT_OPTUNA__FLOAT, 0, "q", NAN, 1},
+    {"IntDistribution", DT_OPTUNA__INT, -1, "step", 1, 0},
+    {"IntUniformDistribution", DT_OPTUNA__INT, 0, "step", 1, 0},
+    {"IntLogUniformDistribution", DT_OPTUNA__INT, 1, "step", 1, 0},
+    {"CategoricalDistribution", DT_OPTUNA__CAT, 0, NULL, 0, 0},
 };
+#define DT_OPTUNA__NCLASSES ((int)(sizeof dt_optuna__classes / sizeof *dt_optuna__classes))
+#define DT_OPTUNA__FLOAT_CLASS 0   /* the abbreviated form's classes */
+#define DT_OPTUNA__INT_CLASS 4
+#define DT_OPTUNA__CAT_CLASS 7
 
 static int dt_optuna__fail(dt_optuna__replay *r, const char *op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -462,15 +483,34 @@ static int dt_optuna__attrnum(dt_optuna__replay *r, const char *op, const dt_jso
     return 0;
 }
 
-/* Whether every key of attrs is one of the allowed: Optuna passes them to the class as
- * keyword arguments, and an unknown one is a TypeError. */
-static int dt_optuna__allowed(dt_optuna__replay *r, const char *op, const dt_json *attrs, const char *const *keys)
+/* Whether every key of attrs is a keyword argument of class c: Optuna passes them to the
+ * class, and an unknown one is a TypeError. */
+static int dt_optuna__allowed(dt_optuna__replay *r, const char *op, const dt_json *attrs,
+                              const struct dt_optuna__class *c)
 {
     for (int i = 0; i < attrs->n; i++) {
-        int ok = 0;
-        for (int k = 0; keys[k] && !ok; k++) ok = strcmp(attrs->keys[i], keys[k]) == 0;
-        if (!ok) return dt_optuna__fail(r, op, "the distribution has an unknown attribute '%s'", attrs->keys[i]);
+        const char *k = attrs->keys[i];
+        int ok = c->family == DT_OPTUNA__CAT ? strcmp(k, "choices") == 0
+                                             : strcmp(k, "low") == 0 || strcmp(k, "high") == 0 ||
+                                                   (c->log < 0 && strcmp(k, "log") == 0) ||
+                                                   (c->step && strcmp(k, c->step) == 0);
+        if (!ok) return dt_optuna__fail(r, op, "the distribution has an unknown attribute '%s'", k);
     }
+    return 0;
+}
+
+/* A float or int distribution's numbers from attrs, as class c reads them. */
+static int dt_optuna__numbers(dt_optuna__replay *r, const char *op, const dt_json *attrs,
+                              const struct dt_optuna__class *c, dt_optuna__dist *d)
+{
+    double log = c->log > 0;
+    d->step = c->step_default;
+    if (dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) != 0 ||
+        dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) != 0 ||
+        (c->log < 0 && dt_optuna__attrnum(r, op, attrs, "log", 0, 0, &log) != 0) ||
+        (c->step && dt_optuna__attrnum(r, op, attrs, c->step, c->step_required, c->step_default, &d->step) != 0))
+        return -1;
+    d->log = log != 0;
     return 0;
 }
 
@@ -514,113 +554,49 @@ static int dt_optuna__parse_dist(dt_optuna__replay *r, const char *op, const dt_
     dt_err e;
     if (dt_json_parse(text->str, strlen(text->str), &j, &e) != 0)
         return dt_optuna__fail(r, op, "the distribution is not JSON: %s", e.msg);
+    const dt_json *name = dt_json_get(j, "name"), *type = dt_json_get(j, "type"), *attrs = j;
+    d->cls = -1;
     int rc = 0;
-    const dt_json *name = dt_json_get(j, "name"), *attrs = dt_json_get(j, "attributes"), *type = dt_json_get(j, "type");
-    static const char *const float_keys[] = {"low", "high", "log", "step", NULL};
-    static const char *const old_float_keys[] = {"low", "high", NULL};
-    static const char *const discrete_keys[] = {"low", "high", "q", NULL};
-    static const char *const int_keys[] = {"low", "high", "log", "step", NULL};
-    static const char *const old_int_keys[] = {"low", "high", "step", NULL};
-    static const char *const cat_keys[] = {"choices", NULL};
-    const dt_json *choices = NULL;
     if (j->type != DT_JSON_OBJ) {
         rc = dt_optuna__fail(r, op, "the distribution is %s, not an object", dt_json_type_name(j));
     } else if (name) {
-        d->cls = -1;
-        for (int i = 0; i < 8 && name->type == DT_JSON_STR; i++)
-            if (strcmp(name->str, dt_optuna__classes[i]) == 0) d->cls = i;
+        for (int i = 0; i < DT_OPTUNA__NCLASSES && name->type == DT_JSON_STR; i++)
+            if (strcmp(name->str, dt_optuna__classes[i].name) == 0) d->cls = i;
+        attrs = dt_json_get(j, "attributes");
         if (d->cls < 0)
-            rc = dt_optuna__fail(r, op, "unknown distribution class %s%s%s", name->type == DT_JSON_STR ? "'" : "",
-                                 name->type == DT_JSON_STR ? name->str : dt_json_type_name(name),
-                                 name->type == DT_JSON_STR ? "'" : "");
+            rc = name->type == DT_JSON_STR
+                     ? dt_optuna__fail(r, op, "unknown distribution class '%s'", name->str)
+                     : dt_optuna__fail(r, op, "the distribution's name is %s, not a class", dt_json_type_name(name));
         else if (!attrs || attrs->type != DT_JSON_OBJ)
-            rc =
-                dt_optuna__fail(r, op, "the distribution's attributes are %s, not an object", dt_json_type_name(attrs));
-        double log = 0;
-        switch (rc ? -1 : d->cls) {
-        case 0:   /* FloatDistribution(low, high, log=False, step=None) */
-            d->family = DT_OPTUNA__FLOAT;
-            rc = dt_optuna__allowed(r, op, attrs, float_keys) ||
-                         dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) ||
-                         dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) ||
-                         dt_optuna__attrnum(r, op, attrs, "log", 0, 0, &log) ||
-                         dt_optuna__attrnum(r, op, attrs, "step", 0, NAN, &d->step)
-                     ? -1
-                     : 0;
-            break;
-        case 1:   /* UniformDistribution(low, high) */
-        case 2:   /* LogUniformDistribution(low, high) */
-            d->family = DT_OPTUNA__FLOAT;
-            log = d->cls == 2;
-            d->step = NAN;
-            rc = dt_optuna__allowed(r, op, attrs, old_float_keys) ||
-                 dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) ||
-                 dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) ? -1 : 0;
-            break;
-        case 3:   /* DiscreteUniformDistribution(low, high, q) */
-            d->family = DT_OPTUNA__FLOAT;
-            rc = dt_optuna__allowed(r, op, attrs, discrete_keys) ||
-                 dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) ||
-                 dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) ||
-                 dt_optuna__attrnum(r, op, attrs, "q", 1, 0, &d->step) ? -1 : 0;
-            if (rc == 0 && !(d->step > 0))
-                rc = dt_optuna__fail(r, op, "the distribution's q %g is not above 0", d->step);
-            break;
-        case 4:   /* IntDistribution(low, high, log=False, step=1) */
-            d->family = DT_OPTUNA__INT;
-            rc = dt_optuna__allowed(r, op, attrs, int_keys) || dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) ||
-                 dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) ||
-                 dt_optuna__attrnum(r, op, attrs, "log", 0, 0, &log) ||
-                 dt_optuna__attrnum(r, op, attrs, "step", 0, 1, &d->step) ? -1 : 0;
-            break;
-        case 5:   /* IntUniformDistribution(low, high, step=1) */
-        case 6:   /* IntLogUniformDistribution(low, high, step=1) */
-            d->family = DT_OPTUNA__INT;
-            log = d->cls == 6;
-            rc = dt_optuna__allowed(r, op, attrs, old_int_keys) ||
-                 dt_optuna__attrnum(r, op, attrs, "low", 1, 0, &d->low) ||
-                 dt_optuna__attrnum(r, op, attrs, "high", 1, 0, &d->high) ||
-                 dt_optuna__attrnum(r, op, attrs, "step", 0, 1, &d->step) ? -1 : 0;
-            break;
-        case 7:   /* CategoricalDistribution(choices) */
-            d->family = DT_OPTUNA__CAT;
-            rc = dt_optuna__allowed(r, op, attrs, cat_keys);
-            choices = dt_json_get(attrs, "choices");
-            break;
-        }
-        d->log = log != 0;
+            rc = dt_optuna__fail(r, op, "the distribution's attributes are %s, not an object",
+                                 dt_json_type_name(attrs));
+        else
+            rc = dt_optuna__allowed(r, op, attrs, &dt_optuna__classes[d->cls]);
     } else if (type && type->type == DT_JSON_STR) {
-        /* The abbreviated form: {"type": "float"|"int"|"categorical", ...}. */
-        double log = 0;
-        if (strcmp(type->str, "categorical") == 0) {
-            d->cls = 7, d->family = DT_OPTUNA__CAT;
-            choices = dt_json_get(j, "choices");
-        } else if (strcmp(type->str, "float") == 0 || strcmp(type->str, "int") == 0) {
-            int is_int = type->str[0] == 'i';
-            d->cls = is_int ? 4 : 0;
-            d->family = is_int ? DT_OPTUNA__INT : DT_OPTUNA__FLOAT;
-            rc = dt_optuna__attrnum(r, op, j, "low", 1, 0, &d->low) ||
-                         dt_optuna__attrnum(r, op, j, "high", 1, 0, &d->high) ||
-                         dt_optuna__attrnum(r, op, j, "log", 0, 0, &log) ||
-                         dt_optuna__attrnum(r, op, j, "step", 0, is_int ? 1 : NAN, &d->step)
-                     ? -1
-                     : 0;
-        } else {
-            rc = dt_optuna__fail(r, op, "unknown distribution type '%s'", type->str);
-        }
-        d->log = log != 0;
+        /* The abbreviated form, {"type": "float", "low": ...}: its other keys are not checked. */
+        d->cls = strcmp(type->str, "float") == 0         ? DT_OPTUNA__FLOAT_CLASS
+                 : strcmp(type->str, "int") == 0         ? DT_OPTUNA__INT_CLASS
+                 : strcmp(type->str, "categorical") == 0 ? DT_OPTUNA__CAT_CLASS
+                                                         : -1;
+        if (d->cls < 0) rc = dt_optuna__fail(r, op, "unknown distribution type '%s'", type->str);
     } else {
         rc = dt_optuna__fail(r, op, "the distribution has neither a 'name' nor a 'type'");
     }
-    if (rc == 0 && d->family == DT_OPTUNA__CAT) {
-        if (!choices || choices->type != DT_JSON_ARR || choices->n == 0)
-            rc = dt_optuna__fail(r, op, "a CategoricalDistribution needs a non-empty array of choices");
-        else {
-            d->choices = dt_optuna__copy(choices);
-            d->nchoices = choices->n;
+    if (rc == 0) {
+        const struct dt_optuna__class *c = &dt_optuna__classes[d->cls];
+        d->family = c->family;
+        if (c->family != DT_OPTUNA__CAT) {
+            rc = dt_optuna__numbers(r, op, attrs, c, d);
+            if (rc == 0) rc = dt_optuna__check_dist(r, op, d);
+        } else {
+            const dt_json *choices = dt_json_get(attrs, "choices");
+            if (!choices || choices->type != DT_JSON_ARR || choices->n == 0)
+                rc = dt_optuna__fail(r, op, "a CategoricalDistribution needs a non-empty array of choices");
+            else {
+                d->choices = dt_optuna__copy(choices);
+                d->nchoices = choices->n;
+            }
         }
-    } else if (rc == 0) {
-        rc = dt_optuna__check_dist(r, op, d);
     }
     dt_json_free(j);
     if (rc != 0) dt_optuna__dist_free(d);

@@ -330,6 +330,18 @@ static void test_read(void)
     for (int i = 0; i < 5 && i < in.nskips; i++) CHECK_STR(in.skips[i].why, whys[i]);
     dt_optuna_in_free(&in);
 
+    /* Optuna's old class names, and the abbreviated form, read as their new classes. */
+    const char *old =
+        OP(0) ",\"study_name\":\"a\",\"directions\":[2]}\n"
+        OP(4) ",\"study_id\":0,\"datetime_start\":null,\"state\":1,\"value\":0.5,\"distributions\":{\"learning_rate\":"
+              "\"{\\\"name\\\": \\\"LogUniformDistribution\\\", \\\"attributes\\\": {\\\"low\\\": 0.001, \\\"high\\\": 1}}\","
+              "\"policy\":\"{\\\"type\\\": \\\"categorical\\\", \\\"choices\\\": [\\\"constant\\\"]}\"},"
+              "\"params\":{\"learning_rate\":0.02,\"policy\":0}}\n";
+    CHECK(read_text(old, &in, &e) == 0);
+    CHECK(in.n == 1 && in.complete == 1);
+    if (in.n == 1) CHECK_STR(in.trials[0].values[0].text, "0.02");
+    dt_optuna_in_free(&in);
+
     /* Which study: the only one, the one named, or the sweep's (fallback "b"). */
     const char *two = OP(0) ",\"study_name\":\"a\",\"directions\":[2]}\n" OP(0) ",\"study_name\":\"c\","
                       "\"directions\":[2]}\n";
@@ -366,6 +378,7 @@ static void test_read(void)
         {NULL, "j.jsonl:3: set_trial_intermediate_value: 'step' is a number, not an integer"},
         {NULL, "j.jsonl:3: set_trial_user_attr: 'user_attr' is not an object of one key"},
         {NULL, "j.jsonl:2: create_trial: parameter 'x' has no distribution"},
+        {NULL, "j.jsonl:3: set_trial_param: the distribution has an unknown attribute 'lo'"},
     };
     const char *rest[] = {
         OP(4) ",\"study_id\":0}\n",
@@ -380,6 +393,8 @@ static void test_read(void)
         OP(7) ",\"trial_id\":0,\"step\":1.5,\"intermediate_value\":1}\n",
         OP(8) ",\"trial_id\":0,\"user_attr\":{\"a\":1,\"b\":2}}\n",
         OP(4) ",\"study_id\":0,\"datetime_start\":null,\"params\":{\"x\":1},\"distributions\":{}}\n",
+        OP(5) ",\"trial_id\":0,\"param_name\":\"x\",\"param_value_internal\":1,\"distribution\":"
+              "\"{\\\"name\\\": \\\"UniformDistribution\\\", \\\"attributes\\\": {\\\"lo\\\": 0, \\\"high\\\": 1}}\"}\n",
     };
     for (size_t i = 0, k = 0; i < sizeof bad / sizeof *bad; i++) {
         char text_[2048];
