@@ -334,7 +334,8 @@ static void test_read(void)
     const char *old =
         OP(0) ",\"study_name\":\"a\",\"directions\":[2]}\n"
         OP(4) ",\"study_id\":0,\"datetime_start\":null,\"state\":1,\"value\":0.5,\"distributions\":{\"learning_rate\":"
-              "\"{\\\"name\\\": \\\"LogUniformDistribution\\\", \\\"attributes\\\": {\\\"low\\\": 0.001, \\\"high\\\": 1}}\","
+              "\"{\\\"name\\\": \\\"LogUniformDistribution\\\", \\\"attributes\\\": "
+              "{\\\"low\\\": 0.001, \\\"high\\\": 1}}\","
               "\"policy\":\"{\\\"type\\\": \\\"categorical\\\", \\\"choices\\\": [\\\"constant\\\"]}\"},"
               "\"params\":{\"learning_rate\":0.02,\"policy\":0}}\n";
     CHECK(read_text(old, &in, &e) == 0);
@@ -394,7 +395,8 @@ static void test_read(void)
         OP(8) ",\"trial_id\":0,\"user_attr\":{\"a\":1,\"b\":2}}\n",
         OP(4) ",\"study_id\":0,\"datetime_start\":null,\"params\":{\"x\":1},\"distributions\":{}}\n",
         OP(5) ",\"trial_id\":0,\"param_name\":\"x\",\"param_value_internal\":1,\"distribution\":"
-              "\"{\\\"name\\\": \\\"UniformDistribution\\\", \\\"attributes\\\": {\\\"lo\\\": 0, \\\"high\\\": 1}}\"}\n",
+              "\"{\\\"name\\\": \\\"UniformDistribution\\\", \\\"attributes\\\": "
+              "{\\\"lo\\\": 0, \\\"high\\\": 1}}\"}\n",
     };
     for (size_t i = 0, k = 0; i < sizeof bad / sizeof *bad; i++) {
         char text_[2048];
