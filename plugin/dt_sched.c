@@ -847,7 +847,9 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         rc = -2;
         goto out;
     }
-    if ((sw->warm_start && dt_sched__warm_start(&s, &warm, err) != 0) || dt_sched__prior(&s, err) != 0) goto out;
+    if (sw->warm_start && dt_sched__warm_start(&s, &warm, err) != 0) goto out;
+    dt_optuna_in_free(&warm);   /* in the store now: the sampler reads them from there */
+    if (dt_sched__prior(&s, err) != 0) goto out;
     if (dt_mkdirs(sw->output, err) != 0) goto out;
     dt_process_name(s.worker, sizeof s.worker);
     int lost = 0;
