@@ -27,7 +27,7 @@ printf '%s\n' 'log(1e-4, 0.1)' 'uniform(0.5, 0.99)' 'int(0, 400, step=50)' 'logi
   'choice(constant, steps, poly)' '0.9' 'choice(0.8, 0.9)' 'uniform(1, 4, step=0.5)' |
   awk -v d="$tmp/corpus-space" '{ print > (d "/seed" NR) }'
 seeds sweep sweeps/*.ini tests/sweeps/*.ini tests/bad/*/*.ini tests/study/*.ini
-seeds journal tests/golden/optuna/*.jsonl tests/bad/sweeps/*.jsonl
+seeds journal tests/golden/optuna/*.jsonl
 for f in cfg logparse space sweep journal; do
   out=$tmp/$f
   mkdir -p "$out"
