@@ -120,10 +120,11 @@ test: deps
 
 # The unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (clang;
 # tests/t_sanitize.sh runs them: any finding fails), and libFuzzer harnesses for the
-# sweep parser, the space expressions, the cfg reader/writer and the log-line parser
-# (tests/fuzz/; tests/t_fuzz.sh runs each for FUZZ_SECONDS and every saved crash).
+# sweep parser, the space expressions, the cfg reader/writer, the log-line parser and
+# the Optuna journal reader (tests/fuzz/; tests/t_fuzz.sh runs each for FUZZ_SECONDS
+# and every saved crash).
 ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ := cfg logparse space sweep
+FUZZ := cfg logparse space sweep journal
 .PHONY: sanitize-check fuzz-check
 sanitize-check:
 	@$(MAKE) --no-print-directory B=build/asan CC=clang SAN="$(ASAN)" CFLAGS="-O1 -g" \

@@ -36,5 +36,7 @@ int cmd_status(int argc, char **argv);
 int cmd_best(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_lrfind(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "dt_db.h"
 #include "dt_flags.h"
 #include "dt_gpu.h"
+#include "dt_optuna.h"
 #include "dt_out.h"
 #include "dt_pack.h"
 #include "dt_pruner.h"
@@ -97,6 +98,10 @@ typedef struct dt_study {
     long long seen_point;  /* the newest point (store id) this worker has read */
     double synced, beaten, reaped; /* dt_now() of the last sync, heartbeat, look for lost workers */
     int spent;             /* the store said the budget is spent */
+    /* Trials run elsewhere (darktune import, [sampler] warm_start), numbered below 0:
+     * TPE learns from them before the study's own; nothing else sees them. */
+    dt_trial *prior;
+    int nprior;
 } dt_study;
 
 static void dt_sched__note(dt_study *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -453,6 +458,22 @@ static double dt_sched__eta(const dt_study *s)
     return s->trial_secs / s->trials_done_here * left / dt_sched__width(s);
 }
 
+/* The sampler's suggestion for trial number: TPE sees the imported trials before the
+ * study's own (their numbers are below 0, so they come first and weigh as the oldest);
+ * random and grid learn from no trial, and a grid must not take a configuration run
+ * elsewhere for one of its own. */
+static int dt_sched__suggest(dt_study *s, int number, dt_value *vals, dt_err *err)
+{
+    if (!s->nprior || s->sw->sampler.kind != DT_SAMPLER_TPE)
+        return dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
+    dt_trial *all = dt_xmalloc(sizeof *all * (size_t)(s->nprior + s->n));
+    memcpy(all, s->prior, sizeof *all * (size_t)s->nprior);
+    if (s->n) memcpy(all + s->nprior, s->trials, sizeof *all * (size_t)s->n);
+    int rc = dt_sampler_suggest(s->sampler, all, s->nprior + s->n, number, vals, err);
+    free(all);
+    return rc;
+}
+
 /* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
 static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, const char *reason,
                          const char *weights, dt_err *err)
@@ -555,7 +576,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     }
     if (nx->sample) {
         /* Numbered: now its values, from the trials below its number, then stored. */
-        int rc = dt_sampler_suggest(s->sampler, s->trials, s->n, t.number, t.values, err);
+        int rc = dt_sched__suggest(s, t.number, t.values, err);
         if (rc == 0) rc = dt_store_set_params(s->store, s->id, &sw->space, &t, err);
         if (rc != 0) {
             dt_trial_free(&t);
@@ -675,7 +696,7 @@ static int dt_sched__search(dt_study *s, dt_value *vals, dt_next *nx, dt_err *er
         nx->sample = 1;
         return 1;
     }
-    int rc = dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
+    int rc = dt_sched__suggest(s, number, vals, err);
     if (rc < 0) return -1;
     if (rc == 1) {
         s->exhausted = 1;
@@ -919,9 +940,38 @@ static void dt_sched__close(dt_study *s)
     free(s->slots);
     free(s->packs);
     dt_trials_free(s->trials, s->n);
+    dt_trials_free(s->prior, s->nprior);
     dt_sampler_free(s->sampler);
     dt_pruner_free(s->pruner);
     dt_store_close(s->store);
+}
+
+/* [sampler] warm_start: the journal's trials that fit the space replace what it gave
+ * the store before (the file is read at every start: edited, it is read again). */
+static int dt_sched__warm_start(dt_study *s, const dt_optuna_in *in, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    if (dt_store_import(s->store, s->id, &sw->space, sw->warm_start, in->trials, in->n, err) != 0) return -1;
+    dt_buf b = {0};
+    dt_optuna_summary(in, &b);
+    dt_sched__note(s, "warm start: %s, Optuna study '%s': %s%s", sw->warm_start, in->study, b.p,
+                   in->cut ? " (its last line has no newline: a writer was cut short, and it is left out)" : "");
+    dt_buf_free(&b);
+    return 0;
+}
+
+/* The imported trials (darktune import, warm_start), for the sampler. */
+static int dt_sched__prior(dt_study *s, dt_err *err)
+{
+    const dt_sweep *sw = s->sw;
+    if (dt_store_imported(s->store, s->id, &sw->space, &s->prior, &s->nprior, err) != 0) return -1;
+    if (s->nprior && sw->sampler.kind != DT_SAMPLER_TPE)
+        dt_sched__note(s, "%d imported trial%s wait%s for TPE: the %s sampler learns from no trial", s->nprior,
+                       s->nprior == 1 ? "" : "s", s->nprior == 1 ? "s" : "", dt_sampler_name(sw->sampler.kind));
+    else if (s->nprior && !sw->warm_start)
+        dt_sched__note(s, "%d imported trial%s (darktune import): TPE learns from %s before this study's own",
+                       s->nprior, s->nprior == 1 ? "" : "s", s->nprior == 1 ? "it" : "them");
+    return 0;
 }
 
 int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_atomic_t *stop, dt_err *err)
@@ -932,6 +982,15 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     dt_gpu_pin_order();
     int rc = -1;
     dt_value *vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *vals);
+    dt_optuna_in warm = {0};
+    /* A journal that cannot be read is bad input, found before anything is written. */
+    if (sw->warm_start) {
+        dt_optuna_want want = {.space = &sw->space, .maximize = sw->maximize, .fallback = sw->name};
+        if (dt_optuna_read(sw->warm_start, &want, &warm, err) != 0) {
+            rc = -2;
+            goto out;
+        }
+    }
     if (dt_sched__base(&s, err) != 0) goto out;
     /* The store first: one that cannot be reached or refuses this sweep is bad input,
      * and nothing is written then. */
@@ -939,6 +998,9 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
         rc = -2;
         goto out;
     }
+    if (sw->warm_start && dt_sched__warm_start(&s, &warm, err) != 0) goto out;
+    dt_optuna_in_free(&warm);   /* in the store now: the sampler reads them from there */
+    if (dt_sched__prior(&s, err) != 0) goto out;
     if (dt_mkdirs(sw->output, err) != 0) goto out;
     dt_process_name(s.worker, sizeof s.worker);
     int lost = 0;
@@ -1045,6 +1107,7 @@ out:
             if (s.slots[i].run) dt_run_stop(s.slots[i].run);
     }
     free(vals);
+    dt_optuna_in_free(&warm);
     dt_sched__close(&s);
     return rc;
 }

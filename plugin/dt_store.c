@@ -8,7 +8,7 @@
  *         last_metric, last_metric_step, final)
  *   param(study, number, name, text, num)      one row per active value of a trial
  *   point(id, study, number, step, kind, value) intermediate values; id grows with each write
- * fate ('counts', 'interrupted', 'oom': dt_fate_name) says whether a trial counts
+ * fate ('counts', 'interrupted', 'oom', 'lost': dt_fate_name) says whether a trial counts
  * against the budget and whether its configuration runs again; seed_trial is the trial
  * whose number seeds it; rerun_of the trial whose configuration it runs again (NULL
  * none). worker names the process that runs it ("host:pid:start"), heartbeat is when
@@ -23,6 +23,11 @@
  * darktune_meta. Older SQLite files are migrated when opened, in one transaction:
  * version 1 (every darktune before fate), 2 (before workers) and 3 (before finalists);
  * PostgreSQL stores began at 3.
+ * Trials run elsewhere (an Optuna journal, dt_store_import) sit in the same tables with
+ * numbers below 0, fate 'imported', worker naming the journal they came from and their
+ * last intermediate value in last_metric: the study's own trials are those numbered from
+ * 0 (dt_store_load), so nothing that counts, numbers or runs trials sees them, and no
+ * schema change was needed (a darktune before them refuses the unknown fate).
  * NaN is stored as NULL and NULL is read back as NAN (SQLite cannot hold NaN); ±inf
  * are stored as they are. Times are unix seconds.
  *
@@ -33,7 +38,8 @@
  * reconnected (dt_store__tx), so a write is done whole or reported, never lost.
  *
  * It does not cache anything between calls, does not know the sampler's or the
- * pruner's rules, and never deletes a trial. */
+ * pruner's rules, and never deletes a trial (an import replaces the trials it imported
+ * before from the same journal, and only those). */
 #include "dt_store.h"
 
 #include <math.h>
@@ -523,6 +529,7 @@ typedef struct dt_store__load_ctx {
     long long study;
     const dt_space *space;
     int kind;
+    int imported;   /* 1: the imported trials (numbers below 0); 0: the study's own */
     dt_trial *ts;
     int n;
 } dt_store__load_ctx;
@@ -534,15 +541,16 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     dt_store__load_ctx *c = ctx;
     const char *name = dt_db_name(st->db);
     dt_rows r;
-    /* The last value of the series kind: columns 15, 16. */
-    if (dt_db_query(st->db, &r, err, c->kind == DT_POINT_LOSS
-                    ? "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_loss, last_loss_step, process, final"
-                      " FROM trial WHERE study = ? ORDER BY number"
-                    : "SELECT number, state, value, iterations, seconds, started, finished, reason, baseline, fate,"
-                      " seed_trial, rerun_of, worker, heartbeat, weights, last_metric, last_metric_step, process,"
-                      " final FROM trial WHERE study = ? ORDER BY number", "L", c->study) != 0)
-        return -1;
+    /* The last value of the series kind: columns 15, 16. An imported trial's is what
+     * its journal reported, kept as the metric's (in the study's direction). */
+    char *sql = dt_xasprintf("SELECT number, state, value, iterations, seconds, started, finished, reason, baseline,"
+                             " fate, seed_trial, rerun_of, worker, heartbeat, weights, %s, process, final"
+                             " FROM trial WHERE study = ? AND %s ORDER BY number",
+                             c->kind == DT_POINT_LOSS ? "last_loss, last_loss_step" : "last_metric, last_metric_step",
+                             c->imported ? "number < 0" : "number >= 0");
+    int rc = dt_db_query(st->db, &r, err, sql, "L", c->study);
+    free(sql);
+    if (rc != 0) return -1;
     c->ts = r.n ? dt_xcalloc((size_t)r.n, sizeof *c->ts) : NULL;
     c->n = 0;
     for (int i = 0; i < r.n; i++) {
@@ -580,7 +588,10 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     dt_rows_free(&r);
     if (!c->n) return 0;
 
-    if (dt_db_query(st->db, &r, err, "SELECT number, name, text, num FROM param WHERE study = ?", "L", c->study) != 0)
+    if (dt_db_query(st->db, &r, err,
+                    c->imported ? "SELECT number, name, text, num FROM param WHERE study = ? AND number < 0"
+                                : "SELECT number, name, text, num FROM param WHERE study = ? AND number >= 0",
+                    "L", c->study) != 0)
         return -1;
     for (int i = 0; i < r.n; i++) {
         dt_trial *t = dt_store__trial(c->ts, c->n, (int)dt_rows_int(&r, i, 0));
@@ -592,19 +603,84 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
 }
 
 /* In one transaction, so that a study written to meanwhile is seen at one instant. */
+static int dt_store__load_tx(dt_store *st, dt_store__load_ctx *c, dt_trial **out, int *n, dt_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (dt_store__read(st, dt_store__load, c, c->imported ? "load the imported trials" : "load the trials", err) !=
+        0) {
+        dt_trials_free(c->ts, c->n);
+        return -1;
+    }
+    *out = c->ts;
+    *n = c->n;
+    return 0;
+}
+
 int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err)
 {
     dt_store__load_ctx c = {.study = study, .space = space, .kind = kind};
-    *out = NULL;
-    *n = 0;
-    if (dt_store__read(st, dt_store__load, &c, "load the trials", err) != 0) {
-        dt_trials_free(c.ts, c.n);
+    return dt_store__load_tx(st, &c, out, n, err);
+}
+
+int dt_store_imported(dt_store *st, long long study, const dt_space *space, dt_trial **out, int *n, dt_err *err)
+{
+    dt_store__load_ctx c = {.study = study, .space = space, .kind = DT_POINT_METRIC, .imported = 1};
+    return dt_store__load_tx(st, &c, out, n, err);
+}
+
+static int dt_store__insert_params(dt_store *st, long long study, int number, const dt_space *space,
+                                   const dt_value *values, dt_err *err);
+
+typedef struct dt_store__import_ctx {
+    long long study;
+    const dt_space *space;
+    const char *source;
+    const dt_trial *ts;
+    int n;
+    int first;   /* the number the first of ts gets */
+} dt_store__import_ctx;
+
+/* What source imported before goes (its parameters first: they refer to their
+ * trials), then ts come in below every number the study holds, in their order. */
+static int dt_store__import(dt_store *st, void *ctx, dt_err *err)
+{
+    dt_store__import_ctx *c = ctx;
+    if (dt_db_exec(st->db, err, "DELETE FROM param WHERE study = ? AND number IN (SELECT number FROM trial"
+                   " WHERE study = ? AND number < 0 AND fate = 'imported' AND worker = ?)", "LLt", c->study, c->study,
+                   c->source) != 0 ||
+        dt_db_exec(st->db, err, "DELETE FROM trial WHERE study = ? AND number < 0 AND fate = 'imported' AND worker = ?",
+                   "Lt", c->study, c->source) != 0)
         return -1;
+    dt_rows r;
+    if (dt_db_query(st->db, &r, err, "SELECT COALESCE(MIN(number), 0) FROM trial WHERE study = ?", "L", c->study) != 0)
+        return -1;
+    long long low = dt_rows_int(&r, 0, 0);
+    dt_rows_free(&r);
+    if (low > 0) low = 0;
+    if (low - c->n < -2000000000LL) return dt_errf(err, "too many imported trials in store '%s'", dt_db_name(st->db));
+    c->first = (int)(low - c->n);
+    for (int i = 0; i < c->n; i++) {
+        const dt_trial *t = &c->ts[i];
+        int number = c->first + i;
+        if (dt_db_exec(st->db, err, "INSERT INTO trial(study, number, state, value, iterations, seconds, started,"
+                       " finished, reason, baseline, fate, seed_trial, worker, last_metric, last_metric_step)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'imported', ?, ?, ?, NULLIF(?, -1))", "Litrlrrrtitrl",
+                       c->study, number, dt_state_name(t->state), t->value, t->iterations, t->seconds,
+                       t->started > 0 ? t->started : NAN, t->finished > 0 ? t->finished : NAN,
+                       t->reason[0] ? t->reason : NULL, number, c->source, t->last_value, t->last_step) != 0 ||
+            dt_store__insert_params(st, c->study, number, c->space, t->values, err) != 0)
+            return -1;
     }
-    *out = c.ts;
-    *n = c.n;
     return 0;
+}
+
+int dt_store_import(dt_store *st, long long study, const dt_space *space, const char *source, const dt_trial *ts,
+                    int n, dt_err *err)
+{
+    dt_store__import_ctx c = {study, space, source, ts, n, 0};
+    return dt_store__tx(st, dt_store__import, &c, "import trials", err);
 }
 
 /* ---- Trials. */

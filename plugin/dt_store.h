@@ -51,12 +51,25 @@ int dt_store_study_sweep(dt_store *st, long long id, const char *sweep, int forc
 /* The study called name, without creating it: 0 with *id, 1 when the store has none. */
 int dt_store_find_study(dt_store *st, const char *name, long long *id, dt_err *err);
 
-/* Every trial of the study in number order, parameters aligned with space by name
+/* Every trial of the study (not the imported ones) in number order, parameters aligned with space by name
  * (a stored parameter not in the space is ignored; a space parameter not stored is
  * inactive). last_value/last_step hold the last intermediate value of kind
  * (dt_point_kind: the series the pruner compares). */
 int dt_store_load(dt_store *st, long long study, const dt_space *space, int kind, dt_trial **out, int *n,
                   dt_err *err);
+
+/* Trials run elsewhere that the study's sampler learns from (an Optuna journal's:
+ * dt_optuna_read), marked as such: numbered below 0 (the first of ts lowest), fate
+ * DT_FATE_IMPORTED, worker = source (the journal). Their state (COMPLETE, PRUNED),
+ * value, last_value/last_step (the last intermediate value, in the study's direction),
+ * iterations, seconds, reason and parameters are kept. Whatever source imported before
+ * is replaced, in the same transaction; other sources' trials stay. dt_store_load
+ * never returns them: they are not the study's trials and count for nothing. */
+int dt_store_import(dt_store *st, long long study, const dt_space *space, const char *source, const dt_trial *ts,
+                    int n, dt_err *err);
+/* Every imported trial of the study, in number order (the oldest import's last), with
+ * last_kind DT_POINT_METRIC and parameters aligned with space by name. */
+int dt_store_imported(dt_store *st, long long study, const dt_space *space, dt_trial **out, int *n, dt_err *err);
 
 /* Adds a RUNNING trial with its parameters, t->baseline, t->seed_trial and t->rerun_of
  * (-1: none). The store picks t->number (one more than the highest so far, so that

@@ -118,6 +118,7 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
     {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(sampler.tpe.ei_candidates), "auto", NULL, 1, 100000},
     {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(sampler.tpe.multivariate), "yes", NULL, 0, 0},
     {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(sampler.tpe.gamma), "auto", NULL, 0, 1},
+    {"warm_start", DT_SWEEP__STR, DT_SWEEP__AT(warm_start), NULL, NULL, 0, 0},
 };
 
 static const dt_sweep__key dt_sweep__pruner_keys[] = {
@@ -632,7 +633,7 @@ void dt_sweep_free(dt_sweep *sw)
     dt_table_free(sw->table_data);
     if (!sw) return;
     char **strs[] = {&sw->path, &sw->dir, &sw->name, &sw->output, &sw->storage, &sw->data, &sw->cfg,
-                     &sw->weights, &sw->command, &sw->eval_command, &sw->table};
+                     &sw->weights, &sw->command, &sw->eval_command, &sw->table, &sw->warm_start};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     dt_space_free(&sw->space);
     for (int i = 0; i < sw->nlines; i++) {

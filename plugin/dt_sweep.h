@@ -68,6 +68,9 @@ typedef struct dt_sweep {
     dt_sampler_opts sampler;
     int sampler_auto;      /* type = auto: sampler was chosen by dt_sweep_resolve_sampler */
     char sampler_why[160]; /* type = auto: why that one, e.g. "5 parameters, 40 trials: ..."; else "" */
+    char *warm_start;      /* key `warm_start`: an Optuna journal (absolute) whose trials TPE learns
+                            * from, read when the study starts (dt_sched); NULL none. A path, so not
+                            * part of dt_sweep_identity, as the table is not */
 
     /* [pruner]: the study's facts in it are filled by dt_sweep_pruner. */
     dt_pruner_opts pruner;

@@ -116,6 +116,8 @@ static const struct dt_sweep__applies {
     {DT_SWEEP__SAMPLER, "ei_candidates", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
     {DT_SWEEP__SAMPLER, "multivariate", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
     {DT_SWEEP__SAMPLER, "gamma", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = tpe"},
+    {DT_SWEEP__SAMPLER, "warm_start", DT_SWEEP__K(DT_SAMPLER_TPE) | DT_SWEEP__K(DT_SAMPLER_AUTO),
+     "type = tpe (the other samplers learn from no trial)"},
     {DT_SWEEP__SAMPLER, "grid_points", DT_SWEEP__K(DT_SAMPLER_GRID) | DT_SWEEP__K(DT_SAMPLER_AUTO), "type = grid"},
     {DT_SWEEP__PRUNER, "startup_trials", DT_SWEEP__K(DT_PRUNER_MEDIAN) | DT_SWEEP__K(DT_PRUNER_PERCENTILE),
      "type = median or percentile"},
@@ -163,10 +165,11 @@ static int dt_sweep__check_applies(dt_sweep__ctx *c)
     return 0;
 }
 
-/* Makes *path absolute against the sweep's folder; key names it in the message when
- * it is not a file darktune can read: absent, a folder (a common slip: the data set's
- * folder for its .data file), a device or a file without read permission. */
-static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
+/* Makes *path absolute against the sweep's folder; key (of [darknet], or of section
+ * sec) names it in the message when it is not a file darktune can read: absent, a
+ * folder (a common slip: the data set's folder for its .data file), a device or a file
+ * without read permission. */
+static int dt_sweep__file_in(dt_sweep__ctx *c, int sec, const char *key, char **path)
 {
     if (!*path) return 0;
     static const char *const keys[] = {"data", "cfg", "table", "weights", NULL};
@@ -194,6 +197,11 @@ static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
     free(*path);
     *path = abs;
     return 0;
+}
+
+static int dt_sweep__file(dt_sweep__ctx *c, const char *key, char **path)
+{
+    return dt_sweep__file_in(c, DT_SWEEP__DARKNET, key, path);
 }
 
 /* 1 when the cfg has a section called name. */
@@ -281,6 +289,12 @@ static int dt_sweep__check_exec(dt_sweep__ctx *c)
     free(prog);
     free(eval_prog);
     return 0;
+}
+
+/* [sampler] warm_start: the journal is there (read when the study starts: dt_sched). */
+static int dt_sweep__check_warm_start(dt_sweep__ctx *c)
+{
+    return dt_sweep__file_in(c, DT_SWEEP__SAMPLER, "warm_start", &c->sw->warm_start);
 }
 
 /* runner = table: the table file exists and loads (its own FILE:LINE in the message),
@@ -810,7 +824,7 @@ int dt_sweep__check(dt_sweep__ctx *c)
 {
     return dt_sweep__check_study(c) < 0 || dt_sweep__check_files(c) < 0 || dt_sweep__check_available(c) < 0 ||
                    dt_sweep__check_applies(c) < 0 ||
-                   dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 ||
+                   dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 || dt_sweep__check_warm_start(c) < 0 ||
                    dt_sweep__check_objective(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0 ||
                    dt_sweep__check_limits(c) < 0
                ? -1

@@ -20,16 +20,17 @@ int dt_state_parse(const char *name)
     return -1;
 }
 
-static const char *const dt_trial__fates[] = {"counts", "interrupted", "oom", "lost"};
+static const char *const dt_trial__fates[] = {"counts", "interrupted", "oom", "lost", "imported"};
+#define DT_TRIAL__NFATES ((int)(sizeof dt_trial__fates / sizeof *dt_trial__fates))
 
 const char *dt_fate_name(dt_fate f)
 {
-    return (unsigned)f < 4 ? dt_trial__fates[f] : "?";
+    return (unsigned)f < (unsigned)DT_TRIAL__NFATES ? dt_trial__fates[f] : "?";
 }
 
 int dt_fate_parse(const char *name)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < DT_TRIAL__NFATES; i++)
         if (strcmp(name, dt_trial__fates[i]) == 0) return i;
     return -1;
 }
@@ -39,12 +40,13 @@ int dt_trial_counts(const dt_trial *t)
     return t->state != DT_RUNNING && t->fate == DT_FATE_COUNTS;
 }
 
-/* A linear scan over rerun_of: a study holds hundreds of trials and few cut short. */
+/* A linear scan over rerun_of: a study holds hundreds of trials and few cut short.
+ * An imported trial ran elsewhere: there is nothing of it to run again here. */
 int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n)
 {
     /* A finalist's run cut short is not run again as such: its finalist simply lacks a
      * run, which the next finalist run gives it. */
-    if (t->state == DT_RUNNING || t->fate == DT_FATE_COUNTS || t->final) return 0;
+    if (t->state == DT_RUNNING || t->fate == DT_FATE_COUNTS || t->fate == DT_FATE_IMPORTED || t->final) return 0;
     for (int i = 0; i < n; i++)
         if (trials[i].rerun_of == t->number) return 0;
     return 1;

@@ -27,9 +27,13 @@ typedef enum dt_fate {
                                * fewer trials on its GPU */
     DT_FATE_LOST = 3,         /* its worker stopped beating (killed, its machine down): runs again,
                                * as many times as [study] retries allows; after that it counts */
+    DT_FATE_IMPORTED = 4,     /* ran elsewhere (an Optuna journal: darktune import, [sampler]
+                               * warm_start): the sampler learns from it; it never counts, never
+                               * runs again, and is no trial of the study's own (dt_store_imported) */
 } dt_fate;
 
-/* "counts", "interrupted", "oom", "lost" (the store's words); dt_fate_parse returns -1 for anything else. */
+/* "counts", "interrupted", "oom", "lost", "imported" (the store's words); dt_fate_parse returns -1 for anything else.
+ */
 const char *dt_fate_name(dt_fate f);
 int dt_fate_parse(const char *name);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer over the parsers (make fuzz-check, build/fuzz, ASan and UBSan on): the
-# cfg reader/writer, the log-line parser, the space expressions and the sweep parser.
+# cfg reader/writer, the log-line parser, the space expressions, the sweep parser and the
+# Optuna journal reader.
 # Each runs FUZZ_SECONDS (10) from a seed corpus of the examples and golden files,
 # then every input saved in tests/fuzz/regress/NAME/ (crashes found before, each a
 # regression test) runs once. A crash found now is saved into tests/tmp/fuzz/ and
@@ -26,7 +27,8 @@ printf '%s\n' 'log(1e-4, 0.1)' 'uniform(0.5, 0.99)' 'int(0, 400, step=50)' 'logi
   'choice(constant, steps, poly)' '0.9' 'choice(0.8, 0.9)' 'uniform(1, 4, step=0.5)' |
   awk -v d="$tmp/corpus-space" '{ print > (d "/seed" NR) }'
 seeds sweep sweeps/*.ini tests/sweeps/*.ini tests/bad/*/*.ini tests/study/*.ini
-for f in cfg logparse space sweep; do
+seeds journal tests/golden/optuna/*.jsonl
+for f in cfg logparse space sweep journal; do
   out=$tmp/$f
   mkdir -p "$out"
   "$b/fuzz_$f" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \

@@ -434,6 +434,83 @@ static void test_final_claim(void)
     rm_db(path);
 }
 
+/* Imported trials (an Optuna journal's): numbered below 0, never among the study's
+ * own trials nor counted against its budget; importing a journal again replaces what it
+ * gave before, and only that. */
+static void test_import(void)
+{
+    const char *path = DIR "/import.db";
+    rm_db(path);
+    dt_store *st;
+    dt_err err = {0};
+    long long sid;
+    CHECK(dt_store_open(&st, path, &err) == 0);
+    CHECK(dt_store_study(st, "warm", "maximize", "top1", &sid, &err) == 0);
+    dt_trial in[3];
+    for (int i = 0; i < 3; i++) {
+        dt_trial_init(&in[i], space.n);
+        in[i].number = 10 + i;   /* the journal's numbers: the store numbers them anew */
+        in[i].fate = DT_FATE_IMPORTED;
+        set(&in[i].values[0], i ? "0.1" : "0.01", i ? 0.1 : 0.01, -1);
+        set(&in[i].values[1], "64", 64, 1);
+        set(&in[i].values[2], "constant", NAN, 0);
+        snprintf(in[i].reason, sizeof in[i].reason, "imported: Optuna trial %d", i);
+    }
+    in[0].state = DT_COMPLETE, in[0].value = 0.8, in[0].last_step = 20, in[0].last_value = 0.8;
+    in[1].state = DT_PRUNED, in[1].value = 0.3, in[1].last_step = 5, in[1].last_value = 0.3;
+    in[2].state = DT_PRUNED, in[2].value = NAN;   /* pruned before it reported anything */
+    CHECK(dt_store_import(st, sid, &space, "/j/a.jsonl", in, 3, &err) == 0);
+    dt_trial *ts;
+    int n;
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
+    CHECK(n == 0);
+    dt_trials_free(ts, n);
+    CHECK(dt_store_imported(st, sid, &space, &ts, &n, &err) == 0);
+    CHECK(n == 3);
+    if (n == 3) {
+        CHECK(ts[0].number == -3 && ts[1].number == -2 && ts[2].number == -1);
+        CHECK(ts[0].state == DT_COMPLETE && ts[0].value == 0.8 && ts[0].fate == DT_FATE_IMPORTED);
+        CHECK(ts[0].last_kind == DT_POINT_METRIC && ts[0].last_step == 20 && ts[0].last_value == 0.8);
+        CHECK(ts[1].state == DT_PRUNED && ts[1].last_step == 5 && ts[1].last_value == 0.3);
+        CHECK(ts[2].last_step == -1 && isnan(ts[2].last_value) && isnan(ts[2].value));
+        CHECK_STR(ts[1].values[0].text, "0.1");
+        CHECK(ts[1].values[1].idx == 1 && ts[1].values[2].active && !ts[1].values[3].active);
+        CHECK_STR(ts[0].worker, "/j/a.jsonl");
+        CHECK_STR(ts[0].reason, "imported: Optuna trial 0");
+    }
+    dt_trials_free(ts, n);
+
+    /* The study's own trials still start at 0, and the budget counts only them. */
+    dt_trial t;
+    dt_trial_init(&t, space.n);
+    set(&t.values[0], "0.001", 0.001, -1);
+    CHECK(dt_store_claim(st, sid, &space, &t, 1, NULL, &err) == 0);
+    CHECK(t.number == 0);
+    t.state = DT_COMPLETE;
+    t.value = 0.5;
+    CHECK(dt_store_finish_trial(st, sid, &t, &err) == 0);
+    CHECK(dt_store_claim(st, sid, &space, &t, 1, NULL, &err) == DT_STORE_SPENT);
+    dt_trial_free(&t);
+
+    /* Again from a.jsonl: its three give way to one; b.jsonl's come below it. */
+    CHECK(dt_store_import(st, sid, &space, "/j/a.jsonl", &in[1], 1, &err) == 0);
+    CHECK(dt_store_import(st, sid, &space, "/j/b.jsonl", in, 2, &err) == 0);
+    CHECK(dt_store_imported(st, sid, &space, &ts, &n, &err) == 0);
+    CHECK(n == 3);
+    if (n == 3) {
+        CHECK(ts[0].number == -3 && ts[1].number == -2 && ts[2].number == -1);
+        CHECK_STR(ts[0].worker, "/j/b.jsonl");
+        CHECK_STR(ts[2].worker, "/j/a.jsonl");
+        CHECK(ts[2].state == DT_PRUNED);
+    }
+    dt_trials_free(ts, n);
+    CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
+    CHECK(n == 1 && ts[0].number == 0);
+    dt_trials_free(ts, n);
+    for (int i = 0; i < 3; i++) dt_trial_free(&in[i]);
+    dt_store_close(st);
+}
+
 int main(void)
 {
     dt_store *st, *st2;
@@ -660,5 +737,6 @@ int main(void)
     test_fate();
     test_final_claim();
     test_migrate();
+    test_import();
     return dt_test_done("store");
 }
