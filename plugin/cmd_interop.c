@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "dt_db.h"
 #include "dt_optuna.h"
+#include "dt_sched.h"
 #include "dt_store.h"
 
 /* The series the pruner compares, as dt_sched stores and ranks it: what a journal's
@@ -17,30 +17,6 @@
 static int dt_interop__series(const dt_sweep *sw)
 {
     return sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
-}
-
-/* Reads the study's trials and every trial's points: 0, or -1 with err. */
-static int dt_interop__load(const dt_sweep *sw, dt_trial **trials, int *n, dt_point ***pts, int **npts, dt_err *err)
-{
-    *trials = NULL, *n = 0, *pts = NULL, *npts = NULL;
-    if (!dt_db_is_postgres(sw->storage) && !dt_file_exists(sw->storage))
-        return dt_errf(err, "no study yet: '%s' does not exist (run 'darktune run %s' first)", sw->storage, sw->path);
-    dt_store *st;
-    long long id;
-    if (dt_store_open_read(&st, sw->storage, err) != 0) return -1;
-    int rc = dt_store_find_study(st, sw->name, &id, err);
-    if (rc == 1)
-        rc = dt_errf(err, "no study yet: '%s' has no study '%s' (run 'darktune run %s' first)", dt_store_name(st),
-                     sw->name, sw->path);
-    if (rc == 0) rc = dt_store_load(st, id, &sw->space, dt_interop__series(sw), trials, n, err);
-    if (rc == 0 && *n) {
-        *pts = dt_xcalloc((size_t)*n, sizeof **pts);
-        *npts = dt_xcalloc((size_t)*n, sizeof **npts);
-    }
-    for (int i = 0; rc == 0 && i < *n; i++)
-        rc = dt_store_points(st, id, (*trials)[i].number, &(*pts)[i], &(*npts)[i], err);
-    dt_store_close(st);
-    return rc;
 }
 
 int cmd_export(int argc, char **argv)
@@ -58,14 +34,18 @@ int cmd_export(int argc, char **argv)
     }
     dt_sweep sw;
     dt_cmd_sweep(&sw, path, NULL, output);
-    dt_trial *trials;
-    dt_point **pts;
-    int n, *npts, status = DT_EXIT_OK;
+    dt_trial *trials = NULL;
+    dt_curve *curves = NULL;
+    dt_point **pts = NULL;
+    int n = 0, *npts = NULL, status = DT_EXIT_OK;
     dt_err err;
-    if (dt_interop__load(&sw, &trials, &n, &pts, &npts, &err) != 0) {
+    if (dt_sched_load(&sw, &trials, &n, &err) != 0 || dt_sched_curves(&sw, trials, n, &curves, &err) != 0) {
         fprintf(stderr, "darktune: %s\n", err.msg);
         status = DT_EXIT_RUNTIME;
     } else {
+        pts = dt_xcalloc((size_t)n + 1, sizeof *pts);
+        npts = dt_xcalloc((size_t)n + 1, sizeof *npts);
+        for (int i = 0; i < n; i++) pts[i] = curves[i].pts, npts[i] = curves[i].n;
         int series = dt_interop__series(&sw);
         dt_optuna_study st = {sw.name, sw.maximize, dt_metric_name(sw.metric), series,
                               series == DT_POINT_LOSS ? "loss" : dt_metric_name(sw.metric), &sw.space};
@@ -83,7 +63,7 @@ int cmd_export(int argc, char **argv)
         }
         dt_buf_free(&out);
     }
-    for (int i = 0; i < n; i++) free(pts[i]);
+    dt_curves_free(curves, n);
     free(pts);
     free(npts);
     dt_trials_free(trials, n);

@@ -184,6 +184,19 @@ static int dt_sched__outputs(dt_store *st, long long id, const dt_sweep *sw, con
     return rc;
 }
 
+int dt_sched_curves(const dt_sweep *sw, const dt_trial *trials, int n, dt_curve **curves, dt_err *err)
+{
+    dt_store *st;
+    long long id;
+    *curves = NULL;
+    if (dt_store_open_read(&st, sw->storage, err) != 0) return -1;
+    int rc = dt_store_find_study(st, sw->name, &id, err);
+    if (rc == 1) rc = dt_errf(err, "no study '%s' in '%s'", sw->name, dt_store_name(st));
+    if (rc == 0) rc = dt_sched__curves(st, id, trials, n, curves, err);
+    dt_store_close(st);
+    return rc;
+}
+
 int dt_sched_outputs(const dt_sweep *sw, const dt_trial *trials, int n, int html, dt_buf *flags, dt_err *err)
 {
     dt_store *st;

@@ -63,6 +63,10 @@ int dt_sched_check(const dt_sweep *sw, dt_err *err);
  * Returns -1 with a message when the store or the study does not exist. */
 int dt_sched_load(const dt_sweep *sw, dt_trial **trials, int *n, dt_err *err);
 
+/* Every trial's intermediate values (dt_sched_load's trials): (*curves)[i] for
+ * trials[i], both kinds, in the order they were written. Free with dt_curves_free. */
+int dt_sched_curves(const dt_sweep *sw, const dt_trial *trials, int n, dt_curve **curves, dt_err *err);
+
 /* Writes the study's outputs from its store (trials as dt_sched_load gave them):
  * trials.csv, best.cfg and report.txt with its red flags, and with html, report.html.
  * flags (NULL: not wanted) gets the red flags, a line each. */

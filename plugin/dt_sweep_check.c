@@ -174,7 +174,7 @@ static int dt_sweep__file_in(dt_sweep__ctx *c, int sec, const char *key, char **
     if (!*path) return 0;
     static const char *const keys[] = {"data", "cfg", "table", "weights", NULL};
     static const char *const whats[] = {"the .data file", "the base cfg", "the table file", "the weights file"};
-    int k = dt_sweep__index(key, keys), line = dt_sweep_line(c->sw, "darknet", key);
+    int k = dt_sweep__index(key, keys), line = dt_sweep_line(c->sw, dt_sweep__section_name(sec), key);
     char *abs = dt_path_join(c->sw->dir, *path);
     struct stat st;
     int rc = -1;
