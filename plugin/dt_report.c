@@ -294,13 +294,15 @@ static int dt_report__curves(dt_report__ctx *c, int kind)
             int cnt = 0;
             for (int k = 0; k < cv->n; k++) cnt += cv->pts[k].kind == kind && isfinite(cv->pts[k].value);
             if (!cnt) continue;
-            int stride = (cnt + DT_REPORT__POINTS - 1) / DT_REPORT__POINTS, j = 0, seen = 0;
+            int stride = (cnt + DT_REPORT__POINTS - 1) / DT_REPORT__POINTS, j = 0;
             const char *cls = i == c->best ? "best" : c->t[i].state == DT_COMPLETE ? "complete" : "stopped";
             dt_buf_printf(c->b, "<polyline class=\"mark %s\" points=\"", cls);
             for (int k = 0; k < cv->n; k++) {
                 const dt_point *p = &cv->pts[k];
                 if (p->kind != kind || !isfinite(p->value)) continue;
-                if (j++ % stride && ++seen < cnt) continue;
+                /* Every stride-th value, and the last: a curve ends where its trial stopped. */
+                int at = j++;
+                if (at % stride && at != cnt - 1) continue;
                 dt_buf_printf(c->b, "%.1f,%.1f ", dt_report__px(&x, p->step), dt_report__px(&y, p->value));
             }
             dt_buf_printf(c->b, "\"><title>trial %d (%s)</title></polyline>\n", c->t[i].number,

@@ -477,12 +477,18 @@ static double dt_sched__eta(const dt_study *s)
  * elsewhere for one of its own. */
 static int dt_sched__suggest(dt_study *s, int number, dt_value *vals, dt_err *err)
 {
-    if (!s->nprior || s->sw->sampler.kind != DT_SAMPLER_TPE)
-        return dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
-    dt_trial *all = dt_xmalloc(sizeof *all * (size_t)(s->nprior + s->n));
-    memcpy(all, s->prior, sizeof *all * (size_t)s->nprior);
-    if (s->n) memcpy(all + s->nprior, s->trials, sizeof *all * (size_t)s->n);
-    int rc = dt_sampler_suggest(s->sampler, all, s->nprior + s->n, number, vals, err);
+    /* Finalists' runs repeat configurations with other seeds: a search that goes on
+     * after them (a larger budget) learns from the search's own trials only. */
+    int finals = 0;
+    for (int i = 0; i < s->n; i++) finals += s->trials[i].final;
+    int prior = s->sw->sampler.kind == DT_SAMPLER_TPE ? s->nprior : 0;
+    if (!prior && !finals) return dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
+    dt_trial *all = dt_xmalloc(sizeof *all * (size_t)(prior + s->n + 1));
+    if (prior) memcpy(all, s->prior, sizeof *all * (size_t)prior);
+    int m = prior;
+    for (int i = 0; i < s->n; i++)
+        if (!s->trials[i].final) all[m++] = s->trials[i];
+    int rc = dt_sampler_suggest(s->sampler, all, m, number, vals, err);
     free(all);
     return rc;
 }

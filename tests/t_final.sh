@@ -76,5 +76,12 @@ check_eq "later: no finalist run pruned" "$(awk -F, 'NR > 1 && $NF != "" && $2 !
   wc -l)" 0
 check_eq "later: each finalist run trains to the end" \
   "$(awk -F, 'NR > 1 && $NF != "" { print $(NF - 2) }' "$out/trials.csv" | sort -u)" 20
+# A larger budget afterwards: the search goes on from its own trials (the TPE does not
+# take the finalists' runs for observations), then finalists as the new top has them.
+"$DARKTUNE" run "$g" --output "$out" --trials 33 > "$tmp/later3.log" 2>&1
+check_eq "later, 33 trials: exit status" "$?" 0
+check_eq "later, 33 trials: 3 more search trials" "$(awk -F, 'NR > 1 && $NF == ""' "$out/trials.csv" | wc -l)" 33
+check "later, 33 trials: each finalist has its 2 runs" test "$(awk -F, 'NR > 1 && $NF != "" && $2 == "COMPLETE" { n[$NF]++ }
+  END { for (k in n) if (n[k] < 2) bad = 1; print bad ? 1 : 0 }' "$out/trials.csv")" = 0
 rm -f "$g"
 finish final
