@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dt_cfg.h"
 #include "dt_out.h"
 
 /* Trials the pruner judged and pruned, above this share, suggest it is too aggressive. */
@@ -108,18 +107,6 @@ static int dt_flags__flat(const dt_sweep *sw, const dt_trial *trials, int n, dt_
     return 1;
 }
 
-/* A trial's learning_rate: the space's value when it has one, else the base cfg's. */
-static double dt_flags__rate(const dt_sweep *sw, const dt_trial *t)
-{
-    for (int i = 0; i < sw->space.n; i++)
-        if (strcmp(sw->space.p[i].name, "learning_rate") == 0)
-            return t->values[i].active ? t->values[i].num : NAN;
-    const char *v = sw->base ? dt_cfg_get(sw->base, "net", "learning_rate", NULL) : NULL;
-    if (!v) v = dt_cfg_net_default("learning_rate");
-    double r;
-    return v && dt_parse_double(v, &r) == 0 ? r : NAN;
-}
-
 /* Diverged trials, and the smallest learning_rate among them: an upper bound. */
 static int dt_flags__diverged_rates(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
 {
@@ -128,7 +115,7 @@ static int dt_flags__diverged_rates(const dt_sweep *sw, const dt_trial *trials, 
     for (int i = 0; i < n; i++) {
         if (!dt_trial_counts(&trials[i]) || !dt_flags__diverged(&trials[i])) continue;
         m++;
-        double r = dt_flags__rate(sw, &trials[i]);
+        double r = dt_out_net_value(sw, &trials[i], "learning_rate", NULL);
         if (r < low) low = r, at = i;
     }
     if (!m) return 0;

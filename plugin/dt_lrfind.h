@@ -114,8 +114,9 @@ typedef struct dt_lrfind_pick {
  * training can be expected to survive (without a divergence, the last rate: high is
  * then a lower bound). Both are clamped to [from, to] and rounded inwards to 2
  * significant digits. The smoothing lags the losses by about a window, so the
- * steepest descent found lies up to a third of a decade above the raw curve's. No suggestion (ok = 0, why) when the test
- * diverged before the loss fell, or the loss fell by less than a tenth. */
+ * steepest descent found lies up to a third of a decade above the raw curve's. No
+ * suggestion (ok = 0, why) when the test diverged before the loss fell, or the loss
+ * fell by less than a tenth. */
 int dt_lrfind_suggest(const dt_lrfind_curve *c, const dt_lrfind_opts *o, dt_lrfind_pick *pk);
 
 /* iteration,rate,loss,smoothed; one line per point (smoothed empty where undefined). */

@@ -330,6 +330,21 @@ int dt_out_noise(const dt_finalist *f, int m, double *pooled, double *spread)
     return 1;
 }
 
+double dt_out_net_value(const dt_sweep *sw, const dt_trial *t, const char *name, int *varies)
+{
+    double d;
+    if (varies) *varies = 0;
+    for (int i = 0; i < sw->space.n; i++)
+        if (strcmp(sw->space.p[i].name, name) == 0) {
+            if (varies) *varies = sw->space.p[i].kind != DT_FIXED;
+            const dt_value *v = &t->values[i];
+            return !v->active ? NAN : isfinite(v->num) ? v->num : dt_parse_double(v->text, &d) == 0 ? d : NAN;
+        }
+    const char *v = sw->base ? dt_cfg_get(sw->base, "net", name, NULL) : NULL;
+    if (!v) v = dt_cfg_net_default(name);
+    return v && dt_parse_double(v, &d) == 0 ? d : NAN;
+}
+
 void dt_out_value(double v, char *buf, size_t n)
 {
     if (isnan(v)) snprintf(buf, n, "%s", "");
@@ -413,13 +428,12 @@ static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_tri
     return rc;
 }
 
-/* report.txt's finalists: each one's mean ± std over its seeds, the noise floor, and
- * which one best.cfg deploys. */
-static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
+/* report.txt's finalists (f[0..m), as dt_out_finalists found them): each one's mean ±
+ * std over its seeds, the noise floor, and which one best.cfg deploys (c, -1 none). */
+static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, const dt_finalist *f, int m, int c,
+                              dt_buf *b)
 {
     if (sw->final_top <= 0) return;
-    dt_finalist *f = dt_xcalloc((size_t)sw->final_top, sizeof *f);
-    int m = dt_out_finalists(sw, trials, n, f);
     dt_buf_printf(b, "finalists  the top %d configurations, %d new seed%s each (mean ± std of those runs)\n",
                   sw->final_top, sw->final_seeds, sw->final_seeds == 1 ? "" : "s");
     for (int j = 0; j < m; j++) {
@@ -436,14 +450,12 @@ static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, int n,
         dt_buf_printf(b, "noise      one configuration's std over seeds %.3g, the finalists' means spread %.3g: %s\n",
                       pooled, spread, spread <= pooled ? "their ranking is within the noise (any of them will do; "
                       "more seeds tell them apart)" : "they differ by more than the noise");
-    int c = dt_out_final_choice(sw, f, m);
     if (c >= 0) dt_buf_printf(b, "best.cfg   trial %d's configuration, chosen by the mean of its seeds\n",
                               trials[f[c].trial].number);
-    free(f);
 }
 
-static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const dt_curve *best_curve,
-                          dt_err *err)
+static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const dt_finalist *f, int m,
+                          int chosen, const dt_curve *best_curve, dt_err *err)
 {
     int count[4] = {0};
     double secs = 0;
@@ -481,7 +493,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     } else {
         dt_buf_printf(&b, "best       none yet (no trial has completed)\n");
     }
-    dt_out__finalists(sw, trials, n, &b);
+    dt_out__finalists(sw, trials, f, m, chosen, &b);
     dt_flags(sw, trials, n, best_curve, &b);
     for (int i = 0; i < n; i++)
         if (trials[i].state == DT_PRUNED || trials[i].state == DT_FAIL)
@@ -511,7 +523,7 @@ int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *tri
     } else if (best >= 0) {
         rc = dt_out__best_cfg(sw, base, &trials[best], NULL, err);
     }
+    if (rc == 0) rc = dt_out__report(sw, trials, n, best, f, m, c, best_curve, err);
     free(f);
-    if (rc != 0) return -1;
-    return dt_out__report(sw, trials, n, best, best_curve, err);
+    return rc;
 }

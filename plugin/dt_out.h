@@ -101,6 +101,11 @@ int dt_out_noise(const dt_finalist *f, int m, double *pooled, double *spread);
 int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, const dt_curve *best_curve,
                      dt_err *err);
 
+/* The value of [net] field name that trial t trains: the space's (NAN while the
+ * parameter is inactive), else the base cfg's, else Darknet's default; NAN when that is
+ * no number. *varies (NULL: not wanted) gets 1 when the space samples the field. */
+double dt_out_net_value(const dt_sweep *sw, const dt_trial *t, const char *name, int *varies);
+
 /* Formats an objective value for people: "0.8123", "" for NAN. */
 void dt_out_value(double v, char *buf, size_t n);
 

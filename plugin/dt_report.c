@@ -531,25 +531,6 @@ static void dt_report__importance(dt_report__ctx *c)
     free(share);
 }
 
-/* The value of a [net] field for trial k: the space's (inactive: NAN), else the
- * base cfg's, else Darknet's default. */
-static double dt_report__field(const dt_report__ctx *c, const char *name, int k, int *varies)
-{
-    const dt_space *sp = &c->sw->space;
-    for (int i = 0; i < sp->n; i++)
-        if (strcmp(sp->p[i].name, name) == 0) {
-            *varies = sp->p[i].kind != DT_FIXED;
-            const dt_value *v = &c->t[k].values[i];
-            double d;
-            return !v->active ? NAN : isfinite(v->num) ? v->num : dt_parse_double(v->text, &d) == 0 ? d : NAN;
-        }
-    *varies = 0;
-    const char *v = c->sw->base ? dt_cfg_get(c->sw->base, "net", name, NULL) : NULL;
-    if (!v) v = dt_cfg_net_default(name);
-    double d;
-    return v && dt_parse_double(v, &d) == 0 ? d : NAN;
-}
-
 /* Learning rate against batch, coloured by value: the pair Darknet users tune
  * together (a larger batch takes a larger rate). */
 static void dt_report__rate_batch(dt_report__ctx *c)
@@ -559,7 +540,8 @@ static void dt_report__rate_batch(dt_report__ctx *c)
     dt_report__axis y = {.lo = INFINITY, .hi = -INFINITY, .a = 250, .b = 20, .log = 1};
     for (int k = 0; k < c->n; k++) {
         if (!dt_report__searched(&c->t[k])) continue;
-        double r = dt_report__field(c, "learning_rate", k, &vr), bt = dt_report__field(c, "batch", k, &vb);
+        double r = dt_out_net_value(c->sw, &c->t[k], "learning_rate", &vr),
+               bt = dt_out_net_value(c->sw, &c->t[k], "batch", &vb);
         if (!(r > 0) || !(bt > 0)) continue;
         x.lo = fmin(x.lo, r), x.hi = fmax(x.hi, r);
         y.lo = fmin(y.lo, bt), y.hi = fmax(y.hi, bt);
@@ -574,7 +556,8 @@ static void dt_report__rate_batch(dt_report__ctx *c)
     dt_report__frame(c->b, &x, &y, "learning_rate", "batch", NULL);
     for (int k = 0; k < c->n; k++) {
         if (!dt_report__searched(&c->t[k])) continue;
-        double r = dt_report__field(c, "learning_rate", k, &vr), bt = dt_report__field(c, "batch", k, &vb);
+        double r = dt_out_net_value(c->sw, &c->t[k], "learning_rate", &vr),
+               bt = dt_out_net_value(c->sw, &c->t[k], "batch", &vb);
         if (!(r > 0) || !(bt > 0)) continue;
         char col[8];
         dt_report__vcolour(c, c->t[k].value, col, sizeof col);

@@ -223,21 +223,15 @@ static dt_trial *dt_sched__trial(dt_study *s, int number)
     return NULL;
 }
 
-/* Search trials that count against the budget: every finished one, except those cut
- * short by darktune itself or by its packing (their fate says so; their configurations
- * run again). Finalists' runs have their own budget. */
-static int dt_sched__done(const dt_study *s)
+/* Trials that count against a budget: every finished one, except those cut short by
+ * darktune itself or by its packing (their fate says so; their configurations run
+ * again): search trials (final 0), whose budget is [study] trials, finalists' runs (1),
+ * which have their own, or both (-1), what progress shows. */
+static int dt_sched__done(const dt_study *s, int final)
 {
     int done = 0;
-    for (int i = 0; i < s->n; i++) done += dt_trial_counts(&s->trials[i]) && !s->trials[i].final;
-    return done;
-}
-
-/* Finished trials of either kind, and the study's whole budget: what progress shows. */
-static int dt_sched__all_done(const dt_study *s)
-{
-    int done = 0;
-    for (int i = 0; i < s->n; i++) done += dt_trial_counts(&s->trials[i]);
+    for (int i = 0; i < s->n; i++)
+        done += dt_trial_counts(&s->trials[i]) && (final < 0 || s->trials[i].final == final);
     return done;
 }
 
@@ -465,7 +459,7 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
  * that run at once; -1 before any trial has finished here. */
 static double dt_sched__eta(const dt_study *s)
 {
-    int left = dt_sched__budget(s->sw) - dt_sched__all_done(s);
+    int left = dt_sched__budget(s->sw) - dt_sched__done(s, -1);
     if (left <= 0) return 0;
     if (!s->trials_done_here) return -1;
     return s->trial_secs / s->trials_done_here * left / dt_sched__width(s);
@@ -544,7 +538,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
         dt_sched__outputs(s->store, s->id, s->sw, s->base.cfg, s->trials, s->n, 0, NULL, err) != 0)
         return -1;
     if (s->hooks && s->hooks->finished) {
-        int done = dt_sched__all_done(s);
+        int done = dt_sched__done(s, -1);
         double eta = dt_sched__eta(s);
         s->hooks->finished(s->hooks->user, t, best >= 0 ? &s->trials[best] : NULL, done, dt_sched__budget(s->sw),
                            dt_now() - s->t0, eta);
@@ -732,11 +726,11 @@ static int dt_sched__next(dt_study *s, dt_value *vals, dt_next *nx, dt_err *err)
     *nx = (dt_next){.seed_trial = -1, .rerun_of = -1};
     /* The search while its budget lasts (trials that count and every worker's running
      * ones); then, once no search trial runs anywhere, the finalists. */
-    if (!s->spent && dt_sched__done(s) + dt_sched__active(s, 0) < sw->trials) {
+    if (!s->spent && dt_sched__done(s, 0) + dt_sched__active(s, 0) < sw->trials) {
         int rc = dt_sched__search(s, vals, nx, err);
         if (rc != 0) return rc;
     }
-    int over = s->spent || s->exhausted || dt_sched__done(s) >= sw->trials;
+    int over = s->spent || s->exhausted || dt_sched__done(s, 0) >= sw->trials;
     if (sw->final_top > 0 && over && !dt_sched__active(s, 0)) return dt_sched__final(s, vals, nx);
     return 0;
 }
@@ -860,7 +854,7 @@ static void dt_sched__tick(dt_study *s)
         if (s->slots[i].run)
             live[k++] = (dt_live){s->slots[i].number, s->slots[i].iteration, s->slots[i].loss, s->slots[i].metric};
     int best = dt_out_best(s->sw, s->trials, s->n);
-    s->hooks->tick(s->hooks->user, live, k, best >= 0 ? &s->trials[best] : NULL, dt_sched__all_done(s),
+    s->hooks->tick(s->hooks->user, live, k, best >= 0 ? &s->trials[best] : NULL, dt_sched__done(s, -1),
                    dt_sched__budget(s->sw), dt_now() - s->t0, dt_sched__eta(s));
 }
 
@@ -1036,8 +1030,8 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     if (s.n) {
         int again = dt_sched__reruns(&s);
         dt_sched__note(&s, "resuming study '%s': %d finished trial%s kept, %d configuration%s to run again "
-                       "(interrupted, or out of GPU memory)", sw->name, dt_sched__done(&s),
-                       dt_sched__done(&s) == 1 ? "" : "s", again, again == 1 ? "" : "s");
+                       "(interrupted, or out of GPU memory)", sw->name, dt_sched__done(&s, -1),
+                       dt_sched__done(&s, -1) == 1 ? "" : "s", again, again == 1 ? "" : "s");
     }
     dt_sched__slots(&s);
 

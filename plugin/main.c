@@ -18,7 +18,7 @@ static const struct {
     {"status", cmd_status, "print a study's trials"},
     {"best", cmd_best, "print the best trial and the red flags; write the outputs as the store has them"},
     {"report", cmd_report, "write report.html (and the other outputs) from the store"},
-    {"lrfind", cmd_lrfind, "the learning-rate range test: loss against a growing rate, a learning_rate range for [space]"},
+    {"lrfind", cmd_lrfind, "the learning-rate range test: loss against a growing rate, a range for [space]"},
     {"export", cmd_export, "write the study as an Optuna journal (--optuna-journal FILE) for optuna.load_study"},
     {"import", cmd_import, "take an Optuna journal's trials (--optuna-journal FILE) for TPE to learn from"},
 };
