@@ -23,6 +23,11 @@ typedef struct dt_tpe_opts {
     int multivariate;    /* 1: joint kernels over co-active parameters; 0: one per parameter */
     double gamma;        /* fraction of finished trials taken as good; 0 = auto (Optuna's) */
     int maximize;        /* the study maximizes its metric (filled from [study]) */
+    /* More than one objective ([study] objectives, filled from it): the good trials are
+     * split off by non-domination rank and hypervolume contribution (Optuna's MOTPE);
+     * maximize is then unused. nobj <= 1: the one objective is value and maximize. */
+    int nobj;
+    dt_objective obj[DT_OBJ_MAX];
 } dt_tpe_opts;
 /* TPE's defaults: a zeroed dt_tpe_opts would start the model at once. */
 #define DT_TPE_OPTS_DEFAULT ((dt_tpe_opts){.startup_trials = 10, .multivariate = 1})

@@ -52,10 +52,21 @@ int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n)
     return 1;
 }
 
+double dt_trial_objective(const dt_trial *t, const dt_objective *o)
+{
+    switch (o->what) {
+    case DT_OBJ_MS: return t->ms;
+    case DT_OBJ_BFLOPS: return t->bflops;
+    default: return t->value;
+    }
+}
+
 void dt_trial_init(dt_trial *t, int nvalues)
 {
     memset(t, 0, sizeof *t);
     t->value = NAN;
+    t->ms = NAN;
+    t->bflops = NAN;
     t->last_value = NAN;
     t->last_step = -1;
     t->last_kind = DT_POINT_METRIC;

@@ -49,10 +49,27 @@ typedef struct dt_point {
     double value;
 } dt_point;
 
+/* What a study optimizes, one entry per objective ([study] objectives): the trial's
+ * metric (its value: top1, top5, map50 or the loss), its inference time or its size.
+ * A study of one objective has one entry, the metric. */
+typedef enum dt_obj_what {
+    DT_OBJ_METRIC = 0,   /* t->value */
+    DT_OBJ_MS = 1,       /* t->ms: milliseconds per image, measured with the trial's final weights */
+    DT_OBJ_BFLOPS = 2,   /* t->bflops: billions of floating-point operations per image, from its cfg */
+} dt_obj_what;
+#define DT_OBJ_MAX 3     /* each at most once */
+
+typedef struct dt_objective {
+    int what;            /* dt_obj_what */
+    int maximize;        /* 1: larger is better */
+} dt_objective;
+
 typedef struct dt_trial {
     int number;           /* 0 is the baseline when the study has one */
     dt_state state;
-    double value;         /* the objective; NAN while running or when there is none */
+    double value;         /* the metric (the objective of a study of one); NAN while running or none */
+    double ms;            /* inference milliseconds per image (DT_OBJ_MS); NAN when not measured */
+    double bflops;        /* BFLOPs per image of its cfg (DT_OBJ_BFLOPS); NAN when not computed */
     long iterations;      /* iterations trained */
     double seconds;       /* wall time of the trial */
     double started;       /* unix time */
@@ -85,7 +102,10 @@ int dt_trial_counts(const dt_trial *t);
  * and no trial of trials (n of them, t among them or not) runs it again yet (rerun_of). */
 int dt_trial_runs_again(const dt_trial *t, const dt_trial *trials, int n);
 
-/* Zeroed, value/last_value NAN, last_kind metric, seed_trial and rerun_of -1, values allocated. */
+/* t's value for objective o (value, ms or bflops); NAN when it has none. */
+double dt_trial_objective(const dt_trial *t, const dt_objective *o);
+
+/* Zeroed, value/ms/bflops/last_value NAN, last_kind metric, seed_trial and rerun_of -1, values allocated. */
 void dt_trial_init(dt_trial *t, int nvalues);
 void dt_trial_free(dt_trial *t);                /* frees values; t itself is the caller's */
 void dt_trials_free(dt_trial *ts, int n);       /* frees each trial and the array */
