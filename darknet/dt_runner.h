@@ -87,6 +87,8 @@ typedef struct dt_run_spec {
                                 * first trial of a configuration that runs again) */
     long eval_interval;        /* validate every N iterations (0: only at the end) */
     long eval_images;          /* those on N images spread over the valid list (0: all); the final one on all */
+    int time_reps;             /* > 0: after training, the final weights predict one image this many
+                                * times (after a warm-up) and the median is the run's ms */
 } dt_run_spec;
 
 typedef enum dt_event_kind { DT_EV_ITER = 1, DT_EV_METRIC = 2 } dt_event_kind;
@@ -109,6 +111,7 @@ typedef struct dt_run_result {
     char reason[256];        /* when !ok: what went wrong ("crashed: killed by signal 11", "hung: ...") */
     int oom;                 /* when !ok: the GPU ran out of memory (reason starts "out of GPU memory") */
     char final_weights[4096];/* the weights file the run left, "" when none */
+    double ms;               /* time_reps > 0: median milliseconds per image; NAN when not measured */
 } dt_run_result;
 
 typedef struct dt_run dt_run;
