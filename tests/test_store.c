@@ -65,6 +65,8 @@ static void check_trial(const dt_trial *got, const dt_trial *want, int nvalues)
     CHECK(got->number == want->number);
     CHECK(got->state == want->state);
     CHECK(same(got->value, want->value));
+    CHECK(same(got->ms, want->ms));
+    CHECK(same(got->bflops, want->bflops));
     CHECK(got->iterations == want->iterations);
     CHECK(got->seconds == want->seconds);
     CHECK(got->started == want->started);
@@ -252,7 +254,7 @@ static int exec_on(const char *path, const char *sql)
     return rc;
 }
 
-/* A version 1 file opens as version 4 (through 2 and 3) with each trial's fate, rerun and seed as main's
+/* A version 1 file opens as version 5 (through 2, 3 and 4) with each trial's fate, rerun and seed as main's
  * scheduler inferred them; reopened, nothing changes; a migration that fails, or a
  * newer file, leaves the file as it was. */
 static void test_migrate(void)
@@ -265,9 +267,9 @@ static void test_migrate(void)
     int n;
     make_v1(old);
     CHECK(user_version(old) == 1);
-    for (int round = 0; round < 2; round++) {   /* the second open finds version 4: no migration */
+    for (int round = 0; round < 2; round++) {   /* the second open finds version 5: no migration */
         CHECK(dt_store_open(&st, old, &err) == 0);
-        CHECK(user_version(old) == 4);
+        CHECK(user_version(old) == 5);
         CHECK(dt_store_study(st, "old", "maximize", "top1", &sid, &err) == 0 && sid == 1);
         CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
         CHECK(n == NV1);
@@ -303,10 +305,10 @@ static void test_migrate(void)
 
     /* A newer darktune's store is refused, and left as it is. */
     make_v1(old);
-    CHECK(exec_on(old, "PRAGMA user_version = 5") == SQLITE_OK);
+    CHECK(exec_on(old, "PRAGMA user_version = 6") == SQLITE_OK);
     CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
-    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 5; this one reads 4 at most)");
-    CHECK(user_version(old) == 5);
+    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 6; this one reads 5 at most)");
+    CHECK(user_version(old) == 6);
     CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
     rm_db(old);
 }
@@ -322,7 +324,7 @@ static void test_fate(void)
     int n;
     rm_db(path);
     CHECK(dt_store_open(&st, path, &err) == 0);
-    CHECK(user_version(path) == 4);
+    CHECK(user_version(path) == 5);
     CHECK(dt_store_study(st, "fate", "minimize", "loss", &sid, &err) == 0);
     for (int i = 0; i < 4; i++) dt_trial_init(&t[i], space.n);
     CHECK(t[0].seed_trial == -1 && t[0].rerun_of == -1 && t[0].fate == DT_FATE_COUNTS);
@@ -346,6 +348,8 @@ static void test_fate(void)
     CHECK(dt_store_create_trial(st, sid, &space, &t[2], &err) == 0);
     t[2].state = DT_COMPLETE;
     t[2].value = 1.25;
+    t[2].ms = 12.345678901234;   /* all of a double: PostgreSQL's REAL would round it */
+    t[2].bflops = 0.0421;
     CHECK(dt_store_finish_trial(st, sid, &t[2], &err) == 0);
     CHECK(dt_store_create_trial(st, sid, &space, &t[3], &err) == 0);
     CHECK(dt_store_load(st, sid, &space, DT_POINT_LOSS, &ts, &n, &err) == 0);
