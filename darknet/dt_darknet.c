@@ -50,6 +50,9 @@ static const dt_net_range dt_darknet__ranges[] = {
     {"batch", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
     {"subdivisions", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
     {"burn_in", 0, DBL_MAX, 0, 0, 1, "a whole number of at least 0"},
+    /* Network size: past 8192 a single image's activations no longer fit any card. */
+    {"width", 1, 8192, 0, 0, 1, "a whole number from 1 to 8192"},
+    {"height", 1, 8192, 0, 0, 1, "a whole number from 1 to 8192"},
     /* Darknet counts iterations in an int; the sweep's own limit is the same. */
     {"max_batches", 1, 1e9, 0, 0, 1, "a whole number from 1 to 1000000000"},
 };

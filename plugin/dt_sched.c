@@ -27,6 +27,9 @@
 #include "dt_train.h"
 
 #define DT_SCHED_FLUSH 64          /* loss points buffered before one store transaction */
+/* Timed single-image predictions per trial (objective ms), their median taken: enough
+ * that one hiccup of a shared machine moves nothing, few enough to cost a second. */
+#define DT_SCHED_TIME_REPS 30
 #define DT_SCHED_SYNC 1.0          /* seconds between two reads of what the other workers did */
 /* A trial's log.txt keeps its first and last 8 MiB: a Darknet printing without end
  * (a loop of warnings) fills no disk with one trial, and both ends are what is read. */
@@ -53,6 +56,7 @@ typedef struct dt_slot {
     double loss;           /* last avg loss */
     double metric;         /* last periodic metric, NAN when none */
     long loss_step, metric_step; /* their iterations, -1 when none */
+    double bflops;         /* its cfg's (objective bflops), NAN otherwise */
     int pruned;
     char reason[256];
     dt_point *pts;         /* points not yet stored */
@@ -487,14 +491,17 @@ static int dt_sched__suggest(dt_study *s, int number, dt_value *vals, dt_err *er
     return rc;
 }
 
-/* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
-static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, const char *reason,
+/* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. ms:
+ * its inference time, NAN when not measured. */
+static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, double ms, const char *reason,
                          const char *weights, dt_err *err)
 {
     dt_trial *t = dt_sched__trial(s, sl->number);
     t->state = state;
     t->fate = sl->fate;
     t->value = value;
+    t->ms = ms;
+    t->bflops = sl->bflops;
     t->iterations = sl->iteration;
     t->seconds = dt_now() - sl->t0;
     t->finished = dt_wall();
@@ -610,6 +617,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     sl->metric = NAN;
     sl->loss = NAN;
     sl->loss_step = sl->metric_step = -1;
+    sl->bflops = NAN;
     sl->dir = dt_sched__trial_dir(s, t.number);
 
     char *backup = dt_xasprintf("%s/backup", sl->dir);
@@ -636,6 +644,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .max_batches = sw->max_batches, .hang_s = sw->hang_s, .timeout_s = sw->trial_timeout_s,
             .seed = sw->seed, .trial = nx->seed_trial >= 0 ? nx->seed_trial : t.number,
             .eval_interval = sw->eval_interval, .eval_images = sw->eval_images,
+            .time_reps = dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 ? DT_SCHED_TIME_REPS : 0,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
         if (rc == 0 && dt_sched__record_process(s, sl, err) != 0) return -1;
@@ -649,7 +658,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
                                                               : "could not start", e.msg);
         if (machine) sl->fate = DT_FATE_INTERRUPTED;
         /* dt_sched__end frees sl->run (NULL here) and sl->dir. */
-        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err) != 0) return -1;
         if (machine)
             return dt_errf(err, "cannot write trial %d's files: %s; the study stops (run it again once there is "
                            "room: trial %d's configuration runs again)", t.number, e.msg, t.number);
@@ -783,13 +792,18 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
     if (res.iterations > sl->iteration) sl->iteration = res.iterations;
     if (sl->pruned) {
         double v = s->sw->metric == DT_METRIC_LOSS ? sl->loss : sl->metric;
-        return dt_sched__end(s, sl, DT_PRUNED, v, sl->reason, NULL, err);
+        return dt_sched__end(s, sl, DT_PRUNED, v, NAN, sl->reason, NULL, err);
     }
     if (res.ok && !isfinite(res.metric)) {
         snprintf(res.reason, sizeof res.reason, "diverged: final %s is %g", dt_metric_name(s->sw->metric), res.metric);
-        return dt_sched__end(s, sl, DT_PRUNED, NAN, res.reason, NULL, err);
+        return dt_sched__end(s, sl, DT_PRUNED, NAN, NAN, res.reason, NULL, err);
     }
-    if (res.ok) return dt_sched__end(s, sl, DT_COMPLETE, res.metric, NULL, res.final_weights, err);
+    /* A study that trades accuracy for speed cannot place a trial it has no time of. */
+    if (res.ok && dt_sweep_objective_index(s->sw, DT_OBJ_MS) >= 0 && !(res.ms > 0))
+        return dt_sched__end(s, sl, DT_FAIL, res.metric, NAN, "no inference time: the final weights were not timed",
+                             NULL, err);
+    double ms = dt_sweep_objective_index(s->sw, DT_OBJ_MS) >= 0 ? res.ms : NAN;
+    if (res.ok) return dt_sched__end(s, sl, DT_COMPLETE, res.metric, ms, NULL, res.final_weights, err);
     if (res.oom && sl->pack >= 0) {
         /* Too many trials on this GPU: one fewer from now on, and this configuration
          * gets one more chance (its own seed, so the retry trains what it would have). */
@@ -804,10 +818,10 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
             char reason[256];
             snprintf(reason, sizeof reason, DT_SCHED_OOM_AGAIN ": %.200s", detail);
             sl->fate = DT_FATE_OOM;
-            return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
+            return dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err);
         }
     }
-    return dt_sched__end(s, sl, DT_FAIL, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
+    return dt_sched__end(s, sl, DT_FAIL, NAN, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
 }
 
 /* Stops every running trial as interrupted: their configurations run again on resume. */
@@ -822,7 +836,7 @@ static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
         dt_event ev;
         while (dt_run_next(sl->run, &ev) == 1) dt_sched__event(s, sl, &ev);
         sl->fate = DT_FATE_INTERRUPTED;
-        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err) != 0) return -1;
     }
     return 0;
 }

@@ -81,6 +81,8 @@ static const dt_sweep__key dt_sweep__study_keys[] = {
     {"storage", DT_SWEEP__STR, DT_SWEEP__AT(storage), NULL, NULL, 0, 0},  /* <output>/study.db */
     {"direction", DT_SWEEP__ENUM, DT_SWEEP__AT(maximize), NULL, dt_sweep__directions, 0, 0}, /* from metric */
     {"metric", DT_SWEEP__ENUM, DT_SWEEP__AT(metric), NULL, dt_metric_names, 0, 0},         /* from task */
+    {"objectives", DT_SWEEP__STR, DT_SWEEP__AT(objectives), NULL, NULL, 0, 0},   /* checked with the metric */
+    {"choose", DT_SWEEP__STR, DT_SWEEP__AT(choose_text), NULL, NULL, 0, 0},
     {"trials", DT_SWEEP__INT, DT_SWEEP__AT(trials), "20", NULL, 1, DT_SWEEP__MAX_TRIALS},
     {"timeout", DT_SWEEP__DURATION, DT_SWEEP__AT(timeout_s), NULL, NULL, 1, DT_SWEEP__MAX_SECONDS},
     {"seed", DT_SWEEP__SEED, DT_SWEEP__AT(seed), "0", NULL, 0, 0},
@@ -629,11 +631,12 @@ int dt_sweep_load(dt_sweep *sw, const char *path, dt_err *err)
 /* Frees what the sweep owns and zeroes it; a zeroed sweep frees to nothing. */
 void dt_sweep_free(dt_sweep *sw)
 {
+    if (!sw) return;
     dt_cfg_free(sw->base);
     dt_table_free(sw->table_data);
-    if (!sw) return;
     char **strs[] = {&sw->path, &sw->dir, &sw->name, &sw->output, &sw->storage, &sw->data, &sw->cfg,
-                     &sw->weights, &sw->command, &sw->eval_command, &sw->table, &sw->warm_start};
+                     &sw->weights, &sw->command, &sw->eval_command, &sw->table, &sw->warm_start,
+                     &sw->objectives, &sw->choose_text};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     dt_space_free(&sw->space);
     for (int i = 0; i < sw->nlines; i++) {
@@ -663,7 +666,25 @@ dt_sampler_opts dt_sweep_sampler(const dt_sweep *sw)
 {
     dt_sampler_opts o = sw->sampler;
     o.tpe.maximize = sw->maximize;
+    o.tpe.nobj = sw->nobj;
+    memcpy(o.tpe.obj, sw->obj, sizeof o.tpe.obj);
     return o;
+}
+
+int dt_sweep_objective_index(const dt_sweep *sw, int what)
+{
+    for (int i = 0; i < sw->nobj; i++)
+        if (sw->obj[i].what == what) return i;
+    return -1;
+}
+
+const char *dt_sweep_objective_name(const dt_sweep *sw, int i)
+{
+    switch (sw->obj[i].what) {
+    case DT_OBJ_MS: return "ms";
+    case DT_OBJ_BFLOPS: return "bflops";
+    default: return dt_metric_name(sw->metric);
+    }
 }
 
 dt_pruner_opts dt_sweep_pruner(const dt_sweep *sw)
@@ -713,6 +734,15 @@ void dt_sweep_identity(const dt_sweep *sw, dt_buf *out)
     char g[32], pc[32], lo[32], up[32], md[32];
     dt_buf_printf(out, "[study] metric = %s\n[study] direction = %s\n[study] seed = %llu\n[study] baseline = %d\n",
                   dt_metric_name(sw->metric), sw->maximize ? "maximize" : "minimize", sw->seed, sw->baseline);
+    /* Only a study of several objectives says so: the identity of every study of one
+     * stays what it was, and such stores resume. */
+    if (sw->nobj > 1) {
+        dt_buf_printf(out, "[study] objectives = ");
+        for (int i = 0; i < sw->nobj; i++)
+            dt_buf_printf(out, "%s%s:%s", i ? ", " : "", dt_sweep_objective_name(sw, i),
+                          sw->obj[i].maximize ? "maximize" : "minimize");
+        dt_buf_printf(out, "\n");
+    }
     dt_buf_printf(out, "[darknet] task = %s\n[darknet] runner = %s\n[darknet] fork = %s\n[darknet] max_batches = %ld\n"
                   "[darknet] eval_interval = %ld\n[darknet] eval_images = %ld\n[darknet] schedule = %s\n",
                   dt_task_names[sw->task], dt_runner_names[sw->runner], dt_fork_names[sw->fork], sw->max_batches,

@@ -21,6 +21,17 @@
 
 #define DT_MAX_GPUS 64
 
+/* [study] choose = OBJ [where OBJ OP NUMBER [and ...]]: which trial best.cfg deploys in
+ * a study of several objectives (the front's knee when the sweep has no choose). */
+#define DT_CHOOSE_MAX 4
+typedef enum { DT_CHOOSE_LE, DT_CHOOSE_LT, DT_CHOOSE_GE, DT_CHOOSE_GT } dt_choose_op;
+typedef struct dt_choose {
+    int set;               /* 0: no choose key */
+    int target;            /* index into sw->obj: the objective the chosen trial is best in */
+    int ncons;
+    struct { int obj; dt_choose_op op; double bound; } cons[DT_CHOOSE_MAX];   /* obj: index into sw->obj */
+} dt_choose;
+
 typedef struct dt_sweep {
     char *path;            /* the sweep file as given */
     char *dir;             /* its folder, absolute */
@@ -38,6 +49,13 @@ typedef struct dt_sweep {
     double heartbeat_s;    /* a worker says it is alive this often (5s) */
     double grace_s;        /* ... and is taken for lost when it has not for this long (1m) */
     int retries;           /* a lost trial's configuration runs again this many times at most (1) */
+    /* What the study optimizes: obj[0..nobj), the metric among them once (nobj is 1 and
+     * obj[0] the metric in maximize's direction unless `objectives` names more). */
+    int nobj;
+    dt_objective obj[DT_OBJ_MAX];
+    char *objectives;      /* key `objectives` as written, NULL when absent */
+    char *choose_text;     /* key `choose` as written, NULL when absent */
+    dt_choose choose;
 
     /* [darknet] */
     dt_task task;
@@ -113,6 +131,11 @@ void dt_sweep_resolve_sampler(dt_sweep *sw);
 /* How much a trial's schedule is shrunk against the base cfg's: max_batches over the
  * base cfg's max_batches when schedule = scaled and the trial is the shorter, else 1. */
 double dt_sweep_schedule_scale(const dt_sweep *sw);
+
+/* "map50", "ms", "bflops": the name of sw->obj[i]. */
+const char *dt_sweep_objective_name(const dt_sweep *sw, int i);
+/* The index in sw->obj of the objective what (dt_obj_what), -1 when the study has none. */
+int dt_sweep_objective_index(const dt_sweep *sw, int what);
 
 /* What defines a study, one "[section] key = value" line each: the metric, seed,
  * trial length, sampler, pruner and every [space] parameter (not the budget, the

@@ -346,6 +346,188 @@ static int dt_sweep__is_detector(const dt_cfg *cfg)
     return 0;
 }
 
+/* ---- [study] objectives and choose. */
+
+static const char *const dt_sweep__objective_words[] = {"top1", "top5", "map50", "loss", "ms", "bflops", NULL};
+
+/* What a word of objectives or choose names: DT_OBJ_METRIC (with its dt_metric in
+ * *metric), DT_OBJ_MS, DT_OBJ_BFLOPS; -1 none. */
+static int dt_sweep__objective_word(const char *w, int *metric)
+{
+    if (strcmp(w, "ms") == 0) return DT_OBJ_MS;
+    if (strcmp(w, "bflops") == 0) return DT_OBJ_BFLOPS;
+    *metric = dt_sweep__index(w, dt_metric_names);
+    return *metric >= 0 ? DT_OBJ_METRIC : -1;
+}
+
+/* s without its leading and trailing blanks, in place. */
+static char *dt_sweep__trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+    return s;
+}
+
+/* objectives = NAME[:DIRECTION], ...: one metric (what trials train to and the pruner
+ * would read) and ms, bflops at most once each; a direction, when written, is the one
+ * that name is better in (a slower network is never the goal). Sets sw->metric,
+ * sw->maximize (the metric's) and sw->obj. */
+static int dt_sweep__parse_objectives(dt_sweep__ctx *c, int line)
+{
+    dt_sweep *sw = c->sw;
+    for (int k = 0; k < 2; k++) {
+        const char *key = k ? "direction" : "metric";
+        if (dt_sweep_line(sw, "study", key))
+            return dt_sweep__fail(c, dt_sweep_line(sw, "study", key),
+                                  "%s is named by objectives (line %d); leave %s out", key, line, key);
+    }
+    char *copy = dt_xstrdup(sw->objectives), *save = NULL;
+    int metric_at = -1, rc = 0;
+    sw->nobj = 0;
+    for (char *item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
+        char *dir = strchr(item, ':');
+        if (dir) *dir++ = 0;
+        char *name = dt_sweep__trim(item);
+        int metric = 0, what = dt_sweep__objective_word(name, &metric);
+        if (what < 0) {
+            const char *hint = dt_sweep__near(name, dt_sweep__objective_words, 6);
+            rc = dt_sweep__fail(c, line, "objectives: '%s' is not one of top1, top5, map50, loss, ms, bflops%s%s%s",
+                                name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            break;
+        }
+        for (int i = 0; i < sw->nobj && rc == 0; i++)
+            if (sw->obj[i].what == what)
+                rc = what == DT_OBJ_METRIC
+                         ? dt_sweep__fail(c, line, "objectives names two metrics, %s and %s: a trial trains to one",
+                                          dt_metric_name(sw->metric), name)
+                         : dt_sweep__fail(c, line, "objectives names %s twice", name);
+        if (rc) break;
+        int better = what == DT_OBJ_METRIC && metric != DT_METRIC_LOSS;   /* accuracies grow; the rest shrink */
+        if (dir) {
+            dir = dt_sweep__trim(dir);
+            int d = dt_sweep__index(dir, dt_sweep__directions);
+            if (d < 0) {
+                rc = dt_sweep__fail(c, line, "objectives: '%s:%s': the direction is maximize or minimize", name, dir);
+                break;
+            }
+            if (d != better) {
+                rc = dt_sweep__fail(c, line, "objectives: '%s:%s' does not fit %s (%s is better); write %s:%s", name,
+                                    dir, name, better ? "higher" : "lower", name, dt_sweep__directions[better]);
+                break;
+            }
+        }
+        if (what == DT_OBJ_METRIC) {
+            sw->metric = (dt_metric)metric;
+            sw->maximize = better;
+            metric_at = sw->nobj;
+        }
+        sw->obj[sw->nobj++] = (dt_objective){what, better};
+    }
+    free(copy);
+    if (rc) return -1;
+    if (!sw->nobj) return dt_sweep__fail(c, line, "objectives is empty; write e.g. map50:maximize, ms:minimize");
+    if (metric_at < 0)
+        return dt_sweep__fail(c, line, "objectives needs a metric (top1, top5, map50 or loss) beside %s: "
+                              "trials are trained and judged by it", dt_sweep_objective_name(sw, 0));
+    return 0;
+}
+
+/* choose = OBJ [where OBJ OP NUMBER [and OBJ OP NUMBER ...]]: the study's objectives only. */
+static int dt_sweep__parse_choose(dt_sweep__ctx *c, int line)
+{
+    dt_sweep *sw = c->sw;
+    const char *text = sw->choose_text;
+    if (sw->nobj < 2)
+        return dt_sweep__fail(c, line, "choose picks among the trade-offs of several objectives; this study has "
+                              "one (write objectives = ..., or leave choose out: best.cfg is the best trial's)");
+    /* Tokens: runs of comparison characters, and runs of anything else but blanks. */
+    char tok[3 + 4 * DT_CHOOSE_MAX][64];
+    int nt = 0;
+    for (const char *p = text; *p;) {
+        if (isspace((unsigned char)*p)) { p++; continue; }
+        size_t n = strchr("<>=!", *p) ? strspn(p, "<>=!") : strcspn(p, " \t<>=!");
+        if (nt == DT_SWEEP__COUNT(tok) || n >= sizeof tok[0])
+            return dt_sweep__fail(c, line, "choose '%s' is too long: at most %d conditions", text, DT_CHOOSE_MAX);
+        memcpy(tok[nt], p, n);
+        tok[nt++][n] = 0;
+        p += n;
+    }
+    dt_choose *ch = &sw->choose;
+    memset(ch, 0, sizeof *ch);
+    dt_buf names = {0};
+    for (int i = 0; i < sw->nobj; i++) dt_buf_printf(&names, "%s%s", i ? ", " : "", dt_sweep_objective_name(sw, i));
+    int rc = 0;
+    for (int t = 0; t < nt && rc == 0; t++) {
+        /* Token t's role: 0 the target, 1 "where", then (name, op, number) joined by "and". */
+        int role = t == 0 ? 0 : t == 1 ? 1 : 2 + (t - 2) % 4;
+        const char *w = tok[t];
+        if (role == 0 || role == 2) {
+            int m = 0, what = dt_sweep__objective_word(w, &m), k = -1;
+            for (int i = 0; i < sw->nobj; i++)
+                if (what >= 0 && sw->obj[i].what == what && (what != DT_OBJ_METRIC || (int)sw->metric == m)) k = i;
+            if (k < 0) {
+                rc = dt_sweep__fail(c, line, "choose '%s': '%s' is not one of the study's objectives (%s)", text, w,
+                                    names.p);
+                break;
+            }
+            if (role == 0) ch->target = k;
+            else ch->cons[ch->ncons].obj = k;
+        } else if (role == 1 && strcmp(w, "where") != 0) {
+            rc = dt_sweep__fail(c, line, "choose '%s': expected 'where' after %s, not '%s'", text, tok[0], w);
+        } else if (role == 3) {
+            static const char *const ops[] = {"<=", "<", ">=", ">", NULL};
+            int op = dt_sweep__index(w, ops);
+            if (op < 0) rc = dt_sweep__fail(c, line, "choose '%s': '%s' is not a comparison; use <=, <, >= or >",
+                                            text, w);
+            else ch->cons[ch->ncons].op = (dt_choose_op)op;
+        } else if (role == 4) {
+            double x;
+            if (dt_parse_double(w, &x) < 0 || !isfinite(x))
+                rc = dt_sweep__fail(c, line, "choose '%s': '%s' is not a number", text, w);
+            else ch->cons[ch->ncons++].bound = x;
+        } else if (role == 5 && strcmp(w, "and") != 0) {
+            rc = dt_sweep__fail(c, line, "choose '%s': expected 'and' between conditions, not '%s'", text, w);
+        }
+    }
+    dt_buf_free(&names);
+    if (rc) return -1;
+    if (nt == 0) return dt_sweep__fail(c, line, "choose is empty; write e.g. map50 where ms <= 20");
+    if (nt == 2 || (nt > 2 && (nt - 2) % 4 != 3))
+        return dt_sweep__fail(c, line, "choose '%s' ends early; write e.g. map50 where ms <= 20", text);
+    ch->set = 1;
+    return 0;
+}
+
+/* A study of several objectives: what cannot take part in it, refused with the reason. */
+static int dt_sweep__check_several(dt_sweep__ctx *c)
+{
+    dt_sweep *sw = c->sw;
+    int cline = dt_sweep_line(sw, "study", "choose");
+    if (cline && dt_sweep__parse_choose(c, cline) < 0) return -1;
+    int oline = dt_sweep_line(sw, "study", "objectives");
+    for (int i = 0; i < sw->nobj; i++)
+        if (sw->obj[i].what == DT_OBJ_MS && sw->runner == DT_RUNNER_TABLE)
+            return dt_sweep__fail(c, oline, "objective ms times the trial's weights predicting, but runner table "
+                                  "replays recorded logs and has no weights; use bflops");
+    if (sw->nobj < 2) return 0;
+    if (sw->pruner.kind != DT_PRUNER_NONE)
+        return dt_sweep__fail(c, dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type"),
+                              "pruner %s ranks trials by %s alone, but with several objectives a trial behind on it "
+                              "may be on the front for its %s; use type = none (diverged trials are still stopped)",
+                              dt_pruner_name(sw->pruner.kind), dt_metric_name(sw->metric),
+                              dt_sweep_objective_name(sw, sw->obj[0].what == DT_OBJ_METRIC ? 1 : 0));
+    if (sw->final_top > 0)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "final", "top"),
+                              "[final] trains the best configurations again by %s alone; a study of several "
+                              "objectives has a front instead (pareto.csv): leave [final] out",
+                              dt_metric_name(sw->metric));
+    if (sw->warm_start)
+        return dt_sweep__fail(c, dt_sweep_line(sw, "sampler", "warm_start"),
+                              "warm_start imports trials of one objective; a study of several cannot learn from them");
+    return 0;
+}
+
 /* task, metric, direction, pruner `on` and max_batches: defaults and their combinations. */
 static int dt_sweep__check_objective(dt_sweep__ctx *c)
 {
@@ -353,7 +535,9 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
     if (!dt_sweep_line(sw, "darknet", "task"))
         sw->task = dt_sweep__is_detector(c->cfg) ? DT_TASK_DETECTOR : DT_TASK_CLASSIFIER;
     int detector = sw->task == DT_TASK_DETECTOR;
-    int mline = dt_sweep_line(sw, "study", "metric");
+    int objline = dt_sweep_line(sw, "study", "objectives");
+    if (objline && dt_sweep__parse_objectives(c, objline) < 0) return -1;
+    int mline = objline ? objline : dt_sweep_line(sw, "study", "metric");
     if (!mline) sw->metric = detector ? DT_METRIC_MAP50 : DT_METRIC_TOP1;
     else if (detector && (sw->metric == DT_METRIC_TOP1 || sw->metric == DT_METRIC_TOP5))
         return dt_sweep__fail(c, mline, "metric %s does not apply to task detector; use map50 or loss",
@@ -364,6 +548,10 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
     int higher = sw->metric != DT_METRIC_LOSS;   /* accuracies grow, losses shrink */
     int dline = dt_sweep_line(sw, "study", "direction");
     if (!dline) sw->maximize = higher;
+    if (!objline) {
+        sw->nobj = 1;
+        sw->obj[0] = (dt_objective){DT_OBJ_METRIC, sw->maximize};
+    }
     else if (sw->maximize != higher)
         return dt_sweep__fail(c, dline, "direction %s does not fit metric %s (%s is better)",
                               dt_sweep__directions[sw->maximize], dt_metric_name(sw->metric),
@@ -630,6 +818,30 @@ static int dt_sweep__check_batch(dt_sweep__ctx *c)
     return rc;
 }
 
+/* A YOLO detector's input shrinks by 32 on its way to the coarsest grid (five stride-2
+ * steps): a width or height the space gives it must be a multiple of 32, or the grids
+ * of its [yolo] layers and the routes between them stop lining up. */
+static int dt_sweep__check_size(dt_sweep__ctx *c)
+{
+    if (c->sw->task != DT_TASK_DETECTOR) return 0;
+    static const char *const dims[] = {"width", "height"};
+    for (int d = 0; d < 2; d++) {
+        if (dt_space_find(&c->sw->space, dims[d]) < 0) continue;
+        long *v;
+        int line;
+        const char *file;
+        int n = dt_sweep__whole_values(c, dims[d], &v, &line, &file), rc = 0;
+        for (int i = 0; i < n && rc == 0; i++)
+            if (v[i] % 32 != 0)
+                rc = dt_sweep__fail_in(c, file, line, "%s %ld is not a multiple of 32: a detector's input is "
+                                       "downsampled 32 times to its coarsest grid (try %ld or %ld)", dims[d], v[i],
+                                       v[i] / 32 * 32 > 0 ? v[i] / 32 * 32 : 32, (v[i] / 32 + 1) * 32);
+        free(v);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 /* Where a [net] field's possible texts come from: the space, else the base cfg. */
 typedef struct dt_sweep__source {
     const dt_param *p;   /* in the space, or NULL */
@@ -744,7 +956,7 @@ static int dt_sweep__check_space(dt_sweep__ctx *c)
     if (dt_space_resolve(s, &e) < 0) {
         return dt_sweep__fail(c, e.line, "%s", e.msg);
     }
-    if (dt_sweep__check_batch(c) < 0 || dt_sweep__check_steps(c) < 0) return -1;
+    if (dt_sweep__check_batch(c) < 0 || dt_sweep__check_steps(c) < 0 || dt_sweep__check_size(c) < 0) return -1;
     return 0;
 }
 
@@ -825,7 +1037,7 @@ int dt_sweep__check(dt_sweep__ctx *c)
     return dt_sweep__check_study(c) < 0 || dt_sweep__check_files(c) < 0 || dt_sweep__check_available(c) < 0 ||
                    dt_sweep__check_applies(c) < 0 ||
                    dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 || dt_sweep__check_warm_start(c) < 0 ||
-                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0 ||
+                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_several(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0 ||
                    dt_sweep__check_limits(c) < 0
                ? -1
                : 0;
