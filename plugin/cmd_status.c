@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dt_front.h"
 #include "dt_out.h"
 #include "dt_sched.h"
 
@@ -91,13 +92,29 @@ int cmd_best(int argc, char **argv)
     } else {
         const dt_trial *t = &trials[best];
         char v[32];
-        dt_out_value(t->value, v, sizeof v);
-        printf("best trial %d%s: %s = %s\n", t->number, t->baseline ? " (baseline)" : "", dt_metric_name(sw.metric), v);
+        printf("best trial %d%s:", t->number, t->baseline ? " (baseline)" : "");
+        for (int j = 0; j < sw.nobj; j++) {
+            dt_out_value(dt_trial_objective(t, &sw.obj[j]), v, sizeof v);
+            printf("%s %s = %s", j ? "," : "", dt_sweep_objective_name(&sw, j), v);
+        }
+        printf("\n");
+        if (sw.nobj > 1) {
+            char why[256];
+            dt_front_best(&sw, trials, n, why, sizeof why);
+            printf("  (%s)\n", why);
+        }
         for (int i = 0; i < sw.space.n; i++)
             if (t->values[i].active && sw.space.p[i].kind != DT_FIXED)
                 printf("  %s = %s\n", sw.space.p[i].name, t->values[i].text);
         if (flags.p) fputs(flags.p, stdout);
         printf("%s/best.cfg\n", sw.output);
+        if (sw.nobj > 1) {   /* the trade-offs: each row a deployable cfg, pareto/N.cfg */
+            dt_buf front = {0};
+            dt_front_table(&sw, trials, n, &front);
+            fputs(front.p, stdout);
+            printf("%s/pareto.csv\n", sw.output);
+            dt_buf_free(&front);
+        }
         /* The weights stay on the machine that trained them. */
         if (t->weights[0]) {
             char host[128];

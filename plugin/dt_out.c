@@ -2,12 +2,15 @@
  * from the base cfg and .data as read once per study (dt_out_base). */
 #include "dt_out.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dt_flags.h"
+#include "dt_front.h"
 
 /* The policy a set of values trains: the space's, else the base cfg's (NULL: constant). */
 static const char *dt_out__policy(const dt_sweep *sw, const dt_value *vals, const dt_cfg *base)
@@ -245,6 +248,7 @@ int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup
 
 int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n)
 {
+    if (sw->nobj > 1) return dt_front_best(sw, trials, n, NULL, 0);
     int best = -1;
     for (int i = 0; i < n; i++) {
         const dt_trial *t = &trials[i];
@@ -370,6 +374,8 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
 {
     dt_buf b = {0};
     dt_buf_printf(&b, "number,state,value");
+    for (int j = 0; j < sw->nobj; j++)
+        if (sw->obj[j].what != DT_OBJ_METRIC) dt_buf_printf(&b, ",%s", dt_sweep_objective_name(sw, j));
     for (int i = 0; i < sw->space.n; i++)
         if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
     dt_buf_printf(&b, ",iterations,seconds%s\n", sw->final_top > 0 ? ",finalist_of" : "");
@@ -378,6 +384,11 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
         char v[64];
         dt_out_value(t->value, v, sizeof v);
         dt_buf_printf(&b, "%d,%s,%s", t->number, dt_state_name(t->state), v);
+        for (int j = 0; j < sw->nobj; j++) {
+            if (sw->obj[j].what == DT_OBJ_METRIC) continue;
+            dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
+            dt_buf_printf(&b, ",%s", v);
+        }
         for (int i = 0; i < sw->space.n; i++) {
             if (sw->space.p[i].kind == DT_FIXED) continue;
             dt_buf_add(&b, ",", 1);
@@ -396,16 +407,26 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
     return rc;
 }
 
-/* best.cfg from trial t; chosen (NULL: t is the best single trial) says how else it was
- * chosen, as its heading's last words. */
-static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, const char *chosen,
-                            dt_err *err)
+/* "map50 = 0.71 (maximize), ms = 3.2 (minimize)": trial t's objectives, for headings. */
+static void dt_out__objectives(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
+{
+    for (int j = 0; j < sw->nobj; j++) {
+        char v[64];
+        dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
+        dt_buf_printf(b, "%s%s = %s (%s)", j ? ", " : "", dt_sweep_objective_name(sw, j), v,
+                      sw->obj[j].maximize ? "maximize" : "minimize");
+    }
+}
+
+/* Trial t's deployable cfg at path (best.cfg, pareto/N.cfg); chosen (NULL: t is the best
+ * single trial) says how else it was chosen, as its heading's last words. */
+static int dt_out__deploy_file(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, const char *chosen,
+                               const char *path, dt_err *err)
 {
     long mb = sw->base_max_batches ? sw->base_max_batches : sw->max_batches;
     dt_cfg *c;
     if (dt_out_deploy_cfg(sw, base, t, &c, err) != 0) return -1;
-    char value[64], line[512];
-    dt_out_value(t->value, value, sizeof value);
+    char line[512];
     if (dt_sweep_schedule_scale(sw) < 1)
         snprintf(line, sizeof line, " trials ran %ld iterations; max_batches is the base cfg's own (%ld), and the "
                  "trial's schedule (burn_in, steps) is scaled back to it.", sw->max_batches, mb);
@@ -417,14 +438,84 @@ static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_tri
         snprintf(line, sizeof line, " %s", chosen);
         dt_cfg_prepend_comment(c, line);
     }
-    snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s = %s (%s)", sw->name, t->number,
-             t->baseline ? " (the baseline)" : "", dt_metric_name(sw->metric), value,
-             sw->maximize ? "maximize" : "minimize");
+    dt_buf o = {0};
+    dt_out__objectives(sw, t, &o);
+    snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s", sw->name, t->number,
+             t->baseline ? " (the baseline)" : "", o.p);
+    dt_buf_free(&o);
     dt_cfg_prepend_comment(c, line);
-    char *path = dt_path_join(sw->output, "best.cfg");
     int rc = dt_cfg_write(c, path, err);
-    free(path);
     dt_cfg_free(c);
+    return rc;
+}
+
+static int dt_out__best_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, const char *chosen,
+                            dt_err *err)
+{
+    char *path = dt_path_join(sw->output, "best.cfg");
+    int rc = dt_out__deploy_file(sw, base, t, chosen, path, err);
+    free(path);
+    return rc;
+}
+
+/* pareto.csv (the front, in dt_front_sort's order) and pareto/N.cfg, a deployable cfg of
+ * each trial on it; cfgs of trials no longer on the front are removed. */
+static int dt_out__pareto(const dt_sweep *sw, const dt_cfg *base, const dt_trial *trials, int n, dt_err *err)
+{
+    char *dir = dt_path_join(sw->output, "pareto");
+    int *idx = dt_xmalloc(sizeof *idx * (size_t)(n + 1));
+    int m = dt_front_trials(sw, trials, n, idx), rc = dt_mkdirs(dir, err);
+    dt_front_sort(sw, trials, idx, m);
+    dt_buf b = {0};
+    dt_buf_printf(&b, "number");
+    for (int j = 0; j < sw->nobj; j++) dt_buf_printf(&b, ",%s", dt_sweep_objective_name(sw, j));
+    for (int i = 0; i < sw->space.n; i++)
+        if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
+    dt_buf_printf(&b, ",iterations,seconds,cfg,weights\n");
+    for (int k = 0; k < m && rc == 0; k++) {
+        const dt_trial *t = &trials[idx[k]];
+        char v[64], name[32];
+        dt_buf_printf(&b, "%d", t->number);
+        for (int j = 0; j < sw->nobj; j++) {
+            dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
+            dt_buf_printf(&b, ",%s", v);
+        }
+        for (int i = 0; i < sw->space.n; i++) {
+            if (sw->space.p[i].kind == DT_FIXED) continue;
+            dt_buf_add(&b, ",", 1);
+            if (t->values[i].active) dt_out__csv_field(&b, t->values[i].text);
+        }
+        snprintf(name, sizeof name, "%d.cfg", t->number);
+        dt_buf_printf(&b, ",%ld,%.1f,pareto/%s,", t->iterations, t->seconds, name);
+        dt_out__csv_field(&b, t->weights);
+        dt_buf_add(&b, "\n", 1);
+        char *path = dt_path_join(dir, name);
+        rc = dt_out__deploy_file(sw, base, t, "on the study's Pareto front: no other trial is better in every "
+                                 "objective (pareto.csv)", path, err);
+        free(path);
+    }
+    /* A trial another has since beaten in every objective leaves the front: its cfg goes. */
+    DIR *d = rc == 0 ? opendir(dir) : NULL;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char *end;
+        long number = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || strcmp(end, ".cfg") != 0) continue;
+        int keep = 0;
+        for (int k = 0; k < m && !keep; k++) keep = trials[idx[k]].number == number;
+        if (keep) continue;
+        char *path = dt_path_join(dir, e->d_name);
+        unlink(path);
+        free(path);
+    }
+    if (d) closedir(d);
+    if (rc == 0) {
+        char *path = dt_path_join(sw->output, "pareto.csv");
+        rc = dt_write_file(path, b.p, b.len, err);
+        free(path);
+    }
+    dt_buf_free(&b);
+    free(idx);
+    free(dir);
     return rc;
 }
 
@@ -466,9 +557,12 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         its += trials[i].iterations;
     }
     dt_buf b = {0};
-    dt_buf_printf(&b, "study      %s\nsweep      %s\nobjective  %s %s\nsampler    %s\npruner     %s\n",
-                  sw->name, sw->path, sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
-                  dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind));
+    dt_buf_printf(&b, "study      %s\nsweep      %s\nobjective%s ", sw->name, sw->path, sw->nobj > 1 ? "s" : " ");
+    for (int j = 0; j < sw->nobj; j++)
+        dt_buf_printf(&b, "%s%s %s", j ? ", " : "", sw->obj[j].maximize ? "maximize" : "minimize",
+                      dt_sweep_objective_name(sw, j));
+    dt_buf_printf(&b, "\nsampler    %s\npruner     %s\n", dt_sampler_name(sw->sampler.kind),
+                  dt_pruner_name(sw->pruner.kind));
     dt_buf_printf(&b, "trials     %d complete, %d pruned, %d failed, %d running\n", count[DT_COMPLETE],
                   count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING]);
     dt_buf_printf(&b, "compute    %ld iterations, %.0f trial-seconds\n", its, secs);
@@ -476,8 +570,15 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         const dt_trial *t = &trials[best];
         char v[64];
         dt_out_value(t->value, v, sizeof v);
-        dt_buf_printf(&b, "best       trial %d%s: %s = %s\n", t->number, t->baseline ? " (baseline)" : "",
-                      dt_metric_name(sw->metric), v);
+        dt_buf o = {0};
+        dt_out__objectives(sw, t, &o);
+        dt_buf_printf(&b, "best       trial %d%s: %s\n", t->number, t->baseline ? " (baseline)" : "", o.p);
+        dt_buf_free(&o);
+        if (sw->nobj > 1) {
+            char why[256];
+            dt_front_best(sw, trials, n, why, sizeof why);
+            dt_buf_printf(&b, "           %s\n", why);
+        }
         for (int i = 0; i < sw->space.n; i++)
             if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
                 dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
@@ -494,6 +595,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         dt_buf_printf(&b, "best       none yet (no trial has completed)\n");
     }
     dt_out__finalists(sw, trials, f, m, chosen, &b);
+    if (sw->nobj > 1) dt_front_table(sw, trials, n, &b);
     dt_flags(sw, trials, n, best_curve, &b);
     for (int i = 0; i < n; i++)
         if (trials[i].state == DT_PRUNED || trials[i].state == DT_FAIL)
@@ -521,8 +623,11 @@ int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *tri
                  dt_metric_name(sw->metric), f[c].mean, isnan(f[c].std) ? 0.0 : f[c].std);
         rc = dt_out__best_cfg(sw, base, &trials[f[c].trial], chosen, err);
     } else if (best >= 0) {
-        rc = dt_out__best_cfg(sw, base, &trials[best], NULL, err);
+        char why[256];
+        if (sw->nobj > 1) dt_front_best(sw, trials, n, why, sizeof why);
+        rc = dt_out__best_cfg(sw, base, &trials[best], sw->nobj > 1 ? why : NULL, err);
     }
+    if (rc == 0 && sw->nobj > 1) rc = dt_out__pareto(sw, base, trials, n, err);
     if (rc == 0) rc = dt_out__report(sw, trials, n, best, f, m, c, best_curve, err);
     free(f);
     return rc;

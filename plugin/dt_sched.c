@@ -15,6 +15,7 @@
 
 #include "dt_db.h"
 #include "dt_flags.h"
+#include "dt_front.h"
 #include "dt_gpu.h"
 #include "dt_optuna.h"
 #include "dt_out.h"
@@ -512,9 +513,18 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     t->last_step = loss ? sl->loss_step : sl->metric_step;
     snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : "");
     int best = dt_out_best(s->sw, s->trials, s->n);
-    int is_best = best >= 0 && s->trials[best].number == t->number;
+    int is_best = best >= 0 && s->trials[best].number == t->number, keep = is_best;
+    /* With several objectives every trial of the front is a deployable trade-off:
+     * each keeps its weights while it stays on the front. */
+    int *front = NULL, nfront = 0, several = s->sw->nobj > 1;
+    if (several) {
+        front = dt_xmalloc(sizeof *front * (size_t)s->n);
+        nfront = dt_front_trials(s->sw, s->trials, s->n, front);
+        keep = 0;
+        for (int k = 0; k < nfront; k++) keep |= s->trials[front[k]].number == t->number;
+    }
     /* The best trial's weights are kept, on this host: the store says where. */
-    snprintf(t->weights, sizeof t->weights, "%s", is_best && weights ? weights : "");
+    snprintf(t->weights, sizeof t->weights, "%s", keep && weights ? weights : "");
     if (dt_sched__flush(s, sl, err) != 0) return -1;
     if (dt_store_finish_trial(s->store, s->id, t, err) != 0) return -1;
     if (!t->final) dt_pruner_finish(s->pruner, t->number, state);
@@ -528,7 +538,21 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     dt_file_cap(log, DT_SCHED_LOG_HEAD, DT_SCHED_LOG_TAIL, &e);   /* best effort: the trial is recorded */
     free(log);
     char *backup = dt_xasprintf("%s/backup", sl->dir);
-    if (is_best && weights && weights[0]) {
+    if (several) {
+        dt_sched__clean_backup(backup, keep ? weights : NULL);
+        /* A trial beaten in every objective by this one has left the front. */
+        for (int i = 0; i < s->n; i++) {
+            dt_trial *u = &s->trials[i];
+            int on = 0;
+            for (int k = 0; k < nfront; k++) on |= front[k] == i;
+            if (on || u == t || !u->weights[0]) continue;
+            char *old = dt_xasprintf("%s/trials/%d/backup", s->sw->output, u->number);
+            dt_sched__clean_backup(old, NULL);
+            free(old);
+            u->weights[0] = 0;
+        }
+        free(front);
+    } else if (is_best && weights && weights[0]) {
         if (s->best_number >= 0) {
             char *old = dt_xasprintf("%s/trials/%d/backup", s->sw->output, s->best_number);
             dt_sched__clean_backup(old, NULL);
