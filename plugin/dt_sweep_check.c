@@ -548,14 +548,14 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
     int higher = sw->metric != DT_METRIC_LOSS;   /* accuracies grow, losses shrink */
     int dline = dt_sweep_line(sw, "study", "direction");
     if (!dline) sw->maximize = higher;
-    if (!objline) {
-        sw->nobj = 1;
-        sw->obj[0] = (dt_objective){DT_OBJ_METRIC, sw->maximize};
-    }
     else if (sw->maximize != higher)
         return dt_sweep__fail(c, dline, "direction %s does not fit metric %s (%s is better)",
                               dt_sweep__directions[sw->maximize], dt_metric_name(sw->metric),
                               higher ? "higher" : "lower");
+    if (!objline) {
+        sw->nobj = 1;
+        sw->obj[0] = (dt_objective){DT_OBJ_METRIC, sw->maximize};
+    }
 
     /* A metric during training: periodic validation, or AlexeyAB/hank-ai detectors run with -map. */
     int periodic = sw->runner == DT_RUNNER_LIBDARKNET || sw->runner == DT_RUNNER_TABLE
