@@ -25,11 +25,16 @@
  * a study of several objectives (the front's knee when the sweep has no choose). */
 #define DT_CHOOSE_MAX 4
 typedef enum { DT_CHOOSE_LE, DT_CHOOSE_LT, DT_CHOOSE_GE, DT_CHOOSE_GT } dt_choose_op;
+typedef struct dt_choose_cond {
+    int obj;               /* index into sw->obj */
+    dt_choose_op op;
+    double bound;
+} dt_choose_cond;
 typedef struct dt_choose {
     int set;               /* 0: no choose key */
     int target;            /* index into sw->obj: the objective the chosen trial is best in */
     int ncons;
-    struct { int obj; dt_choose_op op; double bound; } cons[DT_CHOOSE_MAX];   /* obj: index into sw->obj */
+    dt_choose_cond cons[DT_CHOOSE_MAX];
 } dt_choose;
 
 typedef struct dt_sweep {
