@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dt_db.h"
+#include "dt_flops.h"
 #include "dt_flags.h"
 #include "dt_front.h"
 #include "dt_gpu.h"
@@ -655,6 +656,8 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
      * runs again, and the study stops here rather than burn its budget. */
     int machine = 0;
     int rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &e);
+    /* Its size is its cfg's: known before it trains (the sweep's checks counted the base cfg). */
+    if (rc == 0 && dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0) rc = dt_flops_cfg(c, &sl->bflops, &e);
     if (rc == 0) {
         machine = dt_mkdirs(backup, &e) != 0 || dt_cfg_write(c, cfg, &e) != 0 ||
                   dt_out_trial_data(sw, s->base.data, backup, data, &e) != 0;

@@ -22,6 +22,7 @@
 
 #include "dt_data.h"
 #include "dt_db.h"
+#include "dt_flops.h"
 #include "dt_table.h"
 
 /* The line of the sweep's key, or its section's header line when the key is absent. */
@@ -506,10 +507,13 @@ static int dt_sweep__check_several(dt_sweep__ctx *c)
     int cline = dt_sweep_line(sw, "study", "choose");
     if (cline && dt_sweep__parse_choose(c, cline) < 0) return -1;
     int oline = dt_sweep_line(sw, "study", "objectives");
-    for (int i = 0; i < sw->nobj; i++)
-        if (sw->obj[i].what == DT_OBJ_MS && sw->runner == DT_RUNNER_TABLE)
-            return dt_sweep__fail(c, oline, "objective ms times the trial's weights predicting, but runner table "
-                                  "replays recorded logs and has no weights; use bflops");
+    if (dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 && sw->runner == DT_RUNNER_TABLE)
+        return dt_sweep__fail(c, oline, "objective ms times the trial's weights predicting, but runner table "
+                              "replays recorded logs and has no weights; use bflops");
+    double bflops;
+    dt_err e;
+    if (dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0 && dt_flops_cfg(c->cfg, &bflops, &e) != 0)
+        return dt_sweep__fail(c, oline, "objective bflops: %s", e.msg);
     if (sw->nobj < 2) return 0;
     if (sw->pruner.kind != DT_PRUNER_NONE)
         return dt_sweep__fail(c, dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type"),
