@@ -15,6 +15,7 @@
 
 #include "dt_fanova.h"
 #include "dt_flags.h"
+#include "dt_front.h"
 #include "dt_out.h"
 
 #define DT_REPORT__POINTS 200
@@ -568,6 +569,65 @@ static void dt_report__rate_batch(dt_report__ctx *c)
     dt_buf_printf(c->b, "</svg>\n");
 }
 
+/* The front of a study of several objectives: every trial with all its objectives as a
+ * grey dot at (the objective after the metric, the metric), the front's trials coloured
+ * and joined in order, the one best.cfg deploys ringed. A third objective is in each
+ * dot's title. */
+static void dt_report__front(dt_report__ctx *c)
+{
+    const dt_sweep *sw = c->sw;
+    int key = sw->obj[0].what == DT_OBJ_METRIC ? 1 : 0, met = dt_sweep_objective_index(sw, DT_OBJ_METRIC);
+    int *idx = dt_xmalloc(sizeof *idx * (size_t)(c->n + 1));
+    int m = dt_front_trials(sw, c->t, c->n, idx);
+    dt_front_sort(sw, c->t, idx, m);
+    dt_report__axis x = {.lo = INFINITY, .hi = -INFINITY, .a = 70, .b = 560};
+    dt_report__axis y = {.lo = c->vlo, .hi = c->vhi, .a = 250, .b = 20};
+    for (int k = 0; k < c->n; k++) {
+        double v = dt_trial_objective(&c->t[k], &sw->obj[key]);
+        if (!dt_report__searched(&c->t[k]) || !isfinite(v)) continue;
+        x.lo = fmin(x.lo, v), x.hi = fmax(x.hi, v);
+    }
+    if (!m || !isfinite(x.lo)) {
+        dt_buf_printf(c->b, "<p>No trial has completed with every objective yet.</p>\n");
+        free(idx);
+        return;
+    }
+    dt_report__pad(&x);
+    dt_report__pad(&y);
+    dt_report__svg_open(c->b, 600, 300, "front");
+    dt_report__frame(c->b, &x, &y, dt_sweep_objective_name(sw, key), dt_sweep_objective_name(sw, met), NULL);
+    for (int k = 0; k < c->n; k++) {
+        const dt_trial *t = &c->t[k];
+        double v = dt_trial_objective(t, &sw->obj[key]);
+        if (!dt_report__searched(t) || !isfinite(v)) continue;
+        dt_buf_printf(c->b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" class=\"mark pruned\"><title>trial %d: %s %.6g, "
+                      "%s %.6g</title></circle>\n", dt_report__px(&x, v), dt_report__px(&y, t->value), t->number,
+                      dt_sweep_objective_name(sw, key), v, dt_sweep_objective_name(sw, met), t->value);
+    }
+    dt_buf path = {0};
+    for (int j = 0; j < m; j++) {
+        const dt_trial *t = &c->t[idx[j]];
+        dt_buf_printf(&path, "%s%.1f %.1f", j ? " L" : "M", dt_report__px(&x, dt_trial_objective(t, &sw->obj[key])),
+                      dt_report__px(&y, t->value));
+    }
+    dt_buf_printf(c->b, "<path d=\"%s\" class=\"mark bestline\"/>\n", path.p ? path.p : "");
+    dt_buf_free(&path);
+    for (int j = 0; j < m; j++) {
+        const dt_trial *t = &c->t[idx[j]];
+        char col[8];
+        dt_report__vcolour(c, t->value, col, sizeof col);
+        dt_buf_printf(c->b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" class=\"mark%s\"><title>trial %d "
+                      "(pareto/%d.cfg):", dt_report__px(&x, dt_trial_objective(t, &sw->obj[key])),
+                      dt_report__px(&y, t->value), col, idx[j] == c->best ? " best" : "", t->number, t->number);
+        for (int o = 0; o < sw->nobj; o++)
+            dt_buf_printf(c->b, " %s %.6g", dt_sweep_objective_name(sw, o), dt_trial_objective(t, &sw->obj[o]));
+        dt_buf_printf(c->b, "</title></circle>\n");
+    }
+    dt_buf_printf(c->b, "<text x=\"560\" y=\"14\" text-anchor=\"end\">line: the front (%d trials); ringed: "
+                  "best.cfg</text>\n</svg>\n", m);
+    free(idx);
+}
+
 /* Finalists: each one's runs over seeds as dots, its mean as a bar with ± one std,
  * and its search value as a ring; the noise floor under it. */
 static void dt_report__finalists(dt_report__ctx *c)
@@ -695,9 +755,12 @@ int dt_report_html(const dt_sweep *sw, const dt_trial *trials, int n, const dt_c
     dt_report__esc(&b, sw->name);
     dt_buf_printf(&b, "</title><style>%s</style></head><body>\n<h1>darktune study ", dt_report__css);
     dt_report__esc(&b, sw->name);
-    dt_buf_printf(&b, "</h1>\n<p>%s %s; %s sampler, %s pruner; %d complete, %d pruned, %d failed, %d running; %ld "
-                  "iterations trained.<br>Sweep: ", sw->maximize ? "maximize" : "minimize", dt_metric_name(sw->metric),
-                  dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind), count[DT_COMPLETE],
+    dt_buf_printf(&b, "</h1>\n<p>");
+    for (int j = 0; j < sw->nobj; j++)
+        dt_buf_printf(&b, "%s%s %s", j ? ", " : "", sw->obj[j].maximize ? "maximize" : "minimize",
+                      dt_sweep_objective_name(sw, j));
+    dt_buf_printf(&b, "; %s sampler, %s pruner; %d complete, %d pruned, %d failed, %d running; %ld "
+                  "iterations trained.<br>Sweep: ", dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind), count[DT_COMPLETE],
                   count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], its);
     dt_report__esc(&b, sw->path);
     dt_buf_printf(&b, "</p>\n");
@@ -726,6 +789,15 @@ int dt_report_html(const dt_sweep *sw, const dt_trial *trials, int n, const dt_c
     if (c.best >= 0) {
         dt_buf_printf(&b, "<section><h2>Baseline and best</h2>\n");
         dt_report__versus(&c);
+        dt_buf_printf(&b, "</section>\n");
+    }
+    if (sw->nobj > 1) {
+        char why[256];
+        dt_front_best(sw, trials, n, why, sizeof why);
+        dt_buf_printf(&b, "<section><h2>Pareto front</h2>\n<p>best.cfg: ");
+        dt_report__esc(&b, why[0] ? why : "none yet");
+        dt_buf_printf(&b, "; every trial on the front has its cfg in pareto/.</p>\n");
+        dt_report__front(&c);
         dt_buf_printf(&b, "</section>\n");
     }
     dt_buf_printf(&b, "<section><h2>Optimization history</h2>\n");
