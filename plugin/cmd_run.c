@@ -155,9 +155,12 @@ static int dt_run__main(int argc, char **argv, int worker)
 
     dt_run_ui ui = {.sw = &sw, .tty = isatty(STDOUT_FILENO)};
     dt_sched_hooks hooks = {&ui, dt_run__note, dt_run__finished, dt_run__tick, worker, force != NULL};
-    printf("study '%s': %d trial%s, %s sampler, %s pruner, %s %s, %ld iterations each; output %s\n", sw.name,
+    dt_buf goal = {0};
+    dt_sweep_objectives_text(&sw, &goal);
+    printf("study '%s': %d trial%s, %s sampler, %s pruner, %s, %ld iterations each; output %s\n", sw.name,
            sw.trials, sw.trials == 1 ? "" : "s", dt_sampler_name(sw.sampler.kind), dt_pruner_name(sw.pruner.kind),
-           sw.maximize ? "maximize" : "minimize", dt_metric_name(sw.metric), sw.max_batches, sw.output);
+           goal.p, sw.max_batches, sw.output);
+    dt_buf_free(&goal);
     if (sw.sampler_auto) printf("sampler auto: %s (%s)\n", dt_sampler_name(sw.sampler.kind), sw.sampler_why);
     fflush(stdout);
 

@@ -34,8 +34,10 @@ int cmd_status(int argc, char **argv)
     int n;
     if (dt_status__load(argc, argv, "darktune status SWEEP.ini [--output DIR]", &sw, &trials, &n) != 0)
         return DT_EXIT_RUNTIME;
-    printf("study '%s' (%s %s): %d trial%s\n", sw.name, sw.maximize ? "maximize" : "minimize",
-           dt_metric_name(sw.metric), n, n == 1 ? "" : "s");
+    dt_buf goal = {0};
+    dt_sweep_objectives_text(&sw, &goal);
+    printf("study '%s' (%s): %d trial%s\n", sw.name, goal.p, n, n == 1 ? "" : "s");
+    dt_buf_free(&goal);
     printf("%6s  %-8s %-10s", "number", "state", "value");
     for (int i = 0; i < sw.space.n; i++)
         if (sw.space.p[i].kind != DT_FIXED) printf(" %-14s", sw.space.p[i].name);

@@ -92,6 +92,9 @@ static int dt_out__cfg(const dt_sweep *sw, dt_cfg *c, const dt_value *vals, int 
         double f = baseline && p->kind != DT_FIXED ? 1 : fv;
         char scaled[DT_TEXT];
         const char *text = vals[i].text;
+        int tie = dt_space_tie(&sw->space, i);
+        if (tie >= 0 && !vals[tie].active) continue;   /* nothing to follow: the base cfg's value stays */
+        if (tie >= 0) text = vals[tie].text;
         if (f != 1 && dt_cfg_schedule_scale(p->name, text, policy, f, scaled, sizeof scaled) == 1) text = scaled;
         rc = dt_out__set(c, p->name, text, max_batches, err);
     }
@@ -340,6 +343,8 @@ double dt_out_net_value(const dt_sweep *sw, const dt_trial *t, const char *name,
     if (varies) *varies = 0;
     for (int i = 0; i < sw->space.n; i++)
         if (strcmp(sw->space.p[i].name, name) == 0) {
+            int tie = dt_space_tie(&sw->space, i);
+            if (tie >= 0) i = tie;
             if (varies) *varies = sw->space.p[i].kind != DT_FIXED;
             const dt_value *v = &t->values[i];
             return !v->active ? NAN : isfinite(v->num) ? v->num : dt_parse_double(v->text, &d) == 0 ? d : NAN;
@@ -558,9 +563,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     }
     dt_buf b = {0};
     dt_buf_printf(&b, "study      %s\nsweep      %s\nobjective%s ", sw->name, sw->path, sw->nobj > 1 ? "s" : " ");
-    for (int j = 0; j < sw->nobj; j++)
-        dt_buf_printf(&b, "%s%s %s", j ? ", " : "", sw->obj[j].maximize ? "maximize" : "minimize",
-                      dt_sweep_objective_name(sw, j));
+    dt_sweep_objectives_text(sw, &b);
     dt_buf_printf(&b, "\nsampler    %s\npruner     %s\n", dt_sampler_name(sw->sampler.kind),
                   dt_pruner_name(sw->pruner.kind));
     dt_buf_printf(&b, "trials     %d complete, %d pruned, %d failed, %d running\n", count[DT_COMPLETE],

@@ -756,9 +756,7 @@ int dt_report_html(const dt_sweep *sw, const dt_trial *trials, int n, const dt_c
     dt_buf_printf(&b, "</title><style>%s</style></head><body>\n<h1>darktune study ", dt_report__css);
     dt_report__esc(&b, sw->name);
     dt_buf_printf(&b, "</h1>\n<p>");
-    for (int j = 0; j < sw->nobj; j++)
-        dt_buf_printf(&b, "%s%s %s", j ? ", " : "", sw->obj[j].maximize ? "maximize" : "minimize",
-                      dt_sweep_objective_name(sw, j));
+    dt_sweep_objectives_text(sw, &b);
     dt_buf_printf(&b, "; %s sampler, %s pruner; %d complete, %d pruned, %d failed, %d running; %ld "
                   "iterations trained.<br>Sweep: ", dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind), count[DT_COMPLETE],
                   count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], its);

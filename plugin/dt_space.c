@@ -140,6 +140,41 @@ static int dt_space__choices(dt_param *p, char **a, int n, const char *spec, dt_
     return 0;
 }
 
+/* "same(NAME)": a FIXED text, resolved to NAME's value in every trial (dt_space_tie).
+ * open: the '(' of spec. */
+static int dt_space__same(dt_param *p, const char *open, const char *spec, dt_err *err)
+{
+    const char *close = strrchr(spec, ')');
+    if (!close || close < open) return dt_errf(err, "missing ')' in '%s'", spec);
+    if (close[1]) return dt_errf(err, "unexpected '%s' after ')' in '%s'", close + 1, spec);
+    char *arg = dt_xasprintf("%.*s", (int)(close - open - 1), open + 1);
+    const char *nm = dt_trim(arg);
+    int rc = 0;
+    if (!*nm || nm[strspn(nm, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
+        rc = dt_errf(err, "same() takes the name of one [space] parameter, as in height = same(width); not '%s'",
+                     spec);
+    else if (strlen(nm) + 7 > DT_TEXT)
+        rc = dt_errf(err, "'%s' is longer than %d characters", spec, DT_TEXT - 1);
+    if (rc == 0) {
+        p->kind = DT_FIXED;
+        p->nchoices = 1;
+        p->choices = dt_xmalloc(sizeof *p->choices);
+        p->choices[0] = dt_xasprintf("same(%s)", nm);
+    }
+    free(arg);
+    return rc;
+}
+
+int dt_space_tie(const dt_space *s, int i)
+{
+    const dt_param *p = &s->p[i];
+    if (p->kind != DT_FIXED || p->nchoices != 1 || strncmp(p->choices[0], "same(", 5) != 0) return -1;
+    size_t n = strlen(p->choices[0]) - 6;   /* between "same(" and ")" */
+    for (int j = 0; j < s->n; j++)
+        if (j != i && strlen(s->p[j].name) == n && strncmp(s->p[j].name, p->choices[0] + 5, n) == 0) return j;
+    return -1;
+}
+
 /* Parses "name(args)" once the text is known to hold a '(': the name must be a
  * distribution and the text must end at its ')'. */
 static int dt_space__dist(dt_param *p, const char *spec, dt_err *err)
@@ -150,6 +185,10 @@ static int dt_space__dist(dt_param *p, const char *spec, dt_err *err)
     int kind = -1;
     for (int i = 0; i < 5; i++)
         if (strcmp(word, dt_space__dists[i]) == 0) kind = i + 1;
+    if (strcmp(word, "same") == 0) {
+        free(name);
+        return dt_space__same(p, open, spec, err);
+    }
     if (kind < 0) {
         const char *hint = dt_nearest(word, dt_space__dists, 5);
         if (hint) dt_errf(err, "unknown distribution '%s'; did you mean '%s'?", word, hint);
@@ -299,6 +338,26 @@ int dt_space_resolve(dt_space *s, dt_err *err)
     }
     for (int i = 0; i < s->n; i++)
         if (s->p[i].cond_key && dt_space__check_cond(s, &s->p[i], err) < 0) return -1;
+    for (int i = 0; i < s->n; i++) {
+        const dt_param *p = &s->p[i];
+        if (p->kind != DT_FIXED || strncmp(p->choices[0], "same(", 5) != 0) continue;
+        int j = dt_space_tie(s, i);
+        if (j < 0) {
+            const char **names = dt_xmalloc((size_t)s->n * sizeof *names);
+            for (int k = 0; k < s->n; k++) names[k] = s->p[k].name;
+            char *want = dt_xasprintf("%.*s", (int)strlen(p->choices[0]) - 6, p->choices[0] + 5);
+            const char *hint = strcmp(want, p->name) == 0 ? NULL : dt_nearest(want, names, s->n);
+            dt_errl(err, p->line, "%s = %s: '%s' is %s%s%s%s", p->name, p->choices[0], want,
+                    strcmp(want, p->name) == 0 ? "this parameter itself" : "not in [space]",
+                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            free(want);
+            free(names);
+            return -1;
+        }
+        if (s->p[j].kind == DT_FIXED)
+            return dt_errl(err, p->line, "%s = %s: %s is fixed; write its value here instead", p->name,
+                           p->choices[0], s->p[j].name);
+    }
     for (int i = 0; i < s->n; i++) {
         int j = s->p[i].cond;
         for (int steps = 0; j >= 0 && j != i && steps < s->n; steps++) j = s->p[j].cond;

@@ -17,7 +17,7 @@
 #include "dt_util.h"
 
 typedef enum dt_kind {
-    DT_FIXED,    /* "0.8, 0.9": one text for every trial */
+    DT_FIXED,    /* "0.8, 0.9": one text for every trial; "same(width)": another parameter's value */
     DT_UNIFORM,  /* uniform(a, b) */
     DT_LOG,      /* log(a, b): log-uniform, 0 < a < b */
     DT_INT,      /* int(a, b) or int(a, b, step=s): integers a, a+s, ..., b */
@@ -71,6 +71,12 @@ int dt_space_find(const dt_space *s, const char *name);   /* index or -1 */
  * unknown parent, a parent that is not a CHOICE or FIXED, a VALUE the parent can
  * never take, or a cycle; err->line is then the line at fault. */
 int dt_space_resolve(dt_space *s, dt_err *err);
+
+/* A parameter written "same(NAME)" (a FIXED text: height = same(width) keeps a network
+ * square) takes NAME's value in every trial: the index of NAME, or -1 for any other
+ * parameter. Samplers and the store see the FIXED text; whatever writes a cfg or reads
+ * a trial's value of the field reads NAME's instead. */
+int dt_space_tie(const dt_space *s, int i);
 
 /* Number of parameters that are sampled (not FIXED). */
 int dt_space_tuned(const dt_space *s);

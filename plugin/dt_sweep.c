@@ -671,6 +671,13 @@ dt_sampler_opts dt_sweep_sampler(const dt_sweep *sw)
     return o;
 }
 
+void dt_sweep_objectives_text(const dt_sweep *sw, dt_buf *out)
+{
+    for (int j = 0; j < sw->nobj; j++)
+        dt_buf_printf(out, "%s%s %s", j ? ", " : "", sw->obj[j].maximize ? "maximize" : "minimize",
+                      dt_sweep_objective_name(sw, j));
+}
+
 int dt_sweep_objective_index(const dt_sweep *sw, int what)
 {
     for (int i = 0; i < sw->nobj; i++)

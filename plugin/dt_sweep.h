@@ -139,6 +139,8 @@ double dt_sweep_schedule_scale(const dt_sweep *sw);
 
 /* "map50", "ms", "bflops": the name of sw->obj[i]. */
 const char *dt_sweep_objective_name(const dt_sweep *sw, int i);
+/* "maximize map50, minimize ms": what the study optimizes, for people, appended to out. */
+void dt_sweep_objectives_text(const dt_sweep *sw, dt_buf *out);
 /* The index in sw->obj of the objective what (dt_obj_what), -1 when the study has none. */
 int dt_sweep_objective_index(const dt_sweep *sw, int what);
 

@@ -728,7 +728,9 @@ static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
                               dt_fork_words(fork));
     }
     char text[DT_TEXT];
-    const dt_net_range *g = dt_net_range_of(p->name);
+    /* same(NAME) is NAME's value: checked as NAME (both are whole sizes, or both rates). */
+    const dt_net_range *g = strncmp(p->choices ? p->choices[0] : "", "same(", 5) == 0 && p->kind == DT_FIXED
+                                ? NULL : dt_net_range_of(p->name);
     if (g && g->whole && (p->kind == DT_UNIFORM || p->kind == DT_LOG))
         return dt_sweep__fail(c, p->line, "%s takes whole numbers; use int(), logint() or choice()", p->name);
     for (int i = 0; g && i < dt_sweep__ntexts(p); i++) {
@@ -959,6 +961,18 @@ static int dt_sweep__check_space(dt_sweep__ctx *c)
     dt_err e;
     if (dt_space_resolve(s, &e) < 0) {
         return dt_sweep__fail(c, e.line, "%s", e.msg);
+    }
+    for (int i = 0; i < s->n; i++) {   /* same(NAME): NAME's values must fit this field too */
+        int j = dt_space_tie(s, i);
+        const dt_net_range *g = j >= 0 ? dt_net_range_of(s->p[i].name) : NULL;
+        char text[DT_TEXT];
+        double x;
+        for (int k = 0; g && k < dt_sweep__ntexts(&s->p[j]); k++) {
+            dt_sweep__text(&s->p[j], k, text, sizeof text);
+            if (dt_parse_double(text, &x) < 0 || !dt_net_range_holds(g, x))
+                return dt_sweep__fail(c, s->p[i].line, "%s = %s: %s %s is out of range for %s: it must be %s",
+                                      s->p[i].name, s->p[i].choices[0], s->p[j].name, text, s->p[i].name, g->says);
+        }
     }
     if (dt_sweep__check_batch(c) < 0 || dt_sweep__check_steps(c) < 0 || dt_sweep__check_size(c) < 0) return -1;
     return 0;
