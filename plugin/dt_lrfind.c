@@ -461,7 +461,7 @@ static int dt_lrfind__files_write(const dt_sweep *sw, const dt_lrfind_opts *o, c
     f->vals = dt_xcalloc((size_t)sw->space.n + 1, sizeof *f->vals);
     dt_cfg *c = NULL;
     if (dt_out_baseline_values(&t, f->base.cfg, f->vals, err) != 0 ||
-        dt_out_trial_cfg(&t, f->base.cfg, f->vals, &c, err) != 0)
+        dt_out_trial_cfg(&t, f->base.cfg, f->vals, &c, NULL, err) != 0)
         return -1;
     int rc = dt_lrfind_schedule(c, o, sw->fork, err);
     if (rc == 0) {

@@ -72,12 +72,23 @@ static int dt_out__set(dt_cfg *c, const char *key, const char *text, long max_ba
     return 0;
 }
 
+/* c's [net] width or height, 0 when absent or no number. */
+static long dt_out__dim(const dt_cfg *c, const char *key)
+{
+    const char *v = dt_cfg_get(c, "net", key, NULL);
+    long x;
+    return v && dt_parse_long(v, &x) == 0 && x > 0 ? x : 0;
+}
+
 /* The cfg of values for max_batches iterations: the sweep's values scaled by fv (the
  * base cfg's own, for the baseline, by 1), the schedule keys the sweep leaves to the
- * base cfg by fb. note (may be NULL) gets what fb changed. */
+ * base cfg by fb; a detector's [yolo] anchors (input pixels) scaled with a width or
+ * height the values change, as Darknet users otherwise forget to. note (may be NULL)
+ * gets what fb changed, anchors (may be NULL) what the anchors' scaling did. */
 static int dt_out__cfg(const dt_sweep *sw, dt_cfg *c, const dt_value *vals, int baseline, long max_batches,
-                       double fv, double fb, dt_buf *note, dt_err *err)
+                       double fv, double fb, dt_buf *note, dt_buf *anchors, dt_err *err)
 {
+    long bw = dt_out__dim(c, "width"), bh = dt_out__dim(c, "height");
     char mb[32];
     snprintf(mb, sizeof mb, "%ld", max_batches);
     if (dt_cfg_set(c, "net", "max_batches", mb) != 0) return dt_errf(err, "'%s' has no [net] section", sw->cfg);
@@ -99,23 +110,39 @@ static int dt_out__cfg(const dt_sweep *sw, dt_cfg *c, const dt_value *vals, int 
         rc = dt_out__set(c, p->name, text, max_batches, err);
     }
     if (rc == 0) dt_cfg_scale_schedule(c, fb, skip, note);
+    long nw = dt_out__dim(c, "width"), nh = dt_out__dim(c, "height");
+    if (rc == 0 && bw && bh && nw && nh && (nw != bw || nh != bh)) {
+        dt_buf a = {0};
+        rc = dt_cfg_scale_anchors(c, (int)bw, (int)bh, (int)nw, (int)nh, &a, err) < 0 ? -1 : 0;
+        if (rc == 0 && anchors && a.len) dt_buf_printf(anchors, "%s", a.p);
+        dt_buf_free(&a);
+    }
     free(skip);
     free(policy);
     if (rc == 0) dt_cfg_drop_policy_keys(c, (int)sw->fork);
     return rc;
 }
 
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_err *err)
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_buf *notes,
+                     dt_err *err)
 {
     *out = NULL;
     dt_cfg *c = dt_cfg_dup(base);
     double f = dt_sweep_schedule_scale(sw);
-    dt_buf note = {0};
-    if (dt_out__cfg(sw, c, vals, 0, sw->max_batches, 1, f, &note, err) != 0) {
+    dt_buf note = {0}, anchors = {0};
+    if (dt_out__cfg(sw, c, vals, 0, sw->max_batches, 1, f, &note, &anchors, err) != 0) {
         dt_buf_free(&note);
+        dt_buf_free(&anchors);
         dt_cfg_free(c);
         return -1;
     }
+    if (anchors.len) {
+        char *line = dt_xasprintf(" darktune: %s", anchors.p);
+        dt_cfg_prepend_comment(c, line);
+        free(line);
+        if (notes) dt_buf_printf(notes, "%s\n", anchors.p);
+    }
+    dt_buf_free(&anchors);
     if (note.len) {
         char *line = dt_xasprintf(" darktune: the base cfg's schedule scaled to this trial's %ld of its %ld "
                                   "iterations: %s", sw->max_batches, sw->base_max_batches, note.p);
@@ -145,7 +172,14 @@ int dt_out_deploy_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t,
             return -1;
         }
     }
-    int rc = dt_out__cfg(sw, c, vals, t->baseline, mb, 1 / f, 1, NULL, err);
+    dt_buf anchors = {0};
+    int rc = dt_out__cfg(sw, c, vals, t->baseline, mb, 1 / f, 1, NULL, &anchors, err);
+    if (rc == 0 && anchors.len) {
+        char *line = dt_xasprintf(" %s", anchors.p);
+        dt_cfg_prepend_comment(c, line);
+        free(line);
+    }
+    dt_buf_free(&anchors);
     if (vals != t->values) free(vals);
     if (rc != 0) {
         dt_cfg_free(c);

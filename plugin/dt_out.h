@@ -46,13 +46,17 @@ int dt_out_baseline_values(const dt_sweep *sw, const dt_cfg *base, dt_value *val
 
 /* The cfg that a trial with these values trains, for sw->max_batches iterations: a
  * copy of base (the parsed base cfg, left as it is) with the sweep's values as they
- * are, the base cfg's schedule keys the sweep leaves alone scaled to the trial (with
- * a comment at the top saying what changed), lines ending in "\n" (a base cfg saved
- * on Windows is one Darknet reads, dt_cfg_unix_eol). Caller frees *out. */
-int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_err *err);
+ * are, the base cfg's schedule keys the sweep leaves alone scaled to the trial, a
+ * detector's [yolo] anchors scaled with a changed width or height (dt_cfg_scale_anchors;
+ * each change said in a comment at the top), lines ending in "\n" (a base cfg saved on
+ * Windows is one Darknet reads, dt_cfg_unix_eol). notes (may be NULL) gets a line
+ * about the anchors when they were scaled, for the trial's log. Caller frees *out. */
+int dt_out_trial_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_value *vals, dt_cfg **out, dt_buf *notes,
+                     dt_err *err);
 
 /* The deployable cfg of trial t (best.cfg): the base cfg's own max_batches, the trial's
- * schedule values scaled back to it (the baseline's: the base cfg's own). */
+ * schedule values scaled back to it (the baseline's: the base cfg's own), its anchors
+ * as it trained them. */
 int dt_out_deploy_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t, dt_cfg **out, dt_err *err);
 
 /* What schedule = scaled does to the base cfg's own schedule keys (those the space

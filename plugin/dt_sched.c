@@ -655,7 +655,8 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
      * permission): no result of the trial's, so it does not count, its configuration
      * runs again, and the study stops here rather than burn its budget. */
     int machine = 0;
-    int rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &e);
+    dt_buf notes = {0};
+    int rc = dt_out_trial_cfg(sw, s->base.cfg, vals, &c, &notes, &e);
     /* Its size is its cfg's: known before it trains (the sweep's checks counted the base cfg). */
     if (rc == 0 && dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0) rc = dt_flops_cfg(c, &sl->bflops, &e);
     if (rc == 0) {
@@ -674,8 +675,12 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
             .time_reps = dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 ? DT_SCHED_TIME_REPS : 0,
         };
         rc = dt_run_start(&sl->run, &spec, &e);
+        /* The run truncated the log: what the trial's cfg changed beyond its values goes after. */
+        if (rc == 0 && notes.len) dt_append_note(log, "%.*s", (int)notes.len - 1, notes.p);
+        dt_buf_free(&notes);
         if (rc == 0 && dt_sched__record_process(s, sl, err) != 0) return -1;
     }
+    dt_buf_free(&notes);
     dt_cfg_free(c);
     free(backup), free(cfg), free(data), free(log);
     if (rc != 0) {

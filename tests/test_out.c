@@ -130,7 +130,7 @@ static void test_schedule(void)
     char *text;
 
     /* The trial: the base cfg's schedule halved with it, and a comment saying so. */
-    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
     text = net_of(c);
     CHECK_STR(text, "# darktune: the base cfg's schedule scaled to this trial's 150 of its 300 iterations: "
                     "burn_in 100 -> 50, steps 240,270 -> 120,135|[net]|batch=64|learning_rate=0.02|policy=steps|"
@@ -147,7 +147,7 @@ static void test_schedule(void)
 
     /* as-is: nothing scaled, the base cfg's steps stay where they were. */
     sw.schedule_scaled = 0;
-    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
     CHECK(strstr(dt_cfg_get(c, "net", "batch", NULL), "64") != NULL);
@@ -164,7 +164,7 @@ static void test_schedule(void)
     dt_test_add(&sw.space, "burn_in", "int(0, 100)", NULL, NULL);
     dt_trial_init(&t, sw.space.n);
     dt_value_num(&sw.space.p[0], 30, &t.values[0]);
-    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "30");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "120,135");
     dt_cfg_free(c);
@@ -188,7 +188,7 @@ static void test_schedule(void)
     CHECK(sw.space.p[0].kind == DT_FIXED);
     dt_trial_init(&t, sw.space.n);
     dt_value_choice(&sw.space.p[0], 0, &t.values[0]);
-    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "75,120");
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "50");
     dt_cfg_free(c);
@@ -258,7 +258,7 @@ static void test_base(void)
     CHECK(got && strstr(got, "\ntop=5\n") && strstr(got, "backup=/x/backup\n"));
     free(got);
     dt_cfg *c;
-    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, NULL, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
     dt_cfg_free(c);
 
@@ -325,7 +325,7 @@ static void test_crlf(void)
     CHECK_STR(got, want);
     free(got);
     dt_cfg *c;
-    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, &err) == 0);
+    CHECK(dt_out_trial_cfg(&sw, b.cfg, NULL, &c, NULL, &err) == 0);
     if (c) {
         char *text = dt_cfg_text(c, &len);
         CHECK_STR(text, "[net]\nbatch=1\nmax_batches=10\n\n[softmax]\n");
