@@ -40,6 +40,7 @@ typedef struct dt_cfg__sec {
 } dt_cfg__sec;
 
 struct dt_cfg {
+    char *name;        /* the file (or the name given to dt_cfg_parse), for messages */
     dt_cfg__line *lines;
     int nlines, cap;
     dt_cfg__sec *secs;
@@ -221,6 +222,7 @@ int dt_cfg_parse(dt_cfg **out, const char *text, size_t len, const char *name, d
         pos = nl ? end + 1 : len;
     }
     dt_cfg__index(c);
+    c->name = dt_xstrdup(name ? name : "cfg");
     *out = c;
     return 0;
 }
@@ -245,12 +247,14 @@ void dt_cfg_free(dt_cfg *c)
     }
     free(c->lines);
     dt_cfg__drop_index(c);
+    free(c->name);
     free(c);
 }
 
 dt_cfg *dt_cfg_dup(const dt_cfg *c)
 {
     dt_cfg *d = dt_xcalloc(1, sizeof *d);
+    d->name = dt_xstrdup(c->name);
     d->cap = c->nlines > 0 ? c->nlines : 1;
     d->lines = dt_xcalloc((size_t)d->cap, sizeof *d->lines);
     for (int i = 0; i < c->nlines; i++) {
@@ -300,6 +304,16 @@ int dt_cfg_nsections(const dt_cfg *c)
 const char *dt_cfg_section(const dt_cfg *c, int i)
 {
     return i >= 0 && i < c->nsecs ? c->secs[i].name : NULL;
+}
+
+int dt_cfg_section_line(const dt_cfg *c, int i)
+{
+    return i >= 0 && i < c->nsecs && c->secs[i].name[0] ? c->secs[i].first + 1 : 0;
+}
+
+const char *dt_cfg_name(const dt_cfg *c)
+{
+    return c->name;
 }
 
 int dt_cfg_keys(const dt_cfg *c, int i, const char *const **keys, const char *const **vals,
@@ -378,9 +392,9 @@ static int dt_cfg__writable(const char *s, int key)
     return 1;
 }
 
-int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *value)
+/* dt_cfg_set in section sec. */
+static int dt_cfg__set(dt_cfg *c, dt_cfg__sec *sec, const char *key, const char *value)
 {
-    dt_cfg__sec *sec = dt_cfg__find(c, section);
     if (!sec || !dt_cfg__writable(key, 1) || !dt_cfg__writable(value, 0)) return -1;
     int first = -1, last_key = -1, end = sec->end;
     for (int i = sec->first; i < end; i++) {
@@ -411,6 +425,16 @@ int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *valu
     }
     dt_cfg__index(c);
     return 0;
+}
+
+int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *value)
+{
+    return dt_cfg__set(c, dt_cfg__find(c, section), key, value);
+}
+
+int dt_cfg_set_at(dt_cfg *c, int i, const char *key, const char *value)
+{
+    return dt_cfg__set(c, i >= 0 && i < c->nsecs ? &c->secs[i] : NULL, key, value);
 }
 
 int dt_cfg_unset(dt_cfg *c, const char *section, const char *key)

@@ -38,6 +38,10 @@ int dt_cfg_write(const dt_cfg *c, const char *path, dt_err *err);
  * "net" and "network" name the same section, as in Darknet. */
 int dt_cfg_nsections(const dt_cfg *c);
 const char *dt_cfg_section(const dt_cfg *c, int i);        /* name without brackets */
+/* The 1-based line of section i's [header], 0 for section "" (no header). */
+int dt_cfg_section_line(const dt_cfg *c, int i);
+/* The file the cfg was read from (dt_cfg_parse: the name given), for messages. */
+const char *dt_cfg_name(const dt_cfg *c);
 /* The keys of section i, in order: *keys[k], *vals[k], *lines[k] (1-based file lines).
  * Arrays are owned by the cfg and valid until the next change. */
 int dt_cfg_keys(const dt_cfg *c, int i, const char *const **keys, const char *const **vals,
@@ -51,6 +55,9 @@ const char *dt_cfg_get(const dt_cfg *c, const char *section, const char *key, in
  * duplicates), else added once after the section's last key. Returns -1 when there
  * is no such section, or when key or value cannot be written as one key=value line. */
 int dt_cfg_set(dt_cfg *c, const char *section, const char *key, const char *value);
+/* dt_cfg_set in section i (dt_cfg_section's numbering): for a key of a layer that
+ * appears several times, such as each [yolo]'s anchors. -1 when there is no section i. */
+int dt_cfg_set_at(dt_cfg *c, int i, const char *key, const char *value);
 /* Removes every line of key in that section; returns how many. */
 int dt_cfg_unset(dt_cfg *c, const char *section, const char *key);
 /* Adds a comment line (the text given, '#' prepended) at the top of the file. */
