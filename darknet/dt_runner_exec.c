@@ -4,7 +4,8 @@
  * into iteration and mAP events. When it ends, the verdict comes from what it
  * printed and left, not from its exit status (Debian's darknet aborts after a good
  * run): it trained when the last iteration reached max_batches or it wrote its end
- * weights. Then eval_command, when set, gives the final metric. The scheduler
+ * weights. Then eval_command, when set, gives the final metric, and with time_reps the
+ * final weights are timed in a libdarknet child (dt_lib_timer). The scheduler
  * decides everything else (pruning, retries); this file only reports.
  *
  * dt_runner.c dispatches to this file through dt_runner_exec_ops (dt_runner_impl.h);
@@ -28,7 +29,7 @@
 #define DT_RUN_GRACE_S 2.0  /* seconds between SIGTERM and SIGKILL (no fork saves on SIGTERM) */
 #define DT_RUN_REAP_S 5.0   /* how long a program that closed its output may take to exit */
 
-typedef enum { DT_RUN__TRAIN, DT_RUN__EVAL, DT_RUN__DONE } dt_run__phase;
+typedef enum { DT_RUN__TRAIN, DT_RUN__EVAL, DT_RUN__TIME, DT_RUN__DONE } dt_run__phase;
 
 
 typedef struct dt_run_exec {
@@ -40,6 +41,9 @@ typedef struct dt_run_exec {
     char *eval_template;    /* NULL: no eval_command */
     char *values[DT_PH_COUNT];
     dt_proc *proc;          /* the command running now, NULL when none */
+    int time_reps;          /* > 0: the final weights are timed after the metric (res.ms) */
+    char *cfg;              /* the trial's cfg, which the timing loads */
+    dt_lib_timer *timer;    /* DT_RUN__TIME: the timing child */
     dt_run__phase phase;
     double started;         /* dt_now() at start, for timeout_s */
     double wall_started;    /* dt_wall() at start, to tell this run's weights from older ones */
@@ -51,6 +55,7 @@ typedef struct dt_run_exec {
 } dt_run_exec;
 
 static void dt_run__free(void *state);
+static void dt_run__start_time(dt_run_exec *r);
 
 /* Appends v to b as one shell word: as is when it holds only characters the shell
  * leaves alone, else in single quotes. An empty value adds nothing, so that an
@@ -186,6 +191,51 @@ static int dt_run__find_weights(dt_run_exec *r)
     return end_written;
 }
 
+/* Times the final weights in a libdarknet child (the program that trained them may be
+ * any fork; what pjreddie's libdarknet cannot load as they are is refused, never
+ * timed). The run fails when there is nothing to time or the timing fails: a run asked
+ * for its ms has none to give otherwise. */
+static void dt_run__start_time(dt_run_exec *r)
+{
+    if (!r->res.final_weights[0]) {
+        dt_run__fail(r, "cannot time the final weights: training left none in %s", r->values[DT_PH_BACKUP]);
+        return;
+    }
+    dt_err err;
+    if (dt_lib_timer_start(&r->timer, r->cfg, r->res.final_weights, r->gpu, r->time_reps, r->log, r->hang_s,
+                           &err) != 0) {
+        dt_run__fail(r, "cannot time the final weights: %s", err.msg);
+        return;
+    }
+    r->phase = DT_RUN__TIME;
+}
+
+/* The timing child's news: the ms, or the reason it has none. Returns 0 while it times. */
+static int dt_run__time_poll(dt_run_exec *r)
+{
+    char why[sizeof r->res.reason];
+    double ms;
+    int rc = dt_lib_timer_poll(r->timer, &ms, why, sizeof why);
+    if (rc == 0) {
+        if (r->timeout_s > 0 && dt_now() - r->started > r->timeout_s) {
+            dt_lib_timer_free(r->timer);
+            r->timer = NULL;
+            dt_run__fail(r, "timed out after %g s (timing the final weights)", r->timeout_s);
+            return 1;
+        }
+        return 0;
+    }
+    dt_lib_timer_free(r->timer);
+    r->timer = NULL;
+    if (rc < 0) {
+        dt_run__fail(r, "cannot time the final weights: %s", why);
+        return 1;
+    }
+    r->res.ms = ms;
+    r->phase = DT_RUN__DONE;
+    return 1;
+}
+
 /* Reads the final metric from what was seen; ends the run. how: "" after training
  * alone, else a note on how eval_command ended, for the message when it printed nothing. */
 static void dt_run__finish(dt_run_exec *r, const char *how)
@@ -202,6 +252,7 @@ static void dt_run__finish(dt_run_exec *r, const char *how)
     if (!isnan(m)) {
         r->res.ok = 1;
         r->res.reason[0] = '\0';
+        if (r->time_reps > 0) dt_run__start_time(r);
         return;
     }
     if (r->metric == DT_METRIC_LOSS)
@@ -362,6 +413,7 @@ static int dt_run__start(void **out, void *shared, const dt_run_spec *spec, dt_e
 {
     *out = NULL;
     if (!spec->command || !spec->command[0]) return dt_errf(err, "runner 'exec' needs a command");
+    if (spec->time_reps < 0) return dt_errf(err, "time_reps = %d: out of range", spec->time_reps);
     dt_run_exec *r = dt_xcalloc(1, sizeof *r);
     r->metric = spec->metric;
     r->max_batches = spec->max_batches;
@@ -384,7 +436,9 @@ static int dt_run__start(void **out, void *shared, const dt_run_spec *spec, dt_e
     r->last_iter = -1;
     r->metric_iter = -2;  /* no evaluation reported yet */
     r->last_loss = r->last_avg = r->last_map = r->top1 = r->topk = NAN;
-    r->res.metric = r->res.final_loss = NAN;
+    r->res.metric = r->res.final_loss = r->res.ms = NAN;
+    r->time_reps = spec->time_reps;
+    r->cfg = dt_xstrdup(spec->cfg);
     r->started = dt_now();
     r->wall_started = dt_wall();
     r->phase = DT_RUN__TRAIN;
@@ -396,10 +450,12 @@ static int dt_run__start(void **out, void *shared, const dt_run_spec *spec, dt_e
     return 0;
 }
 
-/* The running command's pty, -1 between commands and after the end. */
+/* The running command's pty (the timing child's pipe while it times), -1 between
+ * commands and after the end. */
 static int dt_run__fd(const void *state)
 {
     const dt_run_exec *r = state;
+    if (r->timer) return dt_lib_timer_fd(r->timer);
     return r->proc ? dt_proc_fd(r->proc) : -1;
 }
 
@@ -408,6 +464,10 @@ static int dt_run__next(void *state, dt_event *ev)
 {
     dt_run_exec *r = state;
     while (r->phase != DT_RUN__DONE) {
+        if (r->phase == DT_RUN__TIME) {
+            if (!dt_run__time_poll(r)) return 0;
+            continue;
+        }
         const char *line;
         int got = dt_proc_line(r->proc, &line);
         if (got == 1) {
@@ -427,6 +487,8 @@ static void dt_run__stop(void *state)
     dt_run_exec *r = state;
     if (r->phase == DT_RUN__DONE) return;
     dt_run__drop_proc(r, 0);
+    dt_lib_timer_free(r->timer);
+    r->timer = NULL;
     r->oom[0] = '\0';  /* stopped by darktune, whatever it printed */
     dt_run__fail(r, "stopped");
 }
@@ -446,6 +508,8 @@ static void dt_run__free(void *state)
     dt_run_exec *r = state;
     if (!r) return;
     dt_run__drop_proc(r, DT_RUN_GRACE_S);
+    dt_lib_timer_free(r->timer);
+    free(r->cfg);
     for (int i = 0; i < DT_PH_COUNT; i++) free(r->values[i]);
     free(r->workdir);
     free(r->log);

@@ -37,4 +37,19 @@ extern const dt_runner_ops dt_runner_table_ops; /* dt_runner_table.c: a recorded
 /* The table in the table runner's share of a context (NULL for NULL). */
 const dt_table *dt_runner_table_shared(const void *shared);
 
+/* dt_runner_lib.c: the inference time of trained weights, measured in a forked child
+ * with libdarknet (dt_train_time), for a runner whose training ran elsewhere (exec).
+ * The child prints to log (appended) and dies with this process; hang_s > 0 kills a
+ * child silent for that long. */
+typedef struct dt_lib_timer dt_lib_timer;
+int dt_lib_timer_start(dt_lib_timer **out, const char *cfg, const char *weights, int gpu, int reps, const char *log,
+                       double hang_s, dt_err *err);
+/* The descriptor to poll, -1 once it is over. */
+int dt_lib_timer_fd(const dt_lib_timer *t);
+/* 0: still timing; 1: done, *ms set (median milliseconds per image); -1: failed, why
+ * says how (the child's end and its last line, such as the weights' size check). */
+int dt_lib_timer_poll(dt_lib_timer *t, double *ms, char *why, size_t n);
+/* Kills a child that still runs (NULL is fine). */
+void dt_lib_timer_free(dt_lib_timer *t);
+
 #endif

@@ -35,6 +35,7 @@
 
 #define DT_LIB_REAP_S 5.0   /* how long a child that closed its pipe may take to exit */
 #define DT_LIB_RECS 64      /* records read at once */
+#define DT_LIB_MAX_REPS 100000  /* time_reps: far more than a median needs */
 
 /* The context's share: the setup, the labels, and each list once decoded. The parent
  * decodes (before it forks) and frees; a child only reads, then leaves with _exit. */
@@ -60,6 +61,7 @@ typedef struct dt_run_lib {
     int done_seen;          /* a DONE record arrived */
     dt_train_rec done;
     int over;               /* dt_run_next says -1 from now on */
+    int timing;             /* a timing child (dt_lib_timer), not a training run */
     long last_iter;         /* -1: no ITER record yet */
     double last_avg;
     dt_run_result res;
@@ -178,7 +180,7 @@ static int dt_lib__prepare(dt_lib__shared *sh, const dt_run_spec *spec, dt_train
  * its own process group (a Ctrl-C reaches darktune, which stops trials itself),
  * and death with the parent. Then trains and leaves with _exit: the parent's
  * atexit handlers and stdio buffers are not the child's. */
-static void dt_lib__child(const dt_train_spec *ts, int log_fd, pid_t parent)
+static void dt_lib__child(int (*body)(const dt_train_spec *), const dt_train_spec *ts, int log_fd, pid_t parent)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
@@ -194,44 +196,17 @@ static void dt_lib__child(const dt_train_spec *ts, int log_fd, pid_t parent)
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* Lines reach the log as they are printed, and survive a SIGKILL. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int rc = dt_train_run(ts);
+    int rc = body(ts);
     fflush(stdout);
     fflush(stderr);
     _exit(rc);
 }
 
-/* dt_run_start for runner = libdarknet. */
-static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
+/* A run of r's fields, its child forked with body(ts) writing records on a pipe and
+ * printing to log_fd (closed here). Frees r on failure. */
+static int dt_lib__spawn(dt_run_lib *r, int (*body)(const dt_train_spec *), dt_train_spec *ts, int log_fd,
+                         dt_err *err)
 {
-    *out = NULL;
-    int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", spec->log, strerror(errno));
-    dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .task = spec->task, .metric = spec->metric,
-                        .eval_interval = spec->eval_interval, .eval_images = spec->eval_images,
-                        .seed = spec->seed, .stream = (uint64_t)spec->trial,
-                        .gpu = strcmp(dt_train_build(), "CPU") == 0 ? -1 : spec->gpu};
-    if (dt_lib__prepare(shared, spec, &ts, err) != 0) {
-        close(log_fd);
-        return -1;
-    }
-    if (spec->gpu >= 0 && ts.gpu < 0)
-        dt_append_note(spec->log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): this trial "
-                                "trains on the CPU");
-    const char *base = dt_basename(spec->cfg);
-    size_t n = strlen(base);
-    if (n > 4 && strcmp(base + n - 4, ".cfg") == 0) n -= 4;
-    dt_run_lib *r = dt_xcalloc(1, sizeof *r);
-    r->weights = dt_xasprintf("%s/%.*s.weights", spec->backup, (int)n, base);
-    r->log = dt_xstrdup(spec->log);
-    r->metric = spec->metric;
-    r->hang_s = spec->hang_s;
-    r->timeout_s = spec->timeout_s;
-    r->fd = -1;
-    r->last_iter = -1;
-    r->last_avg = NAN;
-    r->res.metric = r->res.final_loss = NAN;
-    ts.weights_out = r->weights;
-
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         dt_errf(err, "cannot make a pipe: %s", strerror(errno));
@@ -239,13 +214,13 @@ static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_e
         dt_lib__free(r);
         return -1;
     }
-    ts.fd = p[1];
+    ts->fd = p[1];
     fflush(NULL);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(p[0]);
-        dt_lib__child(&ts, log_fd, parent);
+        dt_lib__child(body, ts, log_fd, parent);
     }
     close(p[1]);
     close(log_fd);
@@ -259,6 +234,56 @@ static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_e
     r->pid = pid;
     r->fd = p[0];
     r->started = r->last_record = dt_now();
+    return 0;
+}
+
+/* A run's state before its child starts: nothing seen, every number NAN. */
+static dt_run_lib *dt_lib__new(const char *log, int metric, double hang_s, double timeout_s)
+{
+    dt_run_lib *r = dt_xcalloc(1, sizeof *r);
+    r->log = dt_xstrdup(log);
+    r->metric = metric;
+    r->hang_s = hang_s;
+    r->timeout_s = timeout_s;
+    r->fd = -1;
+    r->last_iter = -1;
+    r->last_avg = NAN;
+    r->res.metric = r->res.final_loss = r->res.ms = NAN;
+    return r;
+}
+
+/* The device a child of this binary computes on: none but the CPU with the CPU libdarknet. */
+static int dt_lib__gpu(int gpu)
+{
+    return strcmp(dt_train_build(), "CPU") == 0 ? -1 : gpu;
+}
+
+/* dt_run_start for runner = libdarknet. */
+static int dt_lib__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
+{
+    *out = NULL;
+    if (spec->time_reps < 0 || spec->time_reps > DT_LIB_MAX_REPS)
+        return dt_errf(err, "time_reps = %d: out of range (0 to %d)", spec->time_reps, DT_LIB_MAX_REPS);
+    int log_fd = open(spec->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", spec->log, strerror(errno));
+    dt_train_spec ts = {.cfg = spec->cfg, .weights = spec->weights, .task = spec->task, .metric = spec->metric,
+                        .eval_interval = spec->eval_interval, .eval_images = spec->eval_images,
+                        .seed = spec->seed, .stream = (uint64_t)spec->trial, .gpu = dt_lib__gpu(spec->gpu),
+                        .time_reps = spec->time_reps};
+    if (dt_lib__prepare(shared, spec, &ts, err) != 0) {
+        close(log_fd);
+        return -1;
+    }
+    if (spec->gpu >= 0 && ts.gpu < 0)
+        dt_append_note(spec->log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): this trial "
+                                "trains on the CPU");
+    const char *base = dt_basename(spec->cfg);
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".cfg") == 0) n -= 4;
+    dt_run_lib *r = dt_lib__new(spec->log, spec->metric, spec->hang_s, spec->timeout_s);
+    r->weights = dt_xasprintf("%s/%.*s.weights", spec->backup, (int)n, base);
+    ts.weights_out = r->weights;
+    if (dt_lib__spawn(r, dt_train_run, &ts, log_fd, err) != 0) return -1;
     *out = r;
     return 0;
 }
@@ -320,6 +345,7 @@ static void dt_lib__ended(dt_run_lib *r)
     if (r->done_seen) {
         r->res.ok = 1;
         r->res.metric = r->done.metric;
+        r->res.ms = r->done.ms;
         r->res.reason[0] = '\0';
         r->over = 1;
         return;
@@ -335,6 +361,8 @@ static void dt_lib__ended(dt_run_lib *r)
         r->res.oom = 1;
     } else if (WIFSIGNALED(status))
         dt_lib__fail(r, "crashed: %s%s%s", desc, sep, last);
+    else if (r->timing)
+        dt_lib__fail(r, "%s%s%s", desc, sep, last);
     else
         dt_lib__fail(r, "exited early at iteration %ld: %s%s%s", r->last_iter < 0 ? 0 : r->last_iter, desc, sep,
                      last);
@@ -464,3 +492,56 @@ const dt_runner_ops dt_runner_lib_ops = {
     dt_lib__start, dt_lib__fd, dt_lib__next, dt_lib__stop, dt_lib__outcome, dt_lib__free,
     NULL, NULL,   /* the child dies with its parent (PR_SET_PDEATHSIG) */
 };
+
+/* A timer is a run whose child times instead of training (dt_train_time): the same
+ * pipe, records, hang watch and verdict. */
+struct dt_lib_timer {
+    dt_run_lib *run;
+};
+
+int dt_lib_timer_start(dt_lib_timer **out, const char *cfg, const char *weights, int gpu, int reps, const char *log,
+                       double hang_s, dt_err *err)
+{
+    *out = NULL;
+    if (reps <= 0 || reps > DT_LIB_MAX_REPS)
+        return dt_errf(err, "time_reps = %d: out of range (1 to %d)", reps, DT_LIB_MAX_REPS);
+    int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) return dt_errf(err, "cannot open '%s': %s", log, strerror(errno));
+    dt_train_spec ts = {.cfg = cfg, .weights = weights, .gpu = dt_lib__gpu(gpu), .time_reps = reps};
+    if (gpu >= 0 && ts.gpu < 0)
+        dt_append_note(log, "this darktune links the CPU libdarknet (make gpu builds darktune-cuda): the final "
+                            "weights are timed on the CPU");
+    dt_append_note(log, "timing %s with %s in libdarknet (%d predictions of one image)", cfg, weights, reps);
+    dt_run_lib *r = dt_lib__new(log, DT_METRIC_LOSS, hang_s, 0);
+    r->timing = 1;
+    if (dt_lib__spawn(r, dt_train_time, &ts, log_fd, err) != 0) return -1;
+    dt_lib_timer *t = dt_xcalloc(1, sizeof *t);
+    t->run = r;
+    *out = t;
+    return 0;
+}
+
+int dt_lib_timer_fd(const dt_lib_timer *t)
+{
+    return dt_lib__fd(t->run);
+}
+
+int dt_lib_timer_poll(dt_lib_timer *t, double *ms, char *why, size_t n)
+{
+    dt_event ev;
+    while (dt_lib__next(t->run, &ev) == 1) {}
+    if (!t->run->over) return 0;
+    if (t->run->res.ok && t->run->res.ms > 0) {
+        *ms = t->run->res.ms;
+        return 1;
+    }
+    snprintf(why, n, "%s", t->run->res.ok ? "the timing child sent no time" : t->run->res.reason);
+    return -1;
+}
+
+void dt_lib_timer_free(dt_lib_timer *t)
+{
+    if (!t) return;
+    dt_lib__free(t->run);
+    free(t);
+}

@@ -109,6 +109,11 @@ static void dt_rtab__note(const dt_run_spec *spec, const dt_table *t, int row, d
 static int dt_rtab__start(void **out, void *shared, const dt_run_spec *spec, dt_err *err)
 {
     *out = NULL;
+    /* A recorded table holds learning curves, not networks: no weights to time, and a
+     * made-up ms would steer a study on a number no machine measured. */
+    if (spec->time_reps > 0)
+        return dt_errf(err, "runner 'table' cannot measure ms: a recorded table has no weights to time "
+                            "(time_reps = %d)", spec->time_reps);
     const dt_table *t = ((const dt_rtab__shared *)shared)->table;
     dt_cfg *cfg;
     if (dt_cfg_read(&cfg, spec->cfg, err) != 0) return -1;
@@ -129,7 +134,7 @@ static int dt_rtab__start(void **out, void *shared, const dt_run_spec *spec, dt_
     r->eval = dt_table_eval_interval(t);
     r->n = spec->max_batches < r->row->nloss ? spec->max_batches : r->row->nloss;
     for (int i = 0; i < r->row->nmetric && r->eval * (i + 1) <= r->n; i++) r->nmet = i + 1;
-    r->res.metric = r->res.final_loss = NAN;
+    r->res.metric = r->res.final_loss = r->res.ms = NAN;
     *out = r;
     return 0;
 }

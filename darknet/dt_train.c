@@ -31,6 +31,10 @@ void place_image(image im, int w, int h, int dx, int dy, image canvas);
 #define DT_TRAIN_DET_NMS .45f
 #define DT_TRAIN_PR_THRESH .25
 
+/* Predictions before the timed ones: the first calls pay for page faults in the
+ * layers' buffers (on a GPU, for the first launch of each kernel and cuBLAS's set-up). */
+#define DT_TRAIN_WARMUP 3
+
 /* The training state of one child. */
 typedef struct dt_train__ctx {
     const dt_train_spec *spec;
@@ -63,7 +67,7 @@ static int dt_train__send(const dt_train__ctx *c, const dt_train_rec *rec)
 static dt_train_rec dt_train__rec(int kind, long iteration)
 {
     dt_train_rec r = {.kind = kind, .iteration = iteration};
-    r.loss = r.avg = r.rate = r.seconds = r.metric = r.top1 = r.topk = NAN;
+    r.loss = r.avg = r.rate = r.seconds = r.metric = r.top1 = r.topk = r.ms = NAN;
     return r;
 }
 
@@ -424,6 +428,51 @@ static int dt_train__check(const dt_train__ctx *c)
     return 0;
 }
 
+/* qsort's order for doubles. */
+static int dt_train__cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Milliseconds of one image through net, at batch 1 and its current size:
+ * DT_TRAIN_WARMUP predictions, then reps timed ones on the monotonic clock; the
+ * median, which one preempted call cannot move. The image is zeros: Darknet's layers
+ * do the same arithmetic whatever the pixels. network_predict returns once the output
+ * is in host memory (on a GPU, pjreddie's forward pass ends in a blocking copy of the
+ * output), so each call is timed whole. Leaves the network at batch 1. */
+static double dt_train__time(network *net, int reps)
+{
+    set_batch_network(net, 1);
+    float *in = dt_xcalloc((size_t)net->inputs, sizeof *in);
+    double *t = dt_xcalloc((size_t)reps, sizeof *t);
+    for (int i = 0; i < DT_TRAIN_WARMUP; i++) network_predict(net, in);
+    for (int i = 0; i < reps; i++) {
+        double t0 = dt_now();
+        network_predict(net, in);
+        t[i] = (dt_now() - t0) * 1e3;
+    }
+    qsort(t, (size_t)reps, sizeof *t, dt_train__cmp);
+    double ms = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+    printf("darktune: %d predictions of one %dx%d image (after %d to warm up): median %f ms, fastest %f ms\n",
+           reps, net->w, net->h, DT_TRAIN_WARMUP, ms, t[0]);
+    free(in), free(t);
+    return ms;
+}
+
+/* Darknet builds its layers on the GPU when gpu_index >= 0 at load time: the child
+ * picks its device before load_network. */
+static void dt_train__use_gpu(int gpu)
+{
+#ifdef GPU
+    gpu_index = gpu;
+    if (gpu >= 0) cuda_set_device(gpu);
+#else
+    (void)gpu;
+    gpu_index = -1;
+#endif
+}
+
 const char *dt_train_build(void)
 {
 #if defined(GPU) && defined(CUDNN)
@@ -444,13 +493,7 @@ int dt_train_run(const dt_train_spec *spec)
     dt_rng_seed(&c.rng, spec->seed, spec->stream);
     /* Darknet's weight initialisation and augmentation draw from rand(). */
     srand((unsigned)dt_rng_u64(&c.rng));
-#ifdef GPU
-    /* Darknet builds its layers on the GPU when gpu_index >= 0 at load time. */
-    gpu_index = spec->gpu;
-    if (spec->gpu >= 0) cuda_set_device(spec->gpu);
-#else
-    gpu_index = -1;
-#endif
+    dt_train__use_gpu(spec->gpu);
     char *weights = spec->weights ? dt_xstrdup(spec->weights) : NULL;
     char *cfg = dt_xstrdup(spec->cfg);
     /* clear = 0: a starting weights file keeps its iteration count, as
@@ -539,7 +582,16 @@ int dt_train_run(const dt_train_spec *spec)
     save_weights(net, out);
     free(out);
 
+    /* The deployed network: the cfg's own size (a random=1 resize may have left
+     * another), one image at a time. */
+    double ms = NAN;
+    if (spec->time_reps > 0) {
+        if (detector && (net->w != c.det_w || net->h != c.det_h)) resize_network(net, c.det_w, c.det_h);
+        ms = dt_train__time(net, spec->time_reps);
+    }
+
     dt_train_rec done = dt_train__rec(DT_REC_DONE, it);
+    done.ms = ms;
     done.avg = avg;
     done.top1 = top1;
     done.topk = topk;
@@ -547,6 +599,82 @@ int dt_train_run(const dt_train_spec *spec)
     else done.metric = detector ? map : spec->metric == DT_METRIC_TOP5 ? topk : top1;
     int rc = dt_train__send(&c, &done) == 0 ? 0 : 1;
     free(c.batch.X.vals), free(c.batch.y.vals), free(c.xbuf), free(c.ybuf), free(c.pixels), free(c.boxes);
+    free_network(net);
+    return rc;
+}
+
+/* The floats pjreddie's load_weights reads for layer l (load_convolutional_weights,
+ * load_connected_weights, ...), or -1 for a layer whose count this does not know. */
+static long dt_train__layer_floats(const layer *l)
+{
+    if (l->dontload) return 0;
+    long scales = l->dontloadscales ? 0 : 1;
+    switch (l->type) {
+    case CONVOLUTIONAL:
+    case DECONVOLUTIONAL:
+        return (long)l->nweights + l->n + (l->batch_normalize ? 3 * scales * l->n : 0);
+    case CONNECTED:
+        return (long)l->outputs + (long)l->outputs * l->inputs + (l->batch_normalize ? 3 * scales * l->outputs : 0);
+    case BATCHNORM:
+        return 3L * l->c;
+    case LOCAL:
+        return (long)l->outputs + (long)l->size * l->size * l->c * l->n * l->out_w * l->out_h;
+    case RNN:
+    case GRU:
+    case LSTM:
+    case CRNN:
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+/* 0 when the weights file is exactly as long as pjreddie's loader reads for net: a
+ * header (major, minor, revision, then `seen` as 8 bytes from format 0.2 on, else 4)
+ * and each layer's floats. Else -1, said on stderr. */
+static int dt_train__weights_fit(const network *net, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    int32_t v[3] = {0, 0, 0};
+    if (!f || fread(v, sizeof *v, 3, f) != 3 || fseek(f, 0, SEEK_END) != 0) {
+        fprintf(stderr, "darktune: cannot read the weights header of '%s'\n", path);
+        if (f) fclose(f);
+        return -1;
+    }
+    long size = ftell(f);
+    fclose(f);
+    long header = 12 + ((v[0] * 10 + v[1]) >= 2 && v[0] < 1000 && v[1] < 1000 ? 8 : 4), floats = 0;
+    for (int i = 0; i < net->n; i++) {
+        long n = dt_train__layer_floats(&net->layers[i]);
+        if (n < 0) {
+            fprintf(stderr, "darktune: cannot time '%s': layer %d is recurrent, whose weights this check does not "
+                    "count\n", path, i);
+            return -1;
+        }
+        floats += n;
+    }
+    if (size == header + 4 * floats) return 0;
+    fprintf(stderr, "darktune: cannot time '%s': it has %ld bytes, but pjreddie's libdarknet reads %ld for this cfg "
+            "(a %ld-byte header and %ld weights): it was written for another network, or by a fork whose layers "
+            "pjreddie's parser does not build alike\n", path, size, header + 4 * floats, header, floats);
+    return -1;
+}
+
+int dt_train_time(const dt_train_spec *spec)
+{
+    if (spec->time_reps <= 0 || !spec->weights) {
+        fprintf(stderr, "darktune: nothing to time (no weights, or time_reps %d)\n", spec->time_reps);
+        return 1;
+    }
+    dt_train__use_gpu(spec->gpu);
+    char *cfg = dt_xstrdup(spec->cfg), *weights = dt_xstrdup(spec->weights);
+    network *net = load_network(cfg, weights, 0);
+    free(cfg), free(weights);
+    if (dt_train__weights_fit(net, spec->weights) != 0) return 1;
+    dt_train__ctx c = {.spec = spec};
+    dt_train_rec done = dt_train__rec(DT_REC_DONE, (long)get_current_batch(net));
+    done.ms = dt_train__time(net, spec->time_reps);
+    int rc = dt_train__send(&c, &done) == 0 ? 0 : 1;
     free_network(net);
     return rc;
 }

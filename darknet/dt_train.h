@@ -33,8 +33,11 @@ typedef enum dt_rec_kind { DT_REC_ITER = 1, DT_REC_METRIC = 2, DT_REC_DONE = 3 }
 /* One report of the child. ITER: iteration (Darknet's get_current_batch after the
  * update), loss, avg, rate, seconds (of train_network). METRIC: iteration, metric,
  * top1, topk (detectors: metric is mAP@0.5, top1 and topk NAN). DONE: iteration,
- * avg, metric (the final one), top1, topk. Fields a
- * kind does not use are NAN. 72 bytes, native layout (parent and child are one binary). */
+ * avg, metric (the final one), top1, topk, and ms (NAN unless time_reps > 0; a timing
+ * child, dt_train_time, sends a DONE with ms alone). Fields a kind does not use are
+ * NAN. 80 bytes, native layout (parent and child are one binary, so a record never
+ * meets a reader of another size; ms went last so that the older fields kept their
+ * places). */
 typedef struct dt_train_rec {
     int32_t kind;       /* dt_rec_kind */
     int32_t pad;
@@ -42,6 +45,7 @@ typedef struct dt_train_rec {
     double loss, avg, rate, seconds;
     double metric;      /* what the study optimizes: top1, topk, or the average loss */
     double top1, topk;  /* fractions */
+    double ms;          /* DONE: median milliseconds of one image through the final network */
 } dt_train_rec;
 
 typedef struct dt_train_spec {
@@ -59,6 +63,7 @@ typedef struct dt_train_spec {
     uint64_t seed, stream;    /* the study seed and the trial number */
     int gpu;                  /* CUDA device of the trial, -1: the CPU */
     int fd;                   /* the pipe's write end */
+    int time_reps;            /* > 0: after saving, time this many predictions of one image (DONE's ms) */
 } dt_train_spec;
 
 /* Which libdarknet this binary was built against: "CPU", "CUDA" or "CUDA + cuDNN"
@@ -69,5 +74,14 @@ const char *dt_train_build(void);
  * and stderr on the trial's log. Returns the exit status the child should _exit
  * with: 0 after DONE was sent. Darknet itself may exit() or crash on the way. */
 int dt_train_run(const dt_train_spec *spec);
+
+/* The inference time of a trained network, for a run that trained elsewhere (the exec
+ * runner's program): loads spec->cfg with spec->weights (required) on spec->gpu,
+ * checks that the weights file holds exactly what pjreddie's loader reads for this cfg
+ * (a file made for other layers would load as garbage and time a network that does not
+ * exist), then times it as dt_train_run does and sends one DONE record with ms alone.
+ * Meant for a forked child with its output on the trial's log; returns the exit status
+ * (0 after DONE was sent; 1 with the reason printed to stderr). */
+int dt_train_time(const dt_train_spec *spec);
 
 #endif

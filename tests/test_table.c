@@ -309,6 +309,12 @@ static void test_runner(void)
     CHECK_STR(res.reason, "diverged: loss nan at iteration 3 (as recorded)");
     dt_run_free(r);
 
+    /* A table has no weights to time: a run asked for its ms is refused, not made up. */
+    spec.time_reps = 5;
+    CHECK(dt_run_start(&r, &spec, &err) == -1);
+    CHECK_STR(err.msg, "runner 'table' cannot measure ms: a recorded table has no weights to time (time_reps = 5)");
+    spec.time_reps = 0;
+
     /* A value that is not a number; a table parameter with no value and no default. */
     spec.cfg = trial_cfg("learning_rate=fast");
     CHECK(dt_run_start(&r, &spec, &err) == -1);
