@@ -719,6 +719,117 @@ static const char *const dt_cfg__net_defaults[][2] = {
 };
 
 /* Looks key up in the table above; NULL when Darknet has no constant default for it. */
+/* 1 for the layers whose anchors are in network-input pixels. */
+static int dt_cfg__pixel_anchors(const char *section)
+{
+    return strcmp(section, "yolo") == 0 || strcmp(section, "Gaussian_yolo") == 0;
+}
+
+/* The anchors text with each number multiplied by fx (even positions: widths) or fy
+ * (odd: heights), everything between the numbers kept. NULL when a number is not a
+ * positive one; *bad then points at it (a copy, caller frees). Caller frees. */
+static char *dt_cfg__scaled_anchors(const char *text, double fx, double fy, char **bad)
+{
+    dt_buf b = {0};
+    dt_buf_add(&b, "", 0);
+    *bad = NULL;
+    int k = 0;
+    const char *p = text;
+    while (*p) {
+        size_t sep = strspn(p, ", \t");
+        dt_buf_add(&b, p, sep);
+        p += sep;
+        if (!*p) break;
+        size_t len = strcspn(p, ", \t");
+        char *tok = dt_xasprintf("%.*s", (int)len, p);
+        double v;
+        if (dt_parse_double(tok, &v) != 0 || !(v > 0) || !isfinite(v)) {
+            *bad = tok;
+            dt_buf_free(&b);
+            return NULL;
+        }
+        free(tok);
+        /* Darknet reads floats: 2 decimals are finer than any box, and a zero anchor
+         * would make log(truth / anchor) infinite. */
+        double s = v * (k++ % 2 ? fy : fx);
+        char num[64];
+        snprintf(num, sizeof num, "%.2f", s < 0.01 ? 0.01 : s);
+        char *dot = strchr(num, '.');
+        if (dot) {
+            char *end = num + strlen(num);
+            while (end > dot && (end[-1] == '0' || end[-1] == '.')) *--end = '\0';
+        }
+        dt_buf_add(&b, num, strlen(num));
+        p += len;
+    }
+    return b.p;
+}
+
+int dt_cfg_scale_anchors(dt_cfg *c, int base_w, int base_h, int new_w, int new_h, dt_buf *note, dt_err *err)
+{
+    if (base_w <= 0 || base_h <= 0 || new_w <= 0 || new_h <= 0)
+        return dt_errf(err, "%s: cannot scale anchors from %dx%d to %dx%d", c->name, base_w, base_h, new_w, new_h);
+    double fx = (double)new_w / base_w, fy = (double)new_h / base_h;
+    int nyolo = 0, ngauss = 0, nregion = 0;
+    char **scaled = dt_xcalloc((size_t)c->nsecs, sizeof *scaled);
+    /* Every value is checked before any is written: a failure leaves c as it was. */
+    for (int s = 0; s < c->nsecs; s++) {
+        const dt_cfg__sec *sec = &c->secs[s];
+        int pixels = dt_cfg__pixel_anchors(sec->name);
+        if (!pixels && strcmp(sec->name, "region") != 0) continue;
+        for (int k = 0; k < sec->n; k++) {
+            if (strcmp(sec->keys[k], "anchors") != 0) continue;
+            if (!pixels) {
+                nregion++;
+                break;
+            }
+            char *bad;
+            scaled[s] = dt_cfg__scaled_anchors(sec->vals[k], fx, fy, &bad);
+            if (!scaled[s]) {
+                dt_errf(err, "%s:%d: [%s] anchors: '%s' is not a positive number", c->name, sec->lines[k], sec->name,
+                        bad);
+                err->line = sec->lines[k];
+                free(bad);
+                for (int j = 0; j < c->nsecs; j++) free(scaled[j]);
+                free(scaled);
+                return -1;
+            }
+            if (strcmp(sec->name, "yolo") == 0) nyolo++;
+            else ngauss++;
+            break;
+        }
+    }
+    int changed = 0;
+    for (int s = 0; s < c->nsecs; s++) {
+        if (!scaled[s]) continue;
+        const char *old = NULL;
+        for (int k = 0; k < c->secs[s].n && !old; k++)
+            if (strcmp(c->secs[s].keys[k], "anchors") == 0) old = c->secs[s].vals[k];
+        if (fx != 1 || fy != 1) {
+            changed += strcmp(old, scaled[s]) != 0;
+            dt_cfg_set_at(c, s, "anchors", scaled[s]);
+        }
+        free(scaled[s]);
+    }
+    free(scaled);
+    if (note && (nyolo || ngauss || nregion)) {
+        if (note->len) dt_buf_add(note, "; ", 2);
+        if (nyolo || ngauss) {
+            dt_buf_printf(note, "anchors of %d %s%s%s layer%s ", nyolo + ngauss, nyolo ? "[yolo]" : "",
+                          nyolo && ngauss ? " and " : "", ngauss ? "[Gaussian_yolo]" : "",
+                          nyolo + ngauss > 1 ? "s" : "");
+            if (fx != 1 || fy != 1)
+                dt_buf_printf(note, "scaled by %.4g x %.4g for %dx%d (base %dx%d)", fx, fy, new_w, new_h, base_w,
+                              base_h);
+            else
+                dt_buf_printf(note, "kept: the input stays %dx%d", new_w, new_h);
+        }
+        if (nregion)
+            dt_buf_printf(note, "%s[region] anchors are in grid cells and stay", nyolo || ngauss ? "; " : "");
+    }
+    return changed;
+}
+
 const char *dt_cfg_net_default(const char *key)
 {
     for (int i = 0; i < DT_CFG__COUNT(dt_cfg__net_defaults); i++)

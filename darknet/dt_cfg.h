@@ -103,6 +103,19 @@ int dt_cfg_schedule_scale(const char *key, const char *text, const char *policy,
  * separated by ", ", to note (may be NULL). Returns how many keys changed. */
 int dt_cfg_scale_schedule(dt_cfg *c, double f, const char *const *skip, dt_buf *note);
 
+/* Anchors when a cfg's input size changes from base_w x base_h to new_w x new_h.
+ * [yolo] and AlexeyAB's [Gaussian_yolo] anchors are in network-input pixels (the layer
+ * divides each by the net's width or height), so they scale with the input: widths by
+ * new_w / base_w, heights by new_h / base_h, each written with at most 2 decimals
+ * (trailing zeros dropped, never below 0.01), the separators between them kept as they
+ * were. [region] anchors are in grid cells (divided by the layer's own grid, which
+ * grows with the input) and stay. Appends one sentence saying what was done to note
+ * (may be NULL): "anchors of 2 [yolo] layers scaled by 1.5 x 1.5 for 624x624 (base
+ * 416x416); [region] anchors are in grid cells and stay". Returns how many layers'
+ * anchors changed, or -1 with err ("FILE:LINE: ...") and c unchanged when a size is
+ * not positive or an anchors value is not a list of positive numbers. */
+int dt_cfg_scale_anchors(dt_cfg *c, int base_w, int base_h, int new_w, int new_h, dt_buf *note, dt_err *err);
+
 /* The value pjreddie's parse_net_options gives a [net] key the cfg leaves out, as
  * text ("0.001" for learning_rate, "constant" for policy); NULL where Darknet has no
  * fixed default (height, width, steps: absent, or derived from other keys). */

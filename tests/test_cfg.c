@@ -473,6 +473,88 @@ static void test_schedule_scale(void)
     dt_cfg_free(c);
 }
 
+/* The cfg's text with every occurrence of from replaced by to; caller frees. */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+    dt_buf b = {0};
+    dt_buf_add(&b, "", 0);
+    for (const char *p = text, *hit; *p; p = hit + strlen(from)) {
+        hit = strstr(p, from);
+        if (!hit) {
+            dt_buf_add(&b, p, strlen(p));
+            break;
+        }
+        dt_buf_add(&b, p, (size_t)(hit - p));
+        dt_buf_add(&b, to, strlen(to));
+    }
+    return b.p;
+}
+
+/* Anchors follow the input size where they are in pixels ([yolo]), and stay where
+ * they are in grid cells ([region]); everything else in the file stays as it was. */
+static void test_anchors(void)
+{
+    dt_err err;
+    dt_buf note = {0};
+    dt_cfg *c = NULL;
+    CHECK(dt_cfg_read(&c, DARKNET_CFG_DIR "/yolov3-tiny.cfg", &err) == 0);
+    if (!c) return;
+    char *before = dt_cfg_text(c, NULL);
+    /* 416 -> 624: 1.5 both ways; the separators ("," and ",  ") stay. */
+    CHECK(dt_cfg_scale_anchors(c, 416, 416, 624, 624, &note, &err) == 2);
+    char *want = replaced(before, "anchors = 10,14,  23,27,  37,58,  81,82,  135,169,  344,319",
+                          "anchors = 15,21,  34.5,40.5,  55.5,87,  121.5,123,  202.5,253.5,  516,478.5");
+    CHECK(text_is(c, want));
+    CHECK_STR(note.p, "anchors of 2 [yolo] layers scaled by 1.5 x 1.5 for 624x624 (base 416x416)");
+    free(want);
+    dt_cfg_free(c);
+    /* Not square: widths by 608/416, heights by 320/416, 2 decimals at most. */
+    c = parse("[net]\nwidth=416\nheight=416\n[yolo]\nmask=0\nanchors=10,14, 0.01,0.01\n\n"
+              "[Gaussian_yolo]\nanchors = 416,416\n");
+    note.len = 0;
+    CHECK(dt_cfg_scale_anchors(c, 416, 416, 608, 320, &note, &err) == 2);
+    CHECK(text_is(c, "[net]\nwidth=416\nheight=416\n[yolo]\nmask=0\nanchors=14.62,10.77, 0.01,0.01\n\n"
+                     "[Gaussian_yolo]\nanchors = 608,320\n"));
+    CHECK_STR(note.p, "anchors of 2 [yolo] and [Gaussian_yolo] layers scaled by 1.462 x 0.7692 for 608x320 "
+                      "(base 416x416)");
+    dt_cfg_free(c);
+    free(before);
+    /* [region] anchors are in grid cells: yolov2-tiny's stay, said in the note. */
+    CHECK(dt_cfg_read(&c, DARKNET_CFG_DIR "/yolov2-tiny.cfg", &err) == 0);
+    if (c) {
+        before = dt_cfg_text(c, NULL);
+        note.len = 0;
+        CHECK(dt_cfg_scale_anchors(c, 416, 416, 608, 608, &note, &err) == 0);
+        CHECK(text_is(c, before));
+        CHECK_STR(note.p, "[region] anchors are in grid cells and stay");
+        free(before);
+        dt_cfg_free(c);
+    }
+    /* The same size changes nothing; a bad value fails with its line and changes nothing. */
+    c = parse("[net]\n[yolo]\nanchors=10,14\n[yolo]\nanchors=10,20,3\n");
+    note.len = 0;
+    CHECK(dt_cfg_scale_anchors(c, 64, 64, 64, 64, &note, &err) == 0);
+    CHECK_STR(note.p, "anchors of 2 [yolo] layers kept: the input stays 64x64");
+    CHECK(text_is(c, "[net]\n[yolo]\nanchors=10,14\n[yolo]\nanchors=10,20,3\n"));
+    dt_cfg_free(c);
+    c = parse("[net]\n[yolo]\nanchors=10,14\n[yolo]\nanchors=10,x,3\n");
+    CHECK(dt_cfg_scale_anchors(c, 64, 64, 128, 128, NULL, &err) == -1);
+    CHECK_STR(err.msg, "test.cfg:5: [yolo] anchors: 'x' is not a positive number");
+    CHECK(err.line == 5);
+    CHECK(text_is(c, "[net]\n[yolo]\nanchors=10,14\n[yolo]\nanchors=10,x,3\n"));
+    CHECK(dt_cfg_scale_anchors(c, 0, 64, 128, 128, NULL, &err) == -1);
+    CHECK_STR(err.msg, "test.cfg: cannot scale anchors from 0x64 to 128x128");
+    dt_cfg_free(c);
+    /* A cfg without anchors: nothing to do, nothing said. */
+    c = parse("[net]\nwidth=28\n[convolutional]\nfilters=2\n");
+    note.len = 0;
+    note.p[0] = '\0';
+    CHECK(dt_cfg_scale_anchors(c, 28, 28, 56, 56, &note, &err) == 0);
+    CHECK_STR(note.p, "");
+    dt_cfg_free(c);
+    dt_buf_free(&note);
+}
+
 int main(void)
 {
     test_round_trip();
@@ -482,5 +564,6 @@ int main(void)
     test_steps();
     test_tables();
     test_schedule_scale();
+    test_anchors();
     return dt_test_done("cfg");
 }
