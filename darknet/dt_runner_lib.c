@@ -340,7 +340,7 @@ static void dt_lib__ended(dt_run_lib *r)
 {
     int status = dt_lib__reap(r, 0);
     struct stat st;
-    if (stat(r->weights, &st) == 0 && S_ISREG(st.st_mode))
+    if (r->weights && stat(r->weights, &st) == 0 && S_ISREG(st.st_mode))
         snprintf(r->res.final_weights, sizeof r->res.final_weights, "%s", r->weights);
     if (r->done_seen) {
         r->res.ok = 1;
