@@ -18,7 +18,8 @@
  * [connected] head is 31,360 operations against 8.2 million in its convolutions).
  *
  * Not here: AlexeyAB-only layers and keys ([sam], [scale_channels], stride_x,
- * dilation, ...) and recurrent layers: refused by name, never guessed. */
+ * dilation, ...) and recurrent layers: refused by name, never guessed. [Gaussian_yolo]
+ * is walked (a head: no count, its input's channels checked). */
 #include "dt_flops.h"
 
 #include <stdarg.h>
@@ -135,11 +136,27 @@ static int dt_flops__set_image(const dt_flops__walk *k, dt_flops__shape *o, long
     return 0;
 }
 
+/* Refuses the keys AlexeyAB's fork added to a layer that change its output size or
+ * its work (listed in keys, NULL-terminated): pjreddie's parser ignores them, so a
+ * count that ignored them too would be wrong for the fork that reads them. */
+static int dt_flops__forked_keys(const dt_flops__walk *k, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        int line;
+        const char *v = dt_flops__val(k, *keys, &line);
+        if (v) return dt_flops__fail(k, line, "%s=%s: AlexeyAB's key, which changes the layer's size or work; "
+                                     "dt_flops counts pjreddie's layers", *keys, v);
+    }
+    return 0;
+}
+
 /* [convolutional]: pad=1 means padding = size/2 (pjreddie ignores `padding` then). */
 static int dt_flops__conv(const dt_flops__walk *k, const dt_flops__shape *in, dt_flops__shape *o, double *ops)
 {
+    static const char *const forked[] = {"stride_x", "stride_y", "dilation", "antialiasing", "share_index",
+                                         "sway", "rotate", "stretch", "stretch_sway", NULL};
     long n, size, stride, pad, padding, groups;
-    if (dt_flops__int_min(k, "filters", 1, 1, &n) || dt_flops__int_min(k, "size", 1, 1, &size) ||
+    if (dt_flops__forked_keys(k, forked) || dt_flops__int_min(k, "filters", 1, 1, &n) || dt_flops__int_min(k, "size", 1, 1, &size) ||
         dt_flops__int_min(k, "stride", 1, 1, &stride) || dt_flops__int(k, "pad", 0, &pad) ||
         dt_flops__int_min(k, "padding", 0, 0, &padding) || dt_flops__int_min(k, "groups", 1, 1, &groups) ||
         dt_flops__image(k, in))
@@ -188,8 +205,10 @@ static int dt_flops__local(const dt_flops__walk *k, const dt_flops__shape *in, d
  * and the padding is the total of both sides: out = (w + padding - size) / stride + 1. */
 static int dt_flops__maxpool(const dt_flops__walk *k, const dt_flops__shape *in, dt_flops__shape *o)
 {
+    static const char *const forked[] = {"stride_x", "stride_y", "maxpool_depth", "out_channels", "antialiasing",
+                                         NULL};
     long stride, size, padding;
-    if (dt_flops__int_min(k, "stride", 1, 1, &stride) || dt_flops__int_min(k, "size", stride, 1, &size) ||
+    if (dt_flops__forked_keys(k, forked) || dt_flops__int_min(k, "stride", 1, 1, &stride) || dt_flops__int_min(k, "size", stride, 1, &size) ||
         dt_flops__int_min(k, "padding", size - 1, 0, &padding) || dt_flops__image(k, in))
         return -1;
     if (in->w + padding < size || in->h + padding < size) return dt_flops__set_image(k, o, 0, 0, in->c);

@@ -88,7 +88,11 @@ typedef struct dt_run_spec {
     long eval_interval;        /* validate every N iterations (0: only at the end) */
     long eval_images;          /* those on N images spread over the valid list (0: all); the final one on all */
     int time_reps;             /* > 0: after training, the final weights predict one image this many
-                                * times (after a warm-up) and the median is the run's ms */
+                                * times (after a warm-up) and the median is the run's ms.
+                                * libdarknet: in the trial's child, on its device; exec: in a
+                                * libdarknet child after the metric, the run failing when the
+                                * weights do not fit what pjreddie's loader reads for the cfg;
+                                * table: refused at start (a table has no weights) */
 } dt_run_spec;
 
 typedef enum dt_event_kind { DT_EV_ITER = 1, DT_EV_METRIC = 2 } dt_event_kind;

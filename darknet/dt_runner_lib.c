@@ -10,7 +10,9 @@
  * end of file without one is a crash or an early exit (Darknet calls exit() on bad
  * cfgs), told with the child's wait status and the last line of its log, in the
  * exec runner's words. This runner trains classifiers and detectors on the CPU
- * (the Debian libdarknet has no CUDA); it decides nothing else: the scheduler prunes. */
+ * (the Debian libdarknet has no CUDA); it decides nothing else: the scheduler prunes.
+ * The same child machinery times trained weights for the exec runner (dt_lib_timer,
+ * dt_runner_impl.h): a child that runs dt_train_time instead of dt_train_run. */
 #include "dt_runner_impl.h"
 
 #include <errno.h>
@@ -340,7 +342,7 @@ static void dt_lib__ended(dt_run_lib *r)
 {
     int status = dt_lib__reap(r, 0);
     struct stat st;
-    if (stat(r->weights, &st) == 0 && S_ISREG(st.st_mode))
+    if (r->weights && stat(r->weights, &st) == 0 && S_ISREG(st.st_mode))
         snprintf(r->res.final_weights, sizeof r->res.final_weights, "%s", r->weights);
     if (r->done_seen) {
         r->res.ok = 1;

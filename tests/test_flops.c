@@ -87,6 +87,10 @@ static void test_rules(void)
     CHECK_STR(err.msg, "t.cfg:5: [conv] its output would be 0 x 0 x 2: the input is too small for it");
     CHECK(isnan(flops_of("[net]\nwidth=4\nheight=4\nchannels=3\n[conv]\nfilters=2\ngroups=2\n", &err)));
     CHECK_STR(err.msg, "t.cfg:7: [conv] groups=2 does not divide its 3 input channels");
+    /* AlexeyAB's keys that change a layer's size are refused, not ignored as pjreddie does. */
+    CHECK(isnan(flops_of("[net]\nwidth=8\nheight=8\nchannels=3\n[conv]\nfilters=2\nsize=3\ndilation=2\n", &err)));
+    CHECK_STR(err.msg, "t.cfg:8: [conv] dilation=2: AlexeyAB's key, which changes the layer's size or work; dt_flops "
+                       "counts pjreddie's layers");
     /* Unknown and recurrent layers are refused by name, with the line of their header. */
     CHECK(isnan(flops_of("[net]\nwidth=4\nheight=4\nchannels=3\n\n[rnn]\noutput=4\n", &err)));
     CHECK(strncmp(err.msg, "t.cfg:6: [rnn] a layer type dt_flops does not know", 50) == 0);
