@@ -109,6 +109,57 @@ static const char schedule_cfg[] =
     "[net]\nbatch=64\nlearning_rate=0.01\npolicy=steps\nburn_in=100\nsteps=240,270\nscales=.1,.1\n"
     "max_batches=300\n\n[convolutional]\nfilters=8\n";
 
+/* A two-head detector at 64x64 for the size tests. */
+static const char size_cfg[] =
+    "[net]\nbatch=16\nwidth=64\nheight=64\nmax_batches=100\n\n[convolutional]\nfilters=24\n\n"
+    "[yolo]\nanchors = 8,8, 16,16\n\n[yolo]\nanchors=4,6\n";
+
+/* width in the space, height = same(width): both written from width's value, the
+ * [yolo] anchors (input pixels) scaled with them, and the deployed cfg keeps them. */
+static void test_size(void)
+{
+    dt_cfg *base, *c;
+    dt_err err;
+    CHECK(dt_cfg_parse(&base, size_cfg, sizeof size_cfg - 1, "det.cfg", &err) == 0);
+    dt_sweep sw = {0};
+    sw.cfg = "det.cfg";
+    sw.name = "s";
+    sw.max_batches = 100;
+    sw.base_max_batches = 100;
+    dt_test_add(&sw.space, "width", "choice(64, 96)", NULL, NULL);
+    dt_test_add(&sw.space, "height", "same(width)", NULL, NULL);
+    CHECK(dt_space_resolve(&sw.space, &err) == 0);
+    dt_trial t;
+    dt_trial_init(&t, sw.space.n);
+    dt_value_choice(&sw.space.p[0], 1, &t.values[0]);
+    dt_value_choice(&sw.space.p[1], 0, &t.values[1]);
+    t.values[0].active = t.values[1].active = 1;
+    dt_buf notes = {0};
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &notes, &err) == 0);
+    char *text = net_of(c);
+    CHECK_STR(text, "# darktune: anchors of 2 [yolo] layers scaled by 1.5 x 1.5 for 96x96 (base 64x64)|[net]|batch=16|"
+                    "width=96|height=96|max_batches=100||[convolutional]|filters=24||[yolo]|anchors = 12,12, 24,24||"
+                    "[yolo]|anchors=6,9|");
+    CHECK_STR(notes.p, "anchors of 2 [yolo] layers scaled by 1.5 x 1.5 for 96x96 (base 64x64)\n");
+    free(text);
+    dt_cfg_free(c);
+    CHECK_NEAR(dt_out_net_value(&sw, &t, "height", NULL), 96, 0);
+    CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "height", NULL), "96");
+    CHECK_STR(dt_cfg_get(c, "yolo", "anchors", NULL), "12,12, 24,24");
+    dt_cfg_free(c);
+    /* The base size: nothing scaled, nothing said. */
+    dt_buf_free(&notes);
+    dt_value_choice(&sw.space.p[0], 0, &t.values[0]);
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, &notes, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "yolo", "anchors", NULL), "8,8, 16,16");
+    CHECK(notes.len == 0);
+    dt_cfg_free(c);
+    dt_trial_free(&t);
+    dt_space_free(&sw.space);
+    dt_cfg_free(base);
+}
+
 static void test_schedule(void)
 {
     dt_cfg *base;
@@ -341,6 +392,7 @@ int main(void)
     test_best();
     test_finalists();
     test_schedule();
+    test_size();
     test_base();
     test_crlf();
     return dt_test_done("out");

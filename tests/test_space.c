@@ -226,6 +226,43 @@ static void test_resolve(void)
     dt_space_free(&s);
 }
 
+/* same(NAME): a fixed text for samplers and the store, NAME's value for what writes cfgs. */
+static void test_same(void)
+{
+    dt_err err = {0};
+    dt_space s = {0};
+    add(&s, "height", "same( width )", NULL, NULL, 2);
+    add(&s, "width", "choice(320, 416)", NULL, NULL, 1);
+    add(&s, "momentum", "0.9", NULL, NULL, 3);
+    CHECK(dt_space_resolve(&s, &err) == 0);
+    int h = dt_space_find(&s, "height"), w = dt_space_find(&s, "width");
+    CHECK(s.p[h].kind == DT_FIXED && s.p[h].nchoices == 1);
+    CHECK_STR(s.p[h].choices[0], "same(width)");
+    CHECK(dt_space_tie(&s, h) == w);
+    CHECK(dt_space_tie(&s, w) == -1 && dt_space_tie(&s, dt_space_find(&s, "momentum")) == -1);
+    CHECK(dt_space_tuned(&s) == 1);
+    dt_space_free(&s);
+
+    parse_err("same()", "same() takes the name of one [space] parameter");
+    parse_err("same(width, height)", "same() takes the name of one [space] parameter");
+    parse_err("same(width) x", "unexpected ' x' after ')'");
+    add(&s, "width", "choice(320, 416)", NULL, NULL, 1);
+    add(&s, "height", "same(wdth)", NULL, NULL, 4);
+    CHECK(dt_space_resolve(&s, &err) == -1);
+    CHECK_STR(err.msg, "height = same(wdth): 'wdth' is not in [space]; did you mean 'width'?");
+    CHECK(err.line == 4);
+    dt_space_free(&s);
+    add(&s, "height", "same(height)", NULL, NULL, 2);
+    CHECK(dt_space_resolve(&s, &err) == -1);
+    CHECK_STR(err.msg, "height = same(height): 'height' is this parameter itself");
+    dt_space_free(&s);
+    add(&s, "width", "416", NULL, NULL, 1);
+    add(&s, "height", "same(width)", NULL, NULL, 2);
+    CHECK(dt_space_resolve(&s, &err) == -1);
+    CHECK_STR(err.msg, "height = same(width): width is fixed; write its value here instead");
+    dt_space_free(&s);
+}
+
 /* The SWEEPS.md example's shape: policy with a fixed child and a tuned child. */
 static void policy_space(dt_space *s)
 {
@@ -387,6 +424,7 @@ int main(void)
     test_parse();
     test_values();
     test_resolve();
+    test_same();
     test_sample();
     test_grid();
     return dt_test_done("space");
