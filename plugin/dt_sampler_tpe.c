@@ -24,10 +24,17 @@
  * trials where that group was active, like Optuna's group = True. Univariate: each
  * parameter alone, with the neighbour-distance bandwidths of the original TPE.
  *
+ * Several objectives (opts nobj >= 2, each minimized or maximized): Optuna's MOTPE, as
+ * its latest TPESampler does it (dt_tpe__split_mo): the good trials are the first
+ * ceil(0.1 n) by non-domination rank, the last rank they reach filled by greedy
+ * hypervolume subset selection; l weighs its observations alike (no fading), and the
+ * candidates are Optuna's 24.
+ *
  * Seeded from (seed, N) alone, with no state kept between calls: a trial's suggestion is
  * a function of the trials before it. It does not decide when a study stops, and does
- * not handle several objectives or constraints. */
+ * not handle constraints. */
 #include "dt_sampler_tpe.h"
+#include "dt_pareto.h"
 #include "dt_sampler_tpe_num.h"
 
 #include <math.h>
@@ -88,6 +95,8 @@ struct dt_tpe {
     int multivariate;
     double gamma;     /* fraction of good trials; 0: Optuna's min(ceil(0.1 n), 25) */
     int maximize;
+    int nobj;         /* objectives: 1, or 2 .. DT_OBJ_MAX for MOTPE */
+    dt_objective obj[DT_OBJ_MAX];
     int ndims, ngroups;
     dt_tpe__dim *dims;
     dt_tpe__group *groups;
@@ -150,6 +159,8 @@ int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, 
     t->multivariate = o.multivariate;
     t->gamma = o.gamma > 0 && o.gamma <= 1 ? o.gamma : 0;
     t->maximize = o.maximize;
+    t->nobj = o.nobj >= 2 ? (o.nobj > DT_OBJ_MAX ? DT_OBJ_MAX : o.nobj) : 1;
+    if (t->nobj > 1) memcpy(t->obj, o.obj, (size_t)t->nobj * sizeof *t->obj);
     if (t->startup < 0) t->startup = 0;
     for (int i = 0; i <= DT_TPE__TAIL_N + 1; i++)
         t->tail[i] = erfc(i * (DT_TPE__TAIL_MAX / DT_TPE__TAIL_N) * M_SQRT1_2);
@@ -251,11 +262,12 @@ static int dt_tpe__cmp_rank(const void *pa, const void *pb)
     return (a->number > b->number) - (a->number < b->number);
 }
 
-/* Optuna's default_gamma, or ceil(fraction * n) when the sweep sets gamma. */
+/* Optuna's default_gamma (with several objectives its default_gamma_multiobjective:
+ * no cap), or ceil(fraction * n) when the sweep sets gamma. */
 static int dt_tpe__gamma(const dt_tpe *t, int n)
 {
     int g = t->gamma > 0 ? (int)ceil(t->gamma * n) : (int)ceil(0.1 * n);
-    if (t->gamma <= 0 && g > DT_TPE__GAMMA_CAP) g = DT_TPE__GAMMA_CAP;
+    if (t->gamma <= 0 && t->nobj < 2 && g > DT_TPE__GAMMA_CAP) g = DT_TPE__GAMMA_CAP;
     return g < 0 ? 0 : g > n ? n : g;
 }
 
@@ -278,7 +290,7 @@ static int dt_tpe__gamma(const dt_tpe *t, int n)
 static int dt_tpe__ncand(const dt_tpe *t, int ngood)
 {
     if (t->ncand > 0) return t->ncand;
-    if (!t->multivariate) return DT_TPE__NCAND;
+    if (!t->multivariate || t->nobj > 1) return DT_TPE__NCAND;   /* MOTPE: measured for one objective only */
     int nc = DT_TPE__NCAND_PER_KERNEL * (ngood + 1);
     return nc < DT_TPE__NCAND ? DT_TPE__NCAND : nc > DT_TPE__NCAND_MAX ? DT_TPE__NCAND_MAX : nc;
 }
@@ -335,6 +347,241 @@ static int dt_tpe__split(const dt_tpe *t, const dt_trial *trials, int ntrials, i
     for (int k = 0; k < nbelow; k++) below[r[k].i] = 1;
     free(r);
     return n;
+}
+
+/* ---- Several objectives (MOTPE). */
+
+/* Rows a and b (m values) in lexicographic order: <0, 0, >0. */
+static int dt_tpe__lexcmp(const double *a, const double *b, int m)
+{
+    for (int j = 0; j < m; j++)
+        if (a[j] != b[j]) return a[j] < b[j] ? -1 : 1;
+    return 0;
+}
+
+/* Greedy hypervolume subset selection, as Optuna's _solve_hssp: picks s of the n rows
+ * of lv (m objectives, minimized; one non-domination rank, in trial order) into sel
+ * (row indices), each pick the row whose hypervolume contribution to the rows picked
+ * so far is the largest. Optuna's details, which decide the ties: rows are taken in
+ * lexicographic order with duplicates dropped (the first of equal rows kept); with
+ * fewer distinct rows than s, every distinct row and then the first duplicates in trial
+ * order; the reference point is 1.1 x the worst value of each objective (0.9 x where it
+ * is negative, 1e-12 where 0), and where it is not finite the first s distinct rows;
+ * the first of equal contributions wins. With two objectives each row's contribution is
+ * the rectangle up to its picked neighbours (Optuna's rect_diags, the same arithmetic,
+ * so the same ties). With more, its own box less the hypervolume of the picked rows
+ * raised to it, computed lazily: a contribution only shrinks as rows are picked
+ * (submodularity), so a row whose last value is below the best of this round needs no
+ * new one. Optuna computes these otherwise (differences of whole hypervolumes), so
+ * contributions equal in exact arithmetic (values on a grid) differ by rounding, each
+ * side its own way: within 1e-12 of the largest box they count as equal, and the first
+ * wins, as exact arithmetic would have it. */
+static void dt_tpe__hssp(const double *lv, int n, int m, int s, int *sel)
+{
+    int *u = dt_xmalloc(4 * (size_t)n * sizeof *u), *tmp = u + n, *used = tmp + n, *pos = used + n;
+    /* Lexicographic, stable (insertion: the rows of one rank are few). */
+    for (int i = 0; i < n; i++) {
+        int k = i;
+        while (k > 0 && dt_tpe__lexcmp(lv + (size_t)u[k - 1] * m, lv + (size_t)i * m, m) > 0) {
+            u[k] = u[k - 1];
+            k--;
+        }
+        u[k] = i;
+    }
+    int nu = 0;
+    for (int i = 0; i < n; i++)
+        if (nu == 0 || dt_tpe__lexcmp(lv + (size_t)u[nu - 1] * m, lv + (size_t)u[i] * m, m) != 0) u[nu++] = u[i];
+    if (nu <= s) {
+        memset(used, 0, (size_t)n * sizeof *used);
+        for (int i = 0; i < nu; i++) used[u[i]] = 1;
+        int extra = s - nu;
+        for (int i = 0; i < n && extra > 0; i++)
+            if (!used[i]) {
+                used[i] = 1;
+                extra--;
+            }
+        for (int i = 0, k = 0; i < n; i++)
+            if (used[i]) sel[k++] = i;
+        free(u);
+        return;
+    }
+    double ref[DT_OBJ_MAX];
+    int finite = 1;
+    for (int j = 0; j < m; j++) {
+        double w = -INFINITY;
+        for (int i = 0; i < n; i++) w = lv[(size_t)i * m + j] > w ? lv[(size_t)i * m + j] : w;
+        ref[j] = 1.1 * w > 0.9 * w ? 1.1 * w : 0.9 * w;
+        if (ref[j] == 0) ref[j] = 1e-12;
+        finite &= isfinite(ref[j]);
+    }
+    if (!finite) {
+        memcpy(sel, u, (size_t)s * sizeof *sel);
+        free(u);
+        return;
+    }
+    /* Remaining candidates: pos[0..left-1], indices into u, in lexicographic order. */
+    double *contrib = dt_xmalloc((size_t)nu * (1 + 3 * (size_t)m) * sizeof *contrib);
+    double *diag = contrib + nu, *picked = diag + (size_t)nu * m, *lim = picked + (size_t)nu * m;
+    int left = nu;
+    double tol = 0;   /* two objectives: exact ties only, as Optuna's */
+    memset(used, 0, (size_t)nu * sizeof *used);   /* used[i]: row u[i]'s contribution is exact this round */
+    for (int i = 0; i < nu; i++) {
+        pos[i] = i;
+        const double *x = lv + (size_t)u[i] * m;
+        double c = 1;
+        for (int j = 0; j < m; j++) {
+            diag[(size_t)i * m + j] = ref[j];
+            c *= ref[j] - x[j];
+        }
+        contrib[i] = c;
+        if (m > 2 && 1e-12 * c > tol) tol = 1e-12 * c;
+    }
+    for (int k = 0; k < s; k++) {
+        if (m == 2) {
+            for (int q = 0; q < left; q++) {
+                const double *x = lv + (size_t)u[pos[q]] * 2, *d = diag + (size_t)pos[q] * 2;
+                contrib[pos[q]] = (d[0] - x[0]) * (d[1] - x[1]);
+            }
+        } else if (k > 0) {
+            /* The rows picked so far (k of them), the last one in picked[k - 1]. */
+            double best = -INFINITY;
+            const double *last = picked + (size_t)(k - 1) * m;
+            /* A cheap bound first: what the last pick alone leaves of a row's box. */
+            for (int q = 0; q < left; q++) {
+                const double *x = lv + (size_t)u[pos[q]] * m;
+                double box = 1, inter = 1;
+                for (int j = 0; j < m; j++) {
+                    box *= ref[j] - x[j];
+                    inter *= ref[j] - (x[j] > last[j] ? x[j] : last[j]);
+                }
+                if (box - inter < contrib[pos[q]]) contrib[pos[q]] = box - inter;
+            }
+            /* Then exact values, largest bound first, until the bounds fall below the best. */
+            for (;;) {
+                int at = -1;
+                for (int q = 0; q < left; q++)
+                    if (!used[pos[q]] && (at < 0 || contrib[pos[q]] > contrib[pos[at]])) at = q;
+                if (at < 0 || contrib[pos[at]] < best - tol) break;
+                int i = pos[at];
+                const double *x = lv + (size_t)u[i] * m;
+                double box = 1;
+                for (int p = 0; p < k; p++)
+                    for (int j = 0; j < m; j++) {
+                        double v = picked[(size_t)p * m + j];
+                        lim[(size_t)p * m + j] = v > x[j] ? v : x[j];
+                    }
+                for (int j = 0; j < m; j++) box *= ref[j] - x[j];
+                double c = box - dt_pareto_hv(lim, k, m, ref);
+                contrib[i] = c > 0 ? c : 0;
+                used[i] = 1;
+                if (contrib[i] > best) best = contrib[i];
+            }
+            for (int q = 0; q < left; q++) used[pos[q]] = 0;
+        }
+        int at = 0;
+        for (int q = 1; q < left; q++)
+            if (contrib[pos[q]] > contrib[pos[at]] + tol) at = q;
+        int i = pos[at];
+        const double *x = lv + (size_t)u[i] * m;
+        sel[k] = u[i];
+        memcpy(picked + (size_t)k * m, x, (size_t)m * sizeof *x);
+        memmove(pos + at, pos + at + 1, (size_t)(left - at - 1) * sizeof *pos);
+        left--;
+        if (m == 2) {
+            /* Rows before the pick (smaller first objective) are bounded by its first
+             * objective now, rows after it by its second. */
+            for (int q = 0; q < left; q++) {
+                double *d = diag + (size_t)pos[q] * 2;
+                if (q < at) d[0] = x[0] < d[0] ? x[0] : d[0];
+                else d[1] = x[1] < d[1] ? x[1] : d[1];
+            }
+        }
+    }
+    free(contrib);
+    free(u);
+}
+
+/* MOTPE's split (Optuna's _split_trials with _split_complete_trials_multi_objective).
+ * Complete trials with every objective (maximized ones negated) fill the good places
+ * first: whole non-domination ranks while they fit, then the rank that does not fit
+ * whole by dt_tpe__hssp. Pruned trials fill what is left, in number order: Optuna
+ * ranks pruned trials by their last intermediate value, which a study of several
+ * objectives never has, so they all tie. Running trials are bad (the constant liar);
+ * failed ones, and complete ones lacking an objective, are left out. Returns the number
+ * of complete and pruned trials, as dt_tpe__split does. */
+static int dt_tpe__split_mo(const dt_tpe *t, const dt_trial *trials, int ntrials, int number, signed char *below)
+{
+    int m = t->nobj, nc = 0, np = 0;
+    size_t cap = (size_t)(ntrials > 0 ? ntrials : 1);
+    int *ci = dt_xmalloc(3 * cap * sizeof *ci), *pi = ci + cap, *rank = pi + cap;
+    double *lv = dt_xmalloc(cap * (size_t)m * sizeof *lv);
+    for (int i = 0; i < ntrials; i++) {
+        const dt_trial *tr = &trials[i];
+        below[i] = -1;
+        if (tr->number >= number || !tr->values) continue;
+        if (tr->state == DT_RUNNING) {
+            below[i] = 0;
+        } else if (tr->state == DT_COMPLETE) {
+            int j = 0;
+            for (; j < m; j++) {
+                double v = dt_trial_objective(tr, &t->obj[j]);
+                if (isnan(v)) break;
+                lv[(size_t)nc * m + j] = t->obj[j].maximize ? -v : v;
+            }
+            if (j < m) continue;
+            below[i] = 0;
+            ci[nc++] = i;
+        } else if (tr->state == DT_PRUNED) {
+            below[i] = 0;
+            pi[np++] = i;
+        }
+    }
+    int nbelow = dt_tpe__gamma(t, nc + np), want = nbelow < nc ? nbelow : nc;
+    if (want == nc) {
+        for (int k = 0; k < nc; k++) below[ci[k]] = 1;
+    } else if (want > 0) {
+        dt_pareto_ranks(lv, nc, m, rank);
+        /* The last rank that fits whole: counts per rank, summed while within want. */
+        int *count = dt_xcalloc((size_t)nc + 1, sizeof *count);
+        for (int k = 0; k < nc; k++) count[rank[k]]++;
+        int last = -1, taken = 0;
+        while (taken + count[last + 1] <= want) taken += count[++last];
+        free(count);
+        for (int k = 0; k < nc; k++)
+            if (rank[k] <= last) below[ci[k]] = 1;
+        if (taken < want) {
+            /* Rows of rank last + 1, in trial order, into lv's front (rank[] keeps their places). */
+            int nt = 0;
+            for (int k = 0; k < nc; k++)
+                if (rank[k] == last + 1) {
+                    memmove(lv + (size_t)nt * m, lv + (size_t)k * m, (size_t)m * sizeof *lv);
+                    rank[nt++] = ci[k];
+                }
+            int *sel = dt_xmalloc((size_t)(want - taken) * sizeof *sel);
+            dt_tpe__hssp(lv, nt, m, want - taken, sel);
+            for (int k = 0; k < want - taken; k++) below[rank[sel[k]]] = 1;
+            free(sel);
+        }
+    }
+    /* Pruned trials by number (trials may come in any order): the first ones take what is left. */
+    int rest = nbelow - want;
+    for (int k = 1; k < np; k++)
+        for (int q = k; q > 0 && trials[pi[q - 1]].number > trials[pi[q]].number; q--) {
+            int x = pi[q];
+            pi[q] = pi[q - 1];
+            pi[q - 1] = x;
+        }
+    for (int k = 0; k < np && k < rest; k++) below[pi[k]] = 1;
+    free(ci);
+    free(lv);
+    return nc + np;
+}
+
+/* The split for one objective or several (dt_sampler_tpe.h). */
+int dt_tpe_split(const dt_tpe *t, const dt_trial *trials, int ntrials, int number, signed char *below)
+{
+    return t->nobj > 1 ? dt_tpe__split_mo(t, trials, ntrials, number, below)
+                       : dt_tpe__split(t, trials, ntrials, number, below);
 }
 
 /* ---- Parzen estimators. */
@@ -563,13 +810,13 @@ static void dt_tpe__cat_rows(dt_tpe__pe *pe, int j, int nc, const double *obs, c
 
 /* Builds the estimator over dims from m observations (rows of nd internal values, oldest
  * first). Weights: Optuna's default_weights (flat for the last 25, a ramp from 1/m before),
- * then the prior's, normalized. Bandwidths from neighbours (dt_tpe__neighbour_sigmas),
+ * or with flat all alike (MOTPE's l), then the prior's, normalized. Bandwidths from neighbours (dt_tpe__neighbour_sigmas),
  * clipped to [range / min(100, 1 + kernels), range]
  * (the "magic clip"). The prior kernel sits at the centre with the range as its sigma;
  * for a choice it is uniform, and each observation's row is its one-hot plus the prior's
  * share spread evenly. */
 static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, int nd, const double *obs, int m,
-                             int leaves)
+                             int leaves, int flat)
 {
     int nk = m + 1, numeric = 0;
     size_t nn = (size_t)nd * (size_t)nk, cats = 0, bytes = 0, ncat = 0;
@@ -635,7 +882,7 @@ static void dt_tpe__pe_build(dt_tpe__pe *pe, const dt_tpe *t, const int *dims, i
     for (int k = 0; k < m; k++) {
         double w = 1.0;
         int ramp = m - DT_TPE__FLAT;
-        if (ramp > 0 && k < ramp) w = ramp == 1 ? 1.0 / m : 1.0 / m + k * (1.0 - 1.0 / m) / (ramp - 1);
+        if (!flat && ramp > 0 && k < ramp) w = ramp == 1 ? 1.0 / m : 1.0 / m + k * (1.0 - 1.0 / m) / (ramp - 1);
         pe->w[k] = w;
         sum += w;
     }
@@ -1072,8 +1319,8 @@ static void dt_tpe__sample_unit(const dt_tpe *t, const int *dims, int nd, const 
         else mg++;
     }
     dt_tpe__pe l, g;
-    dt_tpe__pe_build(&l, t, dims, nd, obs_l, ml, 0);
-    dt_tpe__pe_build(&g, t, dims, nd, obs_g, mg, 1);
+    dt_tpe__pe_build(&l, t, dims, nd, obs_l, ml, 0, t->nobj > 1);
+    dt_tpe__pe_build(&g, t, dims, nd, obs_g, mg, 1, 0);
 
     int nuc = 0;
     double *cand = dt_xmalloc((size_t)nc * (2 * (size_t)nd + 4) * sizeof *cand + (size_t)nc * sizeof(int));
@@ -1138,7 +1385,7 @@ int dt_tpe_suggest(dt_tpe *t, const dt_trial *trials, int ntrials, int number, d
 {
     const dt_space *s = t->space;
     signed char *below = dt_xmalloc((size_t)(ntrials > 0 ? ntrials : 1));
-    int finished = dt_tpe__split(t, trials, ntrials, number, below);
+    int finished = dt_tpe_split(t, trials, ntrials, number, below);
     dt_rng rng;
     if (finished < t->startup) {
         dt_rng_seed(&rng, t->seed, (uint64_t)number);

@@ -20,6 +20,13 @@ int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, 
  * order, any state; only trials numbered below `number` are read). Returns 0. */
 int dt_tpe_suggest(dt_tpe *t, const dt_trial *trials, int ntrials, int number, dt_value *vals, dt_err *err);
 
+/* Which trials the model for trial `number` would take as good: below[i] (ntrials
+ * entries) 1 good, 0 bad (running trials among them), -1 left out (failed, later, or
+ * without a value of every objective). Returns the number of complete and pruned trials
+ * counted. dt_tpe_suggest splits by it; open so that tests can check the split itself
+ * (tests/t_pareto.sh: against Optuna's, several objectives). */
+int dt_tpe_split(const dt_tpe *t, const dt_trial *trials, int ntrials, int number, signed char *below);
+
 /* Frees the sampler (not the space); NULL is fine. */
 void dt_tpe_free(dt_tpe *t);
 

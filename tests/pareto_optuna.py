@@ -1,8 +1,11 @@
-"""Optuna's hypervolume and non-domination ranks on random point sets, for
-tests/t_pareto.sh to compare with plugin/dt_pareto.c's.
+"""Optuna's hypervolume, non-domination ranks and MOTPE split on random sets, for
+tests/t_pareto.sh to compare with plugin/dt_pareto.c's and dt_tpe_split's.
 
-  pareto_optuna.py write FILE SEED   writes the sets (the format test_pareto --sets reads)
-  pareto_optuna.py run FILE          prints "hv ID VALUE" and "rank ID R..." per set
+  pareto_optuna.py write FILE SEED         writes the point sets (test_pareto --sets reads them)
+  pareto_optuna.py run FILE                prints "hv ID VALUE" and "rank ID R..." per set
+  pareto_optuna.py write-split FILE SEED   writes studies of 2 or 3 objectives (test_tpe --split reads them)
+  pareto_optuna.py split FILE              prints "below ID NUMBERS..." per study: the trials
+                                           TPESampler's _split_trials takes as good
 
 The sets: 2 to 5 objectives, 1 to 60 points, uniform or on a coarse grid (ties and
 duplicates), with some points beyond the reference point. Optuna's compute_hypervolume
@@ -12,8 +15,12 @@ hypervolume, which is what dt_pareto_hv's contract says), never out of the ranks
 import sys
 
 import numpy as np
+import optuna
 from optuna._hypervolume import compute_hypervolume
+from optuna.samplers._tpe.sampler import _split_trials
+from optuna.samplers._tpe.sampler import default_gamma_multiobjective
 from optuna.study._multi_objective import _fast_non_domination_rank
+from optuna.trial import TrialState
 
 
 def write(path, seed):
@@ -53,10 +60,72 @@ def run(path):
         print(f"rank {sid} {' '.join(str(int(r)) for r in _fast_non_domination_rank(pts))}")
 
 
+STATES = {"complete": TrialState.COMPLETE, "pruned": TrialState.PRUNED, "running": TrialState.RUNNING,
+          "fail": TrialState.FAIL}
+
+
+def write_split(path, seed):
+    """Studies of 2 or 3 objectives, some maximized; 5 to 150 trials, mostly complete,
+    some pruned, running or failed; values uniform, on a coarse grid (ties, duplicates,
+    whole ranks that fit exactly) or a front with noise."""
+    rng = np.random.RandomState(seed)
+    with open(path, "w") as f:
+        for sid in range(60):
+            m = 2 if sid % 3 else 3
+            n = int(rng.randint(5, 151))
+            maxi = rng.rand(m) < 0.3
+            kind = sid % 4
+            f.write(f"study {sid} {m} {' '.join(str(int(x)) for x in maxi)}\n")
+            for k in range(n):
+                u = rng.rand()
+                state = "complete" if u < 0.8 else "pruned" if u < 0.9 else "running" if u < 0.95 else "fail"
+                if kind == 0:
+                    v = rng.randint(0, 4, size=m).astype(float)
+                elif kind == 1:
+                    v = rng.rand(m) * 10 - 5
+                else:
+                    t = rng.rand()
+                    base = [t, 1 - t] if m == 2 else [t, (1 - t) * rng.rand(), 0]
+                    if m == 3:
+                        base[2] = 1 - base[0] - base[1]
+                    v = np.array(base) + rng.rand(m) * (0.3 if kind == 2 else 0.02)
+                    v = np.where(maxi, -v, v)
+                vals = " ".join(repr(float(x)) for x in v) if state == "complete" else " ".join(["nan"] * m)
+                f.write(f"t {k} {state} {vals}\n")
+
+
+def split(path):
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    studies = []
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] == "study":
+                studies.append((int(w[1]), int(w[2]), [bool(int(x)) for x in w[3:]], []))
+            else:
+                studies[-1][3].append((int(w[1]), w[2], [float(x) for x in w[3:]]))
+    for sid, m, maxi, rows in studies:
+        dirs = ["maximize" if x else "minimize" for x in maxi]
+        study = optuna.create_study(directions=dirs)
+        for number, state, vals in rows:
+            st = STATES[state]
+            study.add_trial(optuna.trial.create_trial(state=st, values=vals if st == TrialState.COMPLETE else None,
+                                                      params={}, distributions={}))
+        # As TPESampler._sample without the constant liar: complete and pruned trials,
+        # n of them, gamma = default_gamma_multiobjective.
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        below, _ = _split_trials(study, trials, default_gamma_multiobjective(len(trials)))
+        print(f"below {sid} {' '.join(str(t.number) for t in sorted(below, key=lambda t: t.number))}".rstrip())
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "write":
         write(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 3 and sys.argv[1] == "run":
         run(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "write-split":
+        write_split(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "split":
+        split(sys.argv[2])
     else:
         sys.exit(__doc__)

@@ -2,10 +2,14 @@
 # dt_pareto's hypervolume and non-domination ranks against Optuna's (the latest, from
 # bench/.venv; pip installs it there when it is missing) on 85 random point sets of 2
 # to 5 objectives (tests/pareto_optuna.py writes them): every hypervolume within 1e-9
-# relative, every rank the same. A few seconds (Optuna's import).
+# relative, every rank the same. Then MOTPE's split (dt_tpe_split, through test_tpe
+# --split) against TPESampler's on 60 random studies of 2 and 3 objectives (ties,
+# duplicates, pruned, running and failed trials): the same good trials in every one.
+# A few seconds (Optuna's import).
 set -u
 . tests/lib.sh
 bin=build/tests/test_pareto
+tpe=build/tests/test_tpe
 py=bench/.venv/bin/python
 tmp=tests/tmp/pareto
 rm -rf "$tmp" && mkdir -p "$tmp"
@@ -26,8 +30,8 @@ agree() {
 }
 disagree() { ! agree "$@" > /dev/null; }
 
-if [ ! -x "$bin" ]; then
-    skip "$bin is missing: make unit builds it"
+if [ ! -x "$bin" ] || [ ! -x "$tpe" ]; then
+    skip "$bin or $tpe is missing: make unit builds them"
     finish t_pareto
     exit
 fi
@@ -57,4 +61,15 @@ check "darktune's hypervolumes and ranks agree with Optuna's" agree "$tmp/darktu
 awk '$1 == "hv" && $2 == 7 { $3 = sprintf("%.17g", $3 * (1 + 1e-8)) } $1 == "rank" && $2 == 3 { $3 = $3 + 1 } 1' \
     "$tmp/darktune" > "$tmp/off"
 check "a hypervolume 1e-8 off and a changed rank disagree" disagree "$tmp/off" "$tmp/optuna"
+
+"$py" tests/pareto_optuna.py write-split "$tmp/studies" 3
+check_eq "the studies are written" "$?" 0
+"$tpe" --split "$tmp/studies" > "$tmp/split.darktune" 2> "$tmp/split.err"
+check_eq "test_tpe --split exit status" "$?" 0
+"$py" tests/pareto_optuna.py split "$tmp/studies" > "$tmp/split.optuna" 2>> "$tmp/optuna.err"
+check_eq "Optuna's split exit status" "$?" 0
+check_eq "one line per study" "$(wc -l < "$tmp/split.optuna")" 60
+differ=$(diff "$tmp/split.darktune" "$tmp/split.optuna" | grep -c '^<')
+echo "  MOTPE's good trials: $((60 - differ)) of 60 studies as Optuna's"
+check_eq "MOTPE's good trials are Optuna's in every study" "$differ" 0
 finish t_pareto

@@ -5,7 +5,9 @@
  * choice; conditional parameters set only where active and modelled only from trials
  * where they were; the constant liar spreads parallel suggestions; pruned trials ranked
  * by step then last value; failed trials ignored. Ends with a timing line (not a check). */
+#include "dt_pareto.h"
 #include "dt_sampler.h"
+#include "dt_sampler_tpe.h"
 #include "dt_test.h"
 #include "dt_test_space.h"
 
@@ -551,6 +553,239 @@ static void test_failed_and_baseline(void)
     dt_space_free(&s);
 }
 
+/* ---- Several objectives (MOTPE). */
+
+/* A dt_tpe of nobj objectives (metric, ms, bflops in turn), maximize[j] each. */
+static dt_tpe *mo_tpe(const dt_space *s, int nobj, const int *maximize, unsigned long long seed, int multivariate)
+{
+    dt_tpe_opts o = opts_of(10, multivariate, 0);
+    o.nobj = nobj;
+    for (int j = 0; j < nobj; j++) o.obj[j] = (dt_objective){.what = j, .maximize = maximize ? maximize[j] : 0};
+    dt_tpe *t = NULL;
+    dt_err err = {0};
+    CHECK(dt_tpe_create(&t, s, seed, &o, &err) == 0);
+    return t;
+}
+
+/* Sets trial i's objectives (metric, ms, bflops) and state. */
+static void mo_set(dt_trial *t, int number, dt_state state, double f0, double f1, double f2)
+{
+    t->number = number;
+    t->state = state;
+    t->value = f0;
+    t->ms = f1;
+    t->bflops = f2;
+}
+
+/* The split on a set made by hand: 30 complete trials, so ceil(0.1 x 30) = 3 are good.
+ * P = (0, 0) alone on rank 0; rank 1 is Q1 = (1, 10), Q2 = (5, 5), Q3 = (10, 1), one
+ * place too many, so the hypervolume subset selection picks two: reference point
+ * 1.1 x (10, 10); Q2 first (6 x 6 = 36 against 10 and 10), then Q1 and Q3 each add
+ * 4 x 1, and the first in lexicographic order, Q1, wins the tie (as Optuna's argmax).
+ * The other 26 are dominated by Q2. Besides them: a complete trial without its second
+ * objective, a running and a failed one (left out, bad, left out). The same with the
+ * second objective maximized (negated); then pruned trials filling places in number
+ * order, whatever the array's order. */
+static void test_mo_split(void)
+{
+    dt_space s = {0};
+    dt_test_add(&s, "x", "uniform(0, 1)", NULL, NULL);
+    dt_trial t[33];
+    for (int i = 0; i < 33; i++) dt_trial_init(&t[i], 1);
+    /* Numbers shuffled against the array's order: the split must not care. */
+    mo_set(&t[0], 7, DT_COMPLETE, 5, 5, NAN);     /* Q2 */
+    mo_set(&t[1], 3, DT_COMPLETE, 10, 1, NAN);    /* Q3 */
+    mo_set(&t[2], 12, DT_COMPLETE, 0, 0, NAN);    /* P */
+    mo_set(&t[3], 0, DT_COMPLETE, 1, 10, NAN);    /* Q1 */
+    for (int i = 4; i < 30; i++) mo_set(&t[i], 100 + i, DT_COMPLETE, 6 + i % 5, 6 + i / 5, NAN);
+    mo_set(&t[30], 1, DT_COMPLETE, -1, NAN, NAN);  /* no second objective: would be best */
+    mo_set(&t[31], 2, DT_RUNNING, NAN, NAN, NAN);
+    mo_set(&t[32], 4, DT_FAIL, -5, -5, NAN);
+    signed char below[33];
+    dt_tpe *tp = mo_tpe(&s, 2, NULL, 1, 1);
+    int n = dt_tpe_split(tp, t, 33, 1000, below);
+    int want[33] = {1, 0, 1, 1};
+    for (int i = 4; i < 30; i++) want[i] = 0;
+    want[30] = -1, want[31] = 0, want[32] = -1;
+    int same = 1;
+    for (int i = 0; i < 33; i++) same &= below[i] == want[i];
+    CHECK(n == 30);
+    CHECK(same);
+    dt_tpe_free(tp);
+
+    /* Maximizing the second objective of the negated values: the same split. */
+    for (int i = 0; i < 30; i++) t[i].ms = -t[i].ms;
+    tp = mo_tpe(&s, 2, (int[]){0, 1}, 1, 1);
+    dt_tpe_split(tp, t, 33, 1000, below);
+    same = 1;
+    for (int i = 0; i < 33; i++) same &= below[i] == want[i];
+    CHECK(same);
+    /* Only trials numbered below the one to fill: before 8, Q2 (7), Q3 (3) and Q1 (0)
+     * are the complete trials (1 has no second objective), ceil(0.3) = 1 good: the
+     * front is all three, and the subset selection picks Q2. */
+    n = dt_tpe_split(tp, t, 33, 8, below);
+    CHECK(n == 3);
+    CHECK(below[0] == 1 && below[1] == 0 && below[3] == 0 && below[2] == -1);
+    dt_tpe_free(tp);
+
+    /* Pruned trials: 1 complete and 19 pruned, ceil(2.0) = 2 good: the complete one and
+     * the pruned one of the lowest number (array order reversed). */
+    dt_trial u[20];
+    for (int i = 0; i < 20; i++) {
+        dt_trial_init(&u[i], 1);
+        mo_set(&u[i], 40 - i, i == 5 ? DT_COMPLETE : DT_PRUNED, i == 5 ? 9 : NAN, i == 5 ? 9 : NAN, NAN);
+        u[i].last_step = 100 + i;   /* a pruned trial's curve: MOTPE ranks none by it */
+        u[i].last_value = i;
+    }
+    tp = mo_tpe(&s, 2, NULL, 1, 1);
+    n = dt_tpe_split(tp, u, 20, 1000, below);
+    int good = 0;
+    for (int i = 0; i < 20; i++) good += below[i] == 1;
+    CHECK(n == 20);
+    CHECK(good == 2 && below[5] == 1 && below[19] == 1);
+    dt_tpe_free(tp);
+    free_trials(t, 33);
+    free_trials(u, 20);
+    dt_space_free(&s);
+}
+
+/* ZDT1 with 5 variables: f1 = x1, g = 1 + 9 mean(x2..x5), f2 = g (1 - sqrt(f1 / g)). */
+static void zdt1(const dt_value *v, double *f)
+{
+    double g = 0;
+    for (int i = 1; i < 5; i++) g += v[i].num;
+    g = 1 + 9 * g / 4;
+    f[0] = v[0].num;
+    f[1] = g * (1 - sqrt(f[0] / g));
+}
+
+/* One study of n trials on ZDT1 (TPE with 2 objectives, or random); its trials' values
+ * into vals (n x 5, may be NULL); returns the hypervolume to (1.1, 11). */
+static double mo_study(dt_sampler_kind kind, const dt_space *s, unsigned long long seed, int multivariate, int n,
+                       double *vals)
+{
+    dt_sampler_opts so = {.kind = kind, .tpe = opts_of(10, multivariate, 0)};
+    so.tpe.nobj = 2;
+    so.tpe.obj[0] = (dt_objective){DT_OBJ_METRIC, 0};
+    so.tpe.obj[1] = (dt_objective){DT_OBJ_MS, 0};
+    dt_sampler *sm;
+    dt_err err = {0};
+    CHECK(dt_sampler_create(&sm, &so, s, seed, &err) == 0);
+    dt_trial *t = calloc((size_t)n, sizeof *t);
+    double *f = malloc(2 * (size_t)n * sizeof *f), ref[2] = {1.1, 11};
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        dt_trial_init(&t[i], s->n);
+        t[i].number = i;
+        bad += dt_sampler_suggest(sm, t, i, i, t[i].values, &err) != 0 || !valid(s, t[i].values);
+        zdt1(t[i].values, f + 2 * i);
+        t[i].value = f[2 * i];
+        t[i].ms = f[2 * i + 1];
+        t[i].state = DT_COMPLETE;
+        for (int j = 0; vals && j < 5; j++) vals[i * 5 + j] = t[i].values[j].num;
+    }
+    CHECK(bad == 0);
+    double hv = dt_pareto_hv(f, n, 2, ref);
+    dt_sampler_free(sm);
+    free_trials(t, n);
+    free(t);
+    free(f);
+    return hv;
+}
+
+/* The same seed gives the same study, another seed another; and on ZDT1 MOTPE's front
+ * after 100 trials covers more than random's: on most of 9 seeds, and in the median. */
+static void test_mo_zdt1(void)
+{
+    dt_space s = {0};
+    for (int i = 0; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "x%d", i + 1);
+        dt_test_add(&s, name, "uniform(0, 1)", NULL, NULL);
+    }
+    double a[60 * 5], b[60 * 5], c[60 * 5];
+    mo_study(DT_SAMPLER_TPE, &s, 5, 0, 60, a);
+    mo_study(DT_SAMPLER_TPE, &s, 5, 0, 60, b);
+    mo_study(DT_SAMPLER_TPE, &s, 6, 0, 60, c);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(memcmp(a + 50, c + 50, 10 * 5 * sizeof *a) != 0);
+
+    enum { NS = 9 };
+    for (int mv = 0; mv < 2; mv++) {
+        double ht[NS], hr[NS];
+        int wins = 0;
+        for (int k = 0; k < NS; k++) {
+            ht[k] = mo_study(DT_SAMPLER_TPE, &s, 200 + k, mv, 100, NULL);
+            hr[k] = mo_study(DT_SAMPLER_RANDOM, &s, 200 + k, mv, 100, NULL);
+            wins += ht[k] > hr[k];
+        }
+        double mt = median(ht, NS), mr = median(hr, NS);
+        printf("  ZDT1 (5 variables), hypervolume to (1.1, 11) after 100 trials, median of %d seeds: MOTPE %s %.3f,"
+               " random %.3f; MOTPE ahead on %d\n", NS, mv ? "multivariate" : "univariate", mt, mr, wins);
+        CHECK(wins >= NS - 1);
+        CHECK(mt > mr);
+    }
+    dt_space_free(&s);
+}
+
+/* --split FILE (tests/pareto_optuna.py write-split): per study "study ID M MAX...",
+ * then "t NUMBER STATE V..." per trial; prints "below ID NUMBERS..." (the good trials'
+ * numbers, ascending) as dt_tpe_split finds them for a trial after the last. */
+static int run_split(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "test_tpe: cannot open '%s'\n", path);
+        return 1;
+    }
+    dt_space s = {0};
+    dt_test_add(&s, "x", "uniform(0, 1)", NULL, NULL);
+    char line[512];
+    int cap = 1024, n = 0, id = -1, m = 0, maxi[DT_OBJ_MAX] = {0};
+    dt_trial *t = calloc((size_t)cap, sizeof *t);
+    signed char *below = malloc((size_t)cap);
+    for (int more = 1; more;) {
+        more = fgets(line, sizeof line, f) != NULL;
+        if ((!more || strncmp(line, "study ", 6) == 0) && id >= 0) {
+            dt_tpe *tp = mo_tpe(&s, m, maxi, 1, 1);
+            dt_tpe_split(tp, t, n, 1 << 30, below);
+            printf("below %d", id);
+            for (int k = 0; k < n; k++)   /* written in number order */
+                if (below[k] == 1) printf(" %d", t[k].number);
+            printf("\n");
+            dt_tpe_free(tp);
+            free_trials(t, n);
+            n = 0;
+        }
+        if (!more) break;
+        char *at = line, *end;
+        if (strncmp(line, "study ", 6) == 0) {
+            id = (int)strtol(at + 6, &end, 10);
+            m = (int)strtol(end, &end, 10);
+            for (int j = 0; j < m && j < DT_OBJ_MAX; j++) maxi[j] = (int)strtol(end, &end, 10);
+            continue;
+        }
+        if (n == cap) break;   /* more trials than the script writes */
+        dt_trial *tr = &t[n++];
+        dt_trial_init(tr, 1);
+        tr->number = (int)strtol(at + 2, &end, 10);
+        while (*end == ' ') end++;
+        tr->state = strncmp(end, "complete", 8) == 0 ? DT_COMPLETE : strncmp(end, "pruned", 6) == 0 ? DT_PRUNED
+                    : strncmp(end, "running", 7) == 0 ? DT_RUNNING : DT_FAIL;
+        while (*end && *end != ' ') end++;
+        double v[DT_OBJ_MAX] = {NAN, NAN, NAN};
+        for (int j = 0; j < m && j < DT_OBJ_MAX; j++) v[j] = strtod(end, &end);
+        tr->value = v[0];
+        tr->ms = v[1];
+        tr->bflops = v[2];
+    }
+    fclose(f);
+    free(t);
+    free(below);
+    dt_space_free(&s);
+    return 0;
+}
+
 /* Milliseconds of CPU time per suggestion with 8 parameters and n finished trials (CPU
  * time, so that other work on a shared machine does not count). */
 static double time_suggest(int n, int multivariate)
@@ -592,8 +827,9 @@ static double time_suggest(int n, int multivariate)
     return ((double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6) / reps;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--split") == 0) return run_split(argv[2]);
     test_reproducible();
     test_startup();
     test_candidates();
@@ -603,6 +839,8 @@ int main(void)
     test_liar();
     test_pruned();
     test_failed_and_baseline();
+    test_mo_split();
+    test_mo_zdt1();
     printf("  timing, 8 parameters: %.3f ms per suggestion at 100 trials, %.3f ms at 1000 (multivariate); "
            "%.3f / %.3f ms (univariate)\n",
            time_suggest(100, 1), time_suggest(1000, 1), time_suggest(100, 0), time_suggest(1000, 0));
