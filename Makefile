@@ -180,7 +180,7 @@ bench-e2e: all data
 	bench/e2e.sh
 
 # MOTPE beside Optuna's TPESampler with several objectives: hypervolume on ZDT1-3 and
-# DTLZ2 over 20 seeds, and ms per suggestion after 500 trials (~25 minutes).
+# DTLZ2 over 20 seeds, and ms per suggestion after 500 trials (~10 minutes).
 bench-pareto: build/bench/pareto_bench
 	bench/pareto.sh
 
