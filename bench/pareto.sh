@@ -25,7 +25,8 @@ py=bench/.venv/bin/python
 if ! "$py" -c 'import optuna' 2>/dev/null; then
   python3 -m venv bench/.venv && bench/.venv/bin/pip install -q --upgrade optuna
 fi
-echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)," \
+echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores," \
+     "load $(cut -d' ' -f1 /proc/loadavg)," \
      "$(date -u '+%Y-%m-%d %H:%M UTC')"
 
 # One seed, both sides; even seeds darktune first, odd seeds Optuna first.
@@ -71,7 +72,8 @@ EOF
 ) "$out/rows"
 
 echo
-echo "speed: ms per suggestion after $SPEED_N trials (darktune: the median of three rounds, one before Optuna's, two after)"
+echo "speed: ms per suggestion after $SPEED_N trials" \
+     "(darktune: the median of three rounds, one before Optuna's, two after)"
 : > "$out/speed"
 dt_round() { local smp; for smp in tpe tpe-mv; do "$bin" speed "$smp" "$SPEED_N" >> "$out/speed"; done; }
 dt_round

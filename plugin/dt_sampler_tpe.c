@@ -814,8 +814,8 @@ static void dt_tpe__cat_rows(dt_tpe__pe *pe, int j, int nc, const double *obs, c
 
 /* Builds the estimator over dims from m observations (rows of nd internal values, oldest
  * first). Weights: Optuna's default_weights (flat for the last 25, a ramp from 1/m before),
- * or with flat all alike (MOTPE's l), then the prior's, normalized. Bandwidths from neighbours (dt_tpe__neighbour_sigmas),
- * clipped to [range / min(100, 1 + kernels), range]
+ * or with flat all alike (MOTPE's l), then the prior's, normalized. Bandwidths from
+ * neighbours (dt_tpe__neighbour_sigmas), clipped to [range / min(100, 1 + kernels), range]
  * (the "magic clip"). The prior kernel sits at the centre with the range as its sigma;
  * for a choice it is uniform, and each observation's row is its one-hot plus the prior's
  * share spread evenly. */
