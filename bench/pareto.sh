@@ -21,6 +21,7 @@ SEEDS=${SEEDS:-20} TRIALS=${TRIALS:-200} SPEED_N=${SPEED_N:-500} SPEED_REPS=${SP
 bin=build/bench/pareto_bench
 out=bench/out/pareto
 mkdir -p "$out"
+rm -f "$out"/rows.*   # an earlier run's seeds would join this one's
 py=bench/.venv/bin/python
 if ! "$py" -c 'import optuna' 2>/dev/null; then
   python3 -m venv bench/.venv && bench/.venv/bin/pip install -q --upgrade optuna
