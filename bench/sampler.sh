@@ -49,28 +49,9 @@ for s in random tpe; do "$bin" quality "$s" "$SEEDS" "$TRIALS" | sed 's/^\([^ ]*
 for s in random tpe; do "$py" bench/optuna_bench.py quality "$s" "$SEEDS" "$TRIALS" >> "$out/rows"; done
 # The first HEAD seeds make the table; all SEEDS seeds make the check beneath it: two
 # samplers as close as these differ by chance on 20 seeds, so the rank-sum z over all
-# seeds says whether a difference is real (|z| > 2: likely; negative: darktune lower).
-awk -v T="$TRIALS" -v H="$HEAD" -v S="$SEEDS" '
-  function median(list,   n, i, j, t, a) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  # Mann-Whitney rank-sum z of list x against list y (ties share their mean rank).
-  function ranksum_z(x, y,   nx, ny, a, b, n, v, w, i, j, k, t, r, sum) {
-    nx = split(x, a, " "); ny = split(y, b, " "); n = 0
-    for (i = 1; i <= nx; i++) { v[++n] = a[i] + 0; w[n] = 1 }
-    for (i = 1; i <= ny; i++) { v[++n] = b[i] + 0; w[n] = 0 }
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-      t = v[j]; v[j] = v[j - 1]; v[j - 1] = t; t = w[j]; w[j] = w[j - 1]; w[j - 1] = t }
-    sum = 0
-    for (i = 1; i <= n; i = k) {
-      for (k = i; k <= n && v[k] == v[i]; k++) {}
-      r = (i + k - 1) / 2
-      for (j = i; j < k; j++) if (w[j]) sum += r
-    }
-    return (sum - nx * (nx + 1) / 2 - nx * ny / 2) / sqrt(nx * ny * (nx + ny + 1) / 12)
-  }
+# seeds says whether a difference is real (|z| > 2: likely; negative: darktune lower;
+# median and ranksum_z are bench/stats.awk's).
+awk -v T="$TRIALS" -v H="$HEAD" -v S="$SEEDS" -f bench/stats.awk -f <(cat <<'EOF'
   {
     for (k = 4; k <= 6; k++) if ($3 < H) head[$1 " " $2 " " k] = head[$1 " " $2 " " k] " " $k
     all[$1 " " $2] = all[$1 " " $2] " " $6; probs[$1] = 1
@@ -98,4 +79,6 @@ awk -v T="$TRIALS" -v H="$HEAD" -v S="$SEEDS" '
         printf "%-16s %14.3g %14.3g %+8.2f\n", p, median(all[p " darktune-tpe"]), median(all[p " optuna-tpe"]),
                ranksum_z(all[p " darktune-tpe"], all[p " optuna-tpe"])
     }
-  }' "$out/rows"
+  }
+EOF
+) "$out/rows"

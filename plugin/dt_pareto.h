@@ -16,7 +16,7 @@ void dt_pareto_ranks(const double *pts, int n, int m, int *rank);
 
 /* The hypervolume dominated by the points and bounded by ref: the measure of the set
  * of vectors that some point dominates and that dominate ref. A point not better than
- * ref in every objective adds nothing. Exact for any m (2 and 3 by sweeps, more by WFG). */
+ * ref in every objective adds nothing. Exact for any m (2 and 3 by sweeps, more by slicing). */
 double dt_pareto_hv(const double *pts, int n, int m, const double *ref);
 
 /* contrib[i]: the hypervolume lost when point i is taken away (0 for a dominated point). */

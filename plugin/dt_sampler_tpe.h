@@ -12,7 +12,7 @@ typedef struct dt_tpe dt_tpe;
 
 /* Creates a TPE sampler for the space (the caller's; it must outlive the sampler).
  * opts may be NULL: DT_TPE_OPTS_DEFAULT then (10 startup trials, 24 candidates growing
- * to 64, multivariate, Optuna's gamma, minimize). Fails only on a space it cannot model. */
+ * to 48, multivariate for one objective, Optuna's gamma, minimize). Fails only on a space it cannot model. */
 int dt_tpe_create(dt_tpe **out, const dt_space *space, unsigned long long seed, const dt_tpe_opts *opts,
                   dt_err *err);
 

@@ -23,8 +23,11 @@ agree() {
              split(d[k], a, " ")
              if ($1 == "hv") {
                  x = a[3] + 0; y = $3 + 0; s = (y < 0 ? -y : y); s = s > 1e-300 ? s : 1
-                 if ((x - y) / s > 1e-9 || (y - x) / s > 1e-9) { if (bad++ < 5) printf "  hv %s: darktune %.17g, optuna %.17g\n", $2, x, y }
-             } else if (d[k] != $0) { if (bad++ < 5) printf "  ranks %s differ:\n    darktune %s\n    optuna   %s\n", $2, d[k], $0 }
+                 if ((x - y) / s > 1e-9 || (y - x) / s > 1e-9)
+                     if (bad++ < 5) printf "  hv %s: darktune %.17g, optuna %.17g\n", $2, x, y
+             } else if (d[k] != $0) {
+                 if (bad++ < 5) printf "  ranks %s differ:\n    darktune %s\n    optuna   %s\n", $2, d[k], $0
+             }
          }
          END { printf "  %d lines compared, %d differ\n", n, bad; exit !(n > 0 && bad == 0) }' "$1" "$2"
 }
@@ -42,7 +45,8 @@ if ! "$py" -c 'import optuna' 2> /dev/null; then
 fi
 if ! "$py" -c 'import optuna' 2> /dev/null; then
     why=$(grep -v '^\s*$' "$tmp/pip.log" 2> /dev/null | tail -n 1)
-    skip "Optuna could not be installed into bench/.venv (${why:-no python3 -m venv}): run python3 -m venv bench/.venv && bench/.venv/bin/pip install optuna with a network"
+    skip "Optuna could not be installed into bench/.venv (${why:-no python3 -m venv}):" \
+         "run python3 -m venv bench/.venv && bench/.venv/bin/pip install optuna with a network"
     finish t_pareto
     exit
 fi
