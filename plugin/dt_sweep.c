@@ -58,6 +58,7 @@ typedef enum dt_sweep__type {
     DT_SWEEP__REAL,     /* finite double in [min, max] */
     DT_SWEEP__DURATION, /* double, seconds: 90s, 15m, 2h */
     DT_SWEEP__BOOL,     /* int, 0 or 1 */
+    DT_SWEEP__AUTOBOOL, /* int, 0 or 1, or "auto" stored as -1 */
     DT_SWEEP__ENUM,     /* int: index of the word in names */
     DT_SWEEP__GPUS,     /* gpus_auto, ngpus, gpus[]: auto | none | 0,1,3 */
 } dt_sweep__type;
@@ -118,7 +119,8 @@ static const dt_sweep__key dt_sweep__sampler_keys[] = {
     {"startup_trials", DT_SWEEP__INT, DT_SWEEP__AT(sampler.tpe.startup_trials), "10", NULL, 0, DT_SWEEP__MAX_TRIALS},
     {"grid_points", DT_SWEEP__INT, DT_SWEEP__AT(sampler.grid_points), "5", NULL, 1, 1000},
     {"ei_candidates", DT_SWEEP__AUTOINT, DT_SWEEP__AT(sampler.tpe.ei_candidates), "auto", NULL, 1, 100000},
-    {"multivariate", DT_SWEEP__BOOL, DT_SWEEP__AT(sampler.tpe.multivariate), "yes", NULL, 0, 0},
+    /* auto: joint kernels for one objective, one per parameter for several (Optuna's defaults) */
+    {"multivariate", DT_SWEEP__AUTOBOOL, DT_SWEEP__AT(sampler.tpe.multivariate), "auto", NULL, 0, 0},
     {"gamma", DT_SWEEP__AUTOFRAC, DT_SWEEP__AT(sampler.tpe.gamma), "auto", NULL, 0, 1},
     {"warm_start", DT_SWEEP__STR, DT_SWEEP__AT(warm_start), NULL, NULL, 0, 0},
 };
@@ -302,9 +304,16 @@ static int dt_sweep__set(dt_sweep *sw, const dt_sweep__key *k, const char *v, dt
         *(double *)field = x;
         return 0;
     }
+    case DT_SWEEP__AUTOBOOL:
+        if (strcmp(v, "auto") == 0) {
+            *(int *)field = -1;
+            return 0;
+        }
+        __attribute__((fallthrough));   /* yes or no */
     case DT_SWEEP__BOOL: {
         int b = dt_parse_bool(v);
-        if (b < 0) return dt_errf(err, "%s '%s' is neither yes nor no", k->name, v);
+        if (b < 0) return dt_errf(err, "%s '%s' is neither yes nor no%s", k->name, v,
+                                  k->type == DT_SWEEP__AUTOBOOL ? " (nor auto)" : "");
         *(int *)field = b;
         return 0;
     }
@@ -758,7 +767,8 @@ void dt_sweep_identity(const dt_sweep *sw, dt_buf *out)
     dt_buf_printf(out, "[sampler] type = %s\n[sampler] startup_trials = %d\n[sampler] grid_points = %d\n"
                   "[sampler] ei_candidates = %d\n[sampler] multivariate = %d\n[sampler] gamma = %s\n",
                   sw->sampler_auto ? "auto" : dt_sampler_name(o->kind), o->tpe.startup_trials, o->grid_points,
-                  o->tpe.ei_candidates, o->tpe.multivariate, dt_sweep__num(o->tpe.gamma, g, sizeof g));
+                  o->tpe.ei_candidates, o->tpe.multivariate < 0 ? sw->nobj < 2 : o->tpe.multivariate,
+                  dt_sweep__num(o->tpe.gamma, g, sizeof g));
     dt_buf_printf(out, "[pruner] type = %s\n[pruner] warmup = %ld\n[pruner] on = %s\n[pruner] startup_trials = %d\n"
                   "[pruner] interval = %ld\n[pruner] min_trials = %d\n[pruner] percentile = %s\n"
                   "[pruner] min_resource = %ld\n[pruner] reduction_factor = %d\n[pruner] min_early_stopping_rate = %d\n"

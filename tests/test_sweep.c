@@ -144,7 +144,7 @@ static void test_minimal(void)
     CHECK(sw.sampler.kind == DT_SAMPLER_RANDOM);
     CHECK(sw.sampler.tpe.startup_trials == 10);
     CHECK(sw.sampler.grid_points == 5);
-    CHECK(sw.sampler.tpe.ei_candidates == 0 && sw.sampler.tpe.multivariate == 1 && sw.sampler.tpe.gamma == 0);
+    CHECK(sw.sampler.tpe.ei_candidates == 0 && sw.sampler.tpe.multivariate == -1 && sw.sampler.tpe.gamma == 0);
     CHECK(sw.sampler_auto == 0 && sw.sampler_why[0] == '\0');
     CHECK(sw.pruner.kind == DT_PRUNER_NONE);
     CHECK(sw.pruner.warmup == 0);
@@ -238,6 +238,54 @@ static int load_with(dt_sweep *sw, const char *sampler, const char *space, int t
     free(path);
     free(dir);
     return rc;
+}
+
+/* [study] objectives and choose: the objectives in order with their directions, the
+ * metric among them, the conditions parsed, several-objective defaults (multivariate
+ * off), and the identity naming the objectives (not choose, which may change). */
+static void test_objectives(void)
+{
+    char *dir = abs_in_sweeps("");
+    const char *path = "tests/tmp/test_sweep_objectives.ini";
+    char *text = dt_xasprintf("[study]\nname = mo\nobjectives = top1:maximize , ms, bflops:minimize\n"
+                              "choose = ms where top1 >= 0.8 and bflops<0.5\n[darknet]\nrunner = exec\n"
+                              "data = %sfashion.data\ncfg = %sfashion.cfg\n"
+                              "command = %sbin/darknet classifier train {data} {cfg}\n[sampler]\ntype = tpe\n"
+                              "[space]\nwidth = choice(28, 56)\nheight = same(width)\n", dir, dir, dir);
+    dt_err err = {0};
+    dt_sweep sw = {0};
+    CHECK(dt_write_file(path, text, strlen(text), &err) == 0);
+    int rc = dt_sweep_load(&sw, path, &err);
+    if (rc != 0) fprintf(stderr, "  %s\n", err.msg);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(sw.nobj == 3 && sw.metric == DT_METRIC_TOP1 && sw.maximize == 1);
+        CHECK(sw.obj[0].what == DT_OBJ_METRIC && sw.obj[0].maximize == 1);
+        CHECK(sw.obj[1].what == DT_OBJ_MS && sw.obj[1].maximize == 0);
+        CHECK(sw.obj[2].what == DT_OBJ_BFLOPS && sw.obj[2].maximize == 0);
+        CHECK_STR(dt_sweep_objective_name(&sw, 2), "bflops");
+        CHECK(dt_sweep_objective_index(&sw, DT_OBJ_MS) == 1 && dt_sweep_objective_index(&sw, 7) == -1);
+        const dt_choose *c = &sw.choose;
+        CHECK(c->set && c->target == 1 && c->ncons == 2);
+        CHECK(c->cons[0].obj == 0 && c->cons[0].op == DT_CHOOSE_GE && c->cons[0].bound == 0.8);
+        CHECK(c->cons[1].obj == 2 && c->cons[1].op == DT_CHOOSE_LT && c->cons[1].bound == 0.5);
+        dt_sampler_opts o = dt_sweep_sampler(&sw);
+        CHECK(o.tpe.nobj == 3 && o.tpe.obj[2].what == DT_OBJ_BFLOPS && o.tpe.multivariate == -1);
+        dt_buf id = {0};
+        dt_sweep_identity(&sw, &id);
+        CHECK(strstr(id.p, "[study] objectives = top1:maximize, ms:minimize, bflops:minimize\n") != NULL);
+        CHECK(strstr(id.p, "[sampler] multivariate = 0\n") != NULL);   /* auto, with several objectives */
+        CHECK(strstr(id.p, "choose") == NULL);
+        CHECK(strstr(id.p, "[space] height = same(width)\n") != NULL);
+        dt_buf_free(&id);
+        dt_buf goal = {0};
+        dt_sweep_objectives_text(&sw, &goal);
+        CHECK_STR(goal.p, "maximize top1, minimize ms, minimize bflops");
+        dt_buf_free(&goal);
+    }
+    dt_sweep_free(&sw);
+    free(text);
+    free(dir);
 }
 
 /* [sampler] type = auto: a grid that fits the budget, random under ~20 trials, TPE
@@ -346,6 +394,7 @@ int main(void)
     test_hankai();
     test_missing_file();
     test_auto();
+    test_objectives();
     test_bad();
     return dt_test_done("sweep");
 }
