@@ -409,30 +409,43 @@ static void dt_out__csv_field(dt_buf *b, const char *s)
     dt_buf_add(b, "\"", 1);
 }
 
+/* The columns trials.csv and pareto.csv share: each objective (but the metric, when the
+ * row has it as its value already), then each tuned parameter; names, or t's values. */
+static void dt_out__csv_names(const dt_sweep *sw, int metric, dt_buf *b)
+{
+    for (int j = 0; j < sw->nobj; j++)
+        if (metric || sw->obj[j].what != DT_OBJ_METRIC) dt_buf_printf(b, ",%s", dt_sweep_objective_name(sw, j));
+    for (int i = 0; i < sw->space.n; i++)
+        if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(b, ",%s", sw->space.p[i].name);
+}
+
+static void dt_out__csv_values(const dt_sweep *sw, const dt_trial *t, int metric, dt_buf *b)
+{
+    char v[64];
+    for (int j = 0; j < sw->nobj; j++) {
+        if (!metric && sw->obj[j].what == DT_OBJ_METRIC) continue;
+        dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
+        dt_buf_printf(b, ",%s", v);
+    }
+    for (int i = 0; i < sw->space.n; i++) {
+        if (sw->space.p[i].kind == DT_FIXED) continue;
+        dt_buf_add(b, ",", 1);
+        if (t->values[i].active) dt_out__csv_field(b, t->values[i].text);
+    }
+}
+
 static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err *err)
 {
     dt_buf b = {0};
     dt_buf_printf(&b, "number,state,value");
-    for (int j = 0; j < sw->nobj; j++)
-        if (sw->obj[j].what != DT_OBJ_METRIC) dt_buf_printf(&b, ",%s", dt_sweep_objective_name(sw, j));
-    for (int i = 0; i < sw->space.n; i++)
-        if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
+    dt_out__csv_names(sw, 0, &b);
     dt_buf_printf(&b, ",iterations,seconds%s\n", sw->final_top > 0 ? ",finalist_of" : "");
     for (int k = 0; k < n; k++) {
         const dt_trial *t = &trials[k];
         char v[64];
         dt_out_value(t->value, v, sizeof v);
         dt_buf_printf(&b, "%d,%s,%s", t->number, dt_state_name(t->state), v);
-        for (int j = 0; j < sw->nobj; j++) {
-            if (sw->obj[j].what == DT_OBJ_METRIC) continue;
-            dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
-            dt_buf_printf(&b, ",%s", v);
-        }
-        for (int i = 0; i < sw->space.n; i++) {
-            if (sw->space.p[i].kind == DT_FIXED) continue;
-            dt_buf_add(&b, ",", 1);
-            if (t->values[i].active) dt_out__csv_field(&b, t->values[i].text);
-        }
+        dt_out__csv_values(sw, t, 0, &b);
         dt_buf_printf(&b, ",%ld,%.1f", t->iterations, t->seconds);
         /* A finalist's run names the search trial whose configuration it trains again. */
         if (sw->final_top > 0 && t->final) dt_buf_printf(&b, ",%d", t->rerun_of);
@@ -507,23 +520,13 @@ static int dt_out__pareto(const dt_sweep *sw, const dt_cfg *base, const dt_trial
     dt_front_sort(sw, trials, idx, m);
     dt_buf b = {0};
     dt_buf_printf(&b, "number");
-    for (int j = 0; j < sw->nobj; j++) dt_buf_printf(&b, ",%s", dt_sweep_objective_name(sw, j));
-    for (int i = 0; i < sw->space.n; i++)
-        if (sw->space.p[i].kind != DT_FIXED) dt_buf_printf(&b, ",%s", sw->space.p[i].name);
+    dt_out__csv_names(sw, 1, &b);
     dt_buf_printf(&b, ",iterations,seconds,cfg,weights\n");
     for (int k = 0; k < m && rc == 0; k++) {
         const dt_trial *t = &trials[idx[k]];
-        char v[64], name[32];
+        char name[32];
         dt_buf_printf(&b, "%d", t->number);
-        for (int j = 0; j < sw->nobj; j++) {
-            dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
-            dt_buf_printf(&b, ",%s", v);
-        }
-        for (int i = 0; i < sw->space.n; i++) {
-            if (sw->space.p[i].kind == DT_FIXED) continue;
-            dt_buf_add(&b, ",", 1);
-            if (t->values[i].active) dt_out__csv_field(&b, t->values[i].text);
-        }
+        dt_out__csv_values(sw, t, 1, &b);
         snprintf(name, sizeof name, "%d.cfg", t->number);
         dt_buf_printf(&b, ",%ld,%.1f,pareto/%s,", t->iterations, t->seconds, name);
         dt_out__csv_field(&b, t->weights);

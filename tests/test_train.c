@@ -19,70 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <stb/stb_image_write.h>
-
 #define TMP "tests/tmp/train-unit"
-
-static void write_text(const char *path, const char *text)
-{
-    dt_err err;
-    CHECK(dt_write_file(path, text, strlen(text), &err) == 0);
-}
-
-/* An 8x8 RGB PNG under TMP, its pixels from seed. */
-static void write_png(const char *name, int seed)
-{
-    unsigned char px[8 * 8 * 3];
-    for (int i = 0; i < (int)sizeof px; i++) px[i] = (unsigned char)(i * 37 + seed * 91);
-    char *path = dt_xasprintf("%s/%s", TMP, name);
-    CHECK(stbi_write_png(path, 8, 8, 3, px, 8 * 3) != 0);
-    free(path);
-}
-
-/* How many lines of the file hold needle (0 when it cannot be read). */
-static int count_lines(const char *path, const char *needle)
-{
-    char *text;
-    size_t len;
-    dt_err err;
-    if (dt_read_file(path, &text, &len, &err) != 0) return 0;
-    int n = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) n += strstr(line, needle) != NULL;
-    free(text);
-    return n;
-}
-
-/* Runs to the end; returns the outcome. */
-static dt_run_result finish(dt_run *r)
-{
-    dt_run_result res;
-    dt_event ev;
-    int rc;
-    double end = dt_now() + 60;
-    while ((rc = dt_run_next(r, &ev)) != -1 && dt_now() < end)
-        if (rc == 0) {
-            struct timespec ts = {0, 5 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-    if (rc != -1) dt_run_stop(r);
-    dt_run_outcome(r, &res);
-    return res;
-}
-
-/* A classifier setup over TMP's lists: train and valid the same list, labels cat, dog. */
-static dt_runner_setup classifier_setup(char *dir)
-{
-    return (dt_runner_setup){.runner = DT_RUNNER_LIBDARKNET, .task = DT_TASK_CLASSIFIER,
-                             .metric = DT_METRIC_TOP1, .data = "fake.data", .workdir = dir,
-                             .train = TMP "/train.list", .valid = TMP "/train.list", .labels = TMP "/labels.txt",
-                             .classes = 2, .top = 1};
-}
+#include "dt_test_run.h"
 
 /* A classifier of three 3x3 convolutions of 16 filters at side x side, average-pooled
  * into 2 classes: its convolutions' work grows with side squared. */
