@@ -12,6 +12,13 @@
 #     of 600 iterations rather than 300: auto's ramp (1, 2, 4, 8 trials, a few seconds
 #     each) is paid once per study, and a real Darknet trial is longer still. A sweep
 #     cut short by its time cap is rated on the trials it completed.
+#  3. The detector on the GPU, timed there: two trials of the shapes tiny YOLO
+#     (cfg/shapes-yolo.cfg, `mkshapes`' data) in-process with objectives map50 and ms,
+#     one at the base 64x64 and one at 128x128 (anchors scaled): each one's mAP@0.5,
+#     its ms per image on the GPU, and the front.
+#  4. Out of memory: a sweep with trials_per_gpu = 2 whose second trial's batch no card
+#     holds: it fails with "out of GPU memory", its configuration runs again alone, the
+#     GPU keeps 1 trial from then on, and the other trials complete.
 # Goals it prints a verdict on (issue 5): auto gives at least 4x the trials per GPU-hour
 # of k = 1; one cuDNN run at most 10.5 ms per iteration (1.5x AlexeyAB's 7 ms there).
 #
@@ -69,7 +76,11 @@ for p in "$dn_cudnn" "$dn_plain" "$dtc"; do
 done
 note "$("$dtc" --version)"
 
-# 2. The data (PNGs from Debian's Fashion-MNIST files) and the runs' cfg.
+# 2. The data (PNGs from Debian's Fashion-MNIST files, the shapes) and the runs' cfg.
+if [ ! -f data/shapes/train.list ]; then
+  mk=$root/build/mkshapes; [ -d "$kit" ] && mk=$kit/mkshapes
+  timeout "$(left 60)" "$mk" data/shapes > "$work/shapes.log" 2>&1 || { tail -n 5 "$work/shapes.log" >&2; fail "shapes data"; }
+fi
 if [ ! -f data/fashion/train.list ]; then
   if [ -d "$kit" ]; then
     timeout "$(left 120)" "$kit/mkfashion" "$kit/fashion-mnist" data/fashion > "$work/data.log" 2>&1
@@ -191,13 +202,67 @@ INI
   echo "$w $done ${chose:-$k}"
 }
 declare -A sw
-for spec in "inproc-k1 libdarknet 1 200" "inproc-auto libdarknet auto 110" "exec-auto exec auto 110"; do
+for spec in "inproc-k1 libdarknet 1 150" "inproc-auto libdarknet auto 90" "exec-auto exec auto 90"; do
   set -- $spec
   note "sweep $1: $trials trials, runner $2, trials_per_gpu = $3"
   sw[$1]=$(sweep "$@")
 done
 
-# 5. The summary.
+# 5. The detector, timed on the GPU (map50 against ms), and a trial out of GPU memory.
+# mini NAME LIMIT: runs $work/NAME.ini (written by the caller) to its end within LIMIT.
+mini() {
+  local limit; limit=$(left "$2")
+  if [ "$limit" -lt 15 ]; then echo "$1: skipped (out of time)"; fail "$1 skipped: out of time"; return; fi
+  timeout -k 10 "$limit" "$dtc" run "$work/$1.ini" > "$work/$1.log" 2>&1 || fail "$1: darktune exited $? ($work/$1.log)"
+}
+cat > "$work/detector.ini" <<INI
+[study]
+name       = detector
+output     = $work/detector
+objectives = map50:maximize, ms:minimize
+trials     = 2
+seed       = 3
+baseline   = no
+[darknet]
+runner         = libdarknet
+data           = $root/cfg/shapes.data
+cfg            = $root/cfg/shapes-yolo.cfg
+max_batches    = 300
+gpus           = 0
+trials_per_gpu = 2
+[sampler]
+type = grid
+[space]
+width  = choice(64, 128)
+height = same(width)
+INI
+note "detector: shapes-yolo in-process, map50 against ms, 64 and 128 pixels"
+mini detector 50
+cat > "$work/oom.ini" <<INI
+[study]
+name     = oom
+output   = $work/oom
+metric   = top1
+trials   = 4
+seed     = 5
+baseline = no
+[darknet]
+runner         = libdarknet
+data           = fashion.data
+cfg            = fashion-gpu.cfg
+max_batches    = 100
+gpus           = 0
+trials_per_gpu = 2
+[sampler]
+type = grid
+[space]
+; 250,000 images of 28x28 in one batch: no GPU holds its activations
+batch = choice(128, 250000)
+INI
+note "out of memory: trials_per_gpu = 2, one configuration's batch too large for any card"
+mini oom 30
+
+# 6. The summary.
 {
 echo
 echo "Darknet alone, Fashion-MNIST batch $batch, $iters iterations ($(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null))"
@@ -235,6 +300,15 @@ echo "auto / k=1 (in-process): $a   (goal: at least 4x)"
 echo "exec / in-process (auto): $e"
 read -r _ _ ms1 <<<"${raw[cudnn-1]:-skipped}"
 echo "one cuDNN run: ${ms1:--} ms per iteration   (goal: at most 10.5, 1.5x AlexeyAB's 7)"
+echo
+echo "detector in-process on the GPU (shapes-yolo, 300 iterations): trials.csv, then the front"
+cat "$work/detector/trials.csv" 2>/dev/null || echo "(none)"
+grep -h 'predictions of one' "$work/detector/trials"/*/log.txt 2>/dev/null
+sed -n '/^front:/,$p' "$work/detector/report.txt" 2>/dev/null | head -n 6
+echo
+echo "out of GPU memory (trials_per_gpu = 2, batch 250000 in one configuration): trials.csv and the GPU's notes"
+cat "$work/oom/trials.csv" 2>/dev/null || echo "(none)"
+grep -h -E 'out of memory|^GPU 0' "$work/oom.log" 2>/dev/null | head -n 6
 } | tee "$work/summary.txt"
 [ -n "${OUT:-}" ] && cp "$work/summary.txt" "$OUT/" 2> /dev/null
 note "$(( $(date +%s) - start )) s; logs in $work"

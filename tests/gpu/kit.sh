@@ -6,6 +6,7 @@
 #   darktune-cuda          darktune's in-process runner linked against cudnn/
 #   lib/                   libinih and libsqlite3, which darktune-cuda loads
 #   fashion-mnist/, mkfashion   Debian's Fashion-MNIST files and the converter to PNGs
+#   mkshapes               the shapes data set's generator (the detector's check)
 # About 45 MB. Carry build/gpu-kit (and nothing else built) to the device and run
 # `bash tests/gpu/check.sh` there.
 set -euo pipefail
@@ -18,7 +19,7 @@ for b in cudnn nocudnn; do
   cp "$d/darknet" "$d/libdarknet.so" "$kit/$b/"
 done
 [ "$(cat build/cuda/gpu_dir 2>/dev/null)" = build/darknet-gpu ] || { echo "gpu-kit: darktune-cuda is not linked against build/darknet-gpu (make gpu)" >&2; exit 1; }
-cp darktune-cuda build/mkfashion "$kit/"
+cp darktune-cuda build/mkfashion build/mkshapes "$kit/"
 for l in libinih.so.1 libsqlite3.so.0; do
   p=$(ldd darktune-cuda | awk -v l="$l" '$1 == l { print $3 }')
   [ -n "$p" ] || { echo "gpu-kit: darktune-cuda does not load $l" >&2; exit 1; }
