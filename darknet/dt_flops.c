@@ -366,7 +366,7 @@ static int dt_flops__layer(const dt_flops__walk *k, int l, const dt_flops__shape
     }
 #undef IS
     if (strcmp(t, "net") == 0 || strcmp(t, "network") == 0) return dt_flops__fail(k, 0, "comes after the first layer");
-    return dt_flops__fail(k, 0, "a layer type dt_flops does not know (it walks pjreddie's convolutional, "
+    return dt_flops__fail(k, 0, "a layer type darktune cannot count (it walks pjreddie's convolutional, "
                           "deconvolutional, local, connected, maxpool, avgpool, route, shortcut, upsample, reorg, "
                           "crop, dropout, softmax, cost, yolo, region, detection layers and a few more)");
 }

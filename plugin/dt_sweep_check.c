@@ -514,6 +514,12 @@ static int dt_sweep__check_several(dt_sweep__ctx *c)
     dt_err e;
     if (dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0 && dt_flops_cfg(c->cfg, &bflops, &e) != 0)
         return dt_sweep__fail(c, oline, "objective bflops: %s", e.msg);
+    /* exec's weights are timed by pjreddie's libdarknet: a cfg its parser does not build
+     * (dt_flops walks it the same way) would fail every trial after its training. */
+    if (dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 && sw->runner == DT_RUNNER_EXEC &&
+        dt_flops_cfg(c->cfg, &bflops, &e) != 0)
+        return dt_sweep__fail(c, oline, "objective ms with runner exec times the final weights with pjreddie's "
+                              "libdarknet, which cannot build this cfg: %s; use bflops", e.msg);
     if (sw->nobj < 2) return 0;
     if (sw->pruner.kind != DT_PRUNER_NONE)
         return dt_sweep__fail(c, dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type"),

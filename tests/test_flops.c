@@ -93,7 +93,7 @@ static void test_rules(void)
                        "counts pjreddie's layers");
     /* Unknown and recurrent layers are refused by name, with the line of their header. */
     CHECK(isnan(flops_of("[net]\nwidth=4\nheight=4\nchannels=3\n\n[rnn]\noutput=4\n", &err)));
-    CHECK(strncmp(err.msg, "t.cfg:6: [rnn] a layer type dt_flops does not know", 50) == 0);
+    CHECK(strncmp(err.msg, "t.cfg:6: [rnn] a layer type darktune cannot count", 49) == 0);
     CHECK(err.line == 6);
     CHECK(isnan(flops_of("[conv]\nfilters=1\n", &err)));
     CHECK_STR(err.msg, "t.cfg:1: the first section must be [net] or [network]");
