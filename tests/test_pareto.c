@@ -284,5 +284,5 @@ int main(int argc, char **argv)
     test_random(3, 300, 10);
     test_random(4, 120, 8);
     test_random(5, 40, 6);
-    return dt_test_done("test_pareto");
+    return dt_test_done("pareto");
 }
