@@ -459,14 +459,15 @@ static int dt_out__csv(const dt_sweep *sw, const dt_trial *trials, int n, dt_err
     return rc;
 }
 
-/* "map50 = 0.71 (maximize), ms = 3.2 (minimize)": trial t's objectives, for headings. */
-static void dt_out__objectives(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
+/* "map50 = 0.71 (maximize), ms = 3.2 (minimize)": trial t's objectives, for headings;
+ * without the directions when dirs is 0. */
+static void dt_out__objectives(const dt_sweep *sw, const dt_trial *t, int dirs, dt_buf *b)
 {
     for (int j = 0; j < sw->nobj; j++) {
         char v[64];
         dt_out_value(dt_trial_objective(t, &sw->obj[j]), v, sizeof v);
-        dt_buf_printf(b, "%s%s = %s (%s)", j ? ", " : "", dt_sweep_objective_name(sw, j), v,
-                      sw->obj[j].maximize ? "maximize" : "minimize");
+        dt_buf_printf(b, "%s%s = %s", j ? ", " : "", dt_sweep_objective_name(sw, j), v);
+        if (dirs) dt_buf_printf(b, " (%s)", sw->obj[j].maximize ? "maximize" : "minimize");
     }
 }
 
@@ -491,7 +492,7 @@ static int dt_out__deploy_file(const dt_sweep *sw, const dt_cfg *base, const dt_
         dt_cfg_prepend_comment(c, line);
     }
     dt_buf o = {0};
-    dt_out__objectives(sw, t, &o);
+    dt_out__objectives(sw, t, 1, &o);
     snprintf(line, sizeof line, " darktune: study '%s', trial %d%s, %s", sw->name, t->number,
              t->baseline ? " (the baseline)" : "", o.p);
     dt_buf_free(&o);
@@ -611,7 +612,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         char v[64];
         dt_out_value(t->value, v, sizeof v);
         dt_buf o = {0};
-        dt_out__objectives(sw, t, &o);
+        dt_out__objectives(sw, t, 0, &o);
         dt_buf_printf(&b, "best       trial %d%s: %s\n", t->number, t->baseline ? " (baseline)" : "", o.p);
         dt_buf_free(&o);
         if (sw->nobj > 1) {
