@@ -162,7 +162,10 @@ int dt_flags(const dt_sweep *sw, const dt_trial *trials, int n, const dt_curve *
     int best = dt_out_best(sw, trials, n);
     if (best < 0) return flags;
     const dt_trial *t = &trials[best];
-    flags += dt_flags_edges(sw, t, b) + dt_flags__random_start(sw, trials, n, t, b);
+    /* With several objectives the best is a rule's pick from the front (dt_front), not a
+     * trial that beat the others: the flags that say what beat what do not apply. */
+    int ranked = sw->nobj <= 1;
+    flags += dt_flags_edges(sw, t, b) + (ranked ? dt_flags__random_start(sw, trials, n, t, b) : 0);
     double from, to;
     int kind;
     if (best_curve && dt_flags_improving(best_curve, sw->maximize, &from, &to, &kind)) {
@@ -173,7 +176,7 @@ int dt_flags(const dt_sweep *sw, const dt_trial *trials, int n, const dt_curve *
     }
     int others = 0;
     for (int i = 0; i < n; i++) others += !trials[i].baseline && !trials[i].final && trials[i].state == DT_COMPLETE;
-    if (t->baseline && others >= 5) {
+    if (ranked && t->baseline && others >= 5) {
         dt_buf_printf(b, "flag: the baseline (the base cfg's own values) beat all %d tuned trials: widen the space, "
                       "or run more trials\n", others);
         flags++;

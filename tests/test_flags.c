@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dt_flags.h"
+#include "dt_out.h"
 #include "dt_test.h"
 #include "dt_test_space.h"
 
@@ -232,6 +233,15 @@ static void test_baseline(void)
     CHECK(has(&b, "flag: the baseline (the base cfg's own values) beat all 5 tuned trials"));
     dt_buf_free(&b);
     t[3].value = 0.95;
+    CHECK(dt_flags(&sw, t, 6, NULL, &b) == 0);
+    /* With several objectives best.cfg is a pick from the front, not a winner: the
+     * baseline, alone on the front here (top-1 and fastest), is not said to beat anyone. */
+    t[3].value = 0.7;
+    sw.nobj = 2;
+    sw.obj[0] = (dt_objective){DT_OBJ_METRIC, 1};
+    sw.obj[1] = (dt_objective){DT_OBJ_MS, 0};
+    for (int i = 0; i < 6; i++) t[i].ms = 1 + i;
+    CHECK(dt_out_best(&sw, t, 6) == 0);
     CHECK(dt_flags(&sw, t, 6, NULL, &b) == 0);
     dt_trials_free(t, 6);
     dt_space_free(&sw.space);
