@@ -47,8 +47,12 @@ int cmd_export(int argc, char **argv)
         npts = dt_xcalloc((size_t)n + 1, sizeof *npts);
         for (int i = 0; i < n; i++) pts[i] = curves[i].pts, npts[i] = curves[i].n;
         int series = dt_interop__series(&sw);
+        dt_buf names = {0};
+        for (int j = 0; j < sw.nobj; j++)
+            dt_buf_printf(&names, "%s%s", j ? ", " : "", dt_sweep_objective_name(&sw, j));
         dt_optuna_study st = {sw.name, sw.maximize, dt_metric_name(sw.metric), series,
-                              series == DT_POINT_LOSS ? "loss" : dt_metric_name(sw.metric), &sw.space};
+                              series == DT_POINT_LOSS ? "loss" : dt_metric_name(sw.metric), &sw.space,
+                              sw.nobj, sw.obj, names.p};
         dt_buf out = {0};
         if (dt_optuna_write(&out, &st, trials, n, pts, npts, &err) != 0 ||
             dt_write_file(journal, out.p, out.len, &err) != 0) {
@@ -58,10 +62,12 @@ int cmd_export(int argc, char **argv)
             int count[4] = {0};
             for (int i = 0; i < n; i++) count[trials[i].state]++;
             printf("exported study '%s' to %s: %d trial%s (%d complete, %d pruned, %d failed, %d running); "
-                   "intermediate values: %s\n", sw.name, journal, n, n == 1 ? "" : "s", count[DT_COMPLETE],
-                   count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], st.series_name);
+                   "%s%s\n", sw.name, journal, n, n == 1 ? "" : "s", count[DT_COMPLETE], count[DT_PRUNED],
+                   count[DT_FAIL], count[DT_RUNNING], sw.nobj > 1 ? "values: " : "intermediate values: ",
+                   sw.nobj > 1 ? names.p : st.series_name);
         }
         dt_buf_free(&out);
+        dt_buf_free(&names);
     }
     dt_curves_free(curves, n);
     free(pts);
@@ -88,6 +94,12 @@ int cmd_import(int argc, char **argv)
     }
     dt_sweep sw;
     dt_cmd_sweep(&sw, path, NULL, output);
+    if (sw.nobj > 1) {   /* what it imports is what the TPE learns from: trials of one value */
+        fprintf(stderr, "darktune: %s: import brings trials of one objective; this study has %d (objectives = %s)\n",
+                path, sw.nobj, sw.objectives);
+        dt_sweep_free(&sw);
+        return DT_EXIT_USAGE;
+    }
     dt_err err;
     dt_optuna_in in;
     dt_optuna_want want = {.space = &sw.space, .maximize = sw.maximize, .study = study, .fallback = sw.name};

@@ -223,7 +223,7 @@ static void dt_optuna__put_trial(dt_buf *b, const dt_optuna_study *st, const dt_
     dt_buf_free(&tmp);
 
     /* Of equal steps the last, as Optuna's dict of intermediate values keeps it. */
-    for (int i = 0; i < npts; i++) {
+    for (int i = 0; i < npts && st->nobj < 2; i++) {
         const dt_point *pt = &pts[i];
         if (pt->kind != st->series) continue;
         int later = 0;
@@ -241,12 +241,22 @@ static void dt_optuna__put_trial(dt_buf *b, const dt_optuna_study *st, const dt_
                                         : DT_OPTUNA_FAIL;
     dt_optuna__op(b, DT_OP_SET_TRIAL_STATE_VALUES);
     dt_buf_printf(b, ",\"trial_id\":%d,\"state\":%d,\"values\":", id, state);
-    /* Optuna keeps no value for a failed trial, nor a NaN one (a diverged trial). */
-    if (state == DT_OPTUNA_FAIL || !isfinite(t->value)) {
+    /* Optuna keeps no value for a failed trial, nor a NaN one (a diverged trial); with
+     * several objectives, a trial has all its values or none (a pruned one none). */
+    int nv = st->nobj > 1 ? st->nobj : 1, ok = state != DT_OPTUNA_FAIL;
+    double v[DT_OBJ_MAX];
+    for (int j = 0; j < nv; j++) {
+        v[j] = st->nobj > 1 ? dt_trial_objective(t, &st->obj[j]) : t->value;
+        ok &= isfinite(v[j]) && (st->nobj < 2 || state == DT_OPTUNA_COMPLETE);
+    }
+    if (!ok) {
         dt_buf_printf(b, "null");
     } else {
         dt_buf_add(b, "[", 1);
-        dt_json_num(b, t->value);
+        for (int j = 0; j < nv; j++) {
+            if (j) dt_buf_add(b, ",", 1);
+            dt_json_num(b, v[j]);
+        }
         dt_buf_add(b, "]", 1);
     }
     dt_buf_printf(b, ",\"datetime_complete\":");
@@ -264,10 +274,19 @@ int dt_optuna_write(dt_buf *out, const dt_optuna_study *st, const dt_trial *tria
     dt_optuna__op(out, DT_OP_CREATE_STUDY);
     dt_buf_printf(out, ",\"study_name\":");
     dt_json_str(out, st->name);
-    dt_buf_printf(out, ",\"directions\":[%d]", st->maximize ? DT_OPTUNA_MAXIMIZE : DT_OPTUNA_MINIMIZE);
+    if (st->nobj > 1) {
+        dt_buf_printf(out, ",\"directions\":[");
+        for (int j = 0; j < st->nobj; j++)
+            dt_buf_printf(out, "%s%d", j ? "," : "", st->obj[j].maximize ? DT_OPTUNA_MAXIMIZE : DT_OPTUNA_MINIMIZE);
+        dt_buf_add(out, "]", 1);
+    } else {
+        dt_buf_printf(out, ",\"directions\":[%d]", st->maximize ? DT_OPTUNA_MAXIMIZE : DT_OPTUNA_MINIMIZE);
+    }
     dt_optuna__end(out);
-    const char *attrs[][2] = {{"darktune_metric", st->metric}, {"darktune_intermediate_values", st->series_name}};
-    for (int i = 0; i < 2; i++) {
+    const char *attrs[][2] = {{"darktune_metric", st->metric},
+                              {"darktune_intermediate_values", st->nobj > 1 ? NULL : st->series_name},
+                              {"darktune_objectives", st->nobj > 1 ? st->objectives : NULL}};
+    for (int i = 0; i < 3; i++) {
         if (!attrs[i][1]) continue;
         dt_optuna__op(out, DT_OP_SET_STUDY_USER_ATTR);
         dt_buf_printf(out, ",\"study_id\":0,\"user_attr\":{");

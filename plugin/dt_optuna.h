@@ -57,6 +57,12 @@ typedef struct dt_optuna_study {
     int series;            /* dt_point_kind of the intermediate values written */
     const char *series_name; /* its name ("loss", "top1"), a study user attribute */
     const dt_space *space; /* the trials' values are aligned with it */
+    /* Several objectives (nobj >= 2): one direction and one value per objective, in
+     * this order, and no intermediate values (Optuna refuses report() in a study of
+     * several); nobj <= 1: the one objective, the trial's value and maximize. */
+    int nobj;
+    const dt_objective *obj;
+    const char *objectives;  /* their names ("map50, ms"), a study user attribute; NULL none */
 } dt_optuna_study;
 
 /* Appends the journal of a study to out: trials[0..n), numbered 0 to n-1 in order

@@ -20,5 +20,19 @@ fashion_small_data() {
   printf 'classes=10\ntrain=%s\nvalid=%s\nlabels=%s\nbackup=backup\n' \
       "$d/train-6k.list" "$d/valid-1k.list" "$d/labels.txt" > tests/tmp/fashion-small.data
 }
+# need_optuna DIR: the latest Optuna in bench/.venv, pip installing it there when it is
+# missing (its log in DIR/pip.log); 0 when bench/.venv/bin/python imports it, else 1 with
+# pip's last words in $optuna_why.
+need_optuna() {
+  local py=bench/.venv/bin/python
+  if ! "$py" -c 'import optuna' 2> /dev/null; then
+    echo "installing Optuna into bench/.venv"
+    { [ -x "$py" ] || python3 -m venv bench/.venv; } > "$1/pip.log" 2>&1
+    bench/.venv/bin/pip install -q optuna >> "$1/pip.log" 2>&1
+  fi
+  "$py" -c 'import optuna' 2> /dev/null && return 0
+  optuna_why=$(grep -v '^\s*$' "$1/pip.log" 2> /dev/null | tail -n 1)
+  return 1
+}
 finish() { echo "$1: $pass passed, $fail failed, $skipped skipped"; [ "$fail" -eq 0 ]; }
 DARKTUNE=${DARKTUNE:-$PWD/darktune}

@@ -70,6 +70,26 @@ check_grep "report.html: the front drawn" 'data-plot="front"' "$out/report.html"
 check_eq "store: ms and bflops of every trial" \
   "$(sqlite3 "$out/study.db" 'select count(*) from trial where ms > 0 and bflops > 0')" "$(tail -n +2 "$csv" | wc -l)"
 
+# Exported, the study is one of three objectives for Optuna, and Optuna's own Pareto
+# front of it (study.best_trials) is pareto.csv's.
+"$DARKTUNE" export tests/study/pareto.ini --optuna-journal "$out.jsonl" > "$out.export" 2>&1
+check_eq "export: exit status" "$?" 0
+if need_optuna tests/tmp; then
+  got=$(bench/.venv/bin/python - "$out.jsonl" 2> "$out.optuna" <<'PY'
+import sys
+import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+s = optuna.load_study(study_name="pareto-e2e", storage=JournalStorage(JournalFileBackend(sys.argv[1])))
+print(len(s.directions), " ".join(str(t.number) for t in sorted(s.best_trials, key=lambda t: t.number)))
+PY
+)
+  check_eq "Optuna: three directions, its best_trials the front" "$got" "3 ${front% }"
+else
+  skip "Optuna could not be installed into bench/.venv (${optuna_why:-no python3 -m venv})"
+fi
+
 # darktune best prints the front; a cfg of a trial no longer on it is removed.
 touch "$out/pareto/999.cfg"
 "$DARKTUNE" best tests/study/pareto.ini > "$out.best" 2>&1

@@ -38,14 +38,8 @@ if [ ! -x "$bin" ] || [ ! -x "$tpe" ]; then
     finish t_pareto
     exit
 fi
-if ! "$py" -c 'import optuna' 2> /dev/null; then
-    echo "installing Optuna into bench/.venv"
-    { [ -x "$py" ] || python3 -m venv bench/.venv; } > "$tmp/pip.log" 2>&1
-    bench/.venv/bin/pip install -q optuna >> "$tmp/pip.log" 2>&1
-fi
-if ! "$py" -c 'import optuna' 2> /dev/null; then
-    why=$(grep -v '^\s*$' "$tmp/pip.log" 2> /dev/null | tail -n 1)
-    skip "Optuna could not be installed into bench/.venv (${why:-no python3 -m venv}):" \
+if ! need_optuna "$tmp"; then
+    skip "Optuna could not be installed into bench/.venv (${optuna_why:-no python3 -m venv}):" \
          "run python3 -m venv bench/.venv && bench/.venv/bin/pip install optuna with a network"
     finish t_pareto
     exit
