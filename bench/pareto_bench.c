@@ -133,19 +133,9 @@ static int speed(const char *sampler, int n)
             evaluate(pi, &s, &t[k]);
         }
         dt_trial_init(&t[n], s.n);
-        enum { REPS = 31 };
-        double ms[REPS];
-        for (int r = 0; r < REPS; r++) {
-            double t0 = dt_now();
-            if (dt_sampler_suggest(smp, t, n, n + r, t[n].values, &err) != 0) die(err.msg);
-            ms[r] = (dt_now() - t0) * 1e3;
-            for (int k = r; k > 0 && ms[k] < ms[k - 1]; k--) {
-                double x = ms[k];
-                ms[k] = ms[k - 1];
-                ms[k - 1] = x;
-            }
-        }
-        printf("speed %s darktune-%s %d %.4f\n", pb->name, sampler, n, ms[REPS / 2]);
+        double ms = bench_suggest_ms(smp, t, n, &err);
+        if (ms < 0) die(err.msg);
+        printf("speed %s darktune-%s %d %.4f\n", pb->name, sampler, n, ms);
         dt_trials_free(t, n + 1);
         dt_sampler_free(rnd);
         dt_sampler_free(smp);

@@ -229,20 +229,9 @@ static int speed(const char *sampler, int n)
         t[k].value = pow(log10(t[k].values[0].num) + 2, 2) + t[k].values[1].num;
     }
     dt_trial_init(&t[n], s.n);
-    /* The median of single suggestions: a shared machine's hiccups stay out of it. */
-    enum { REPS = 31 };
-    double ms[REPS];
-    for (int r = 0; r < REPS; r++) {
-        double t0 = dt_now();
-        if (dt_sampler_suggest(smp, t, n, n + r, t[n].values, &err) != 0) die(err.msg);
-        ms[r] = (dt_now() - t0) * 1e3;
-        for (int k = r; k > 0 && ms[k] < ms[k - 1]; k--) {
-            double x = ms[k];
-            ms[k] = ms[k - 1];
-            ms[k - 1] = x;
-        }
-    }
-    printf("speed %s %d %.4f\n", sampler, n, ms[REPS / 2]);
+    double ms = bench_suggest_ms(smp, t, n, &err);
+    if (ms < 0) die(err.msg);
+    printf("speed %s %d %.4f\n", sampler, n, ms);
     dt_trials_free(t, n + 1);
     dt_sampler_free(rnd);
     dt_sampler_free(smp);
