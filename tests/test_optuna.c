@@ -149,7 +149,8 @@ static void test_round_trip(void)
     dt_point p1[] = {{5, DT_POINT_METRIC, 0.4}, {10, DT_POINT_METRIC, 0.5}};
     dt_point *pts[] = {p0, p1, NULL, NULL};
     int npts[] = {4, 2, 0, 0};
-    dt_optuna_study st = {"round \"trip\"", 1, "top1", DT_POINT_METRIC, "top1", &s};
+    dt_optuna_study st = {.name = "round \"trip\"", .maximize = 1, .metric = "top1", .series = DT_POINT_METRIC,
+                          .series_name = "top1", .space = &s};
     dt_buf out = {0};
     dt_err e;
     CHECK(dt_optuna_write(&out, &st, ts, 4, pts, npts, &e) == 0);
