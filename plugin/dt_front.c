@@ -97,8 +97,7 @@ int dt_front_best(const dt_sweep *sw, const dt_trial *trials, int n, char *why, 
     return best;
 }
 
-/* The objective rows are read by: the first that is not the metric (ms, bflops). */
-static int dt_front__key(const dt_sweep *sw)
+int dt_front_key(const dt_sweep *sw)
 {
     for (int j = 0; j < sw->nobj; j++)
         if (sw->obj[j].what != DT_OBJ_METRIC) return j;
@@ -107,7 +106,7 @@ static int dt_front__key(const dt_sweep *sw)
 
 void dt_front_sort(const dt_sweep *sw, const dt_trial *trials, int *idx, int m)
 {
-    const dt_objective *o = &sw->obj[dt_front__key(sw)];
+    const dt_objective *o = &sw->obj[dt_front_key(sw)];
     for (int i = 1; i < m; i++) {   /* a front is a handful of trials: insertion keeps ties in number order */
         int x = idx[i], j = i;
         double v = dt_trial_objective(&trials[x], o) * (o->maximize ? -1 : 1);

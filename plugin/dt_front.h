@@ -28,6 +28,10 @@ int dt_front_best(const dt_sweep *sw, const dt_trial *trials, int n, char *why, 
  * deployed trial marked '*'; "front: none yet" when empty. */
 void dt_front_table(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *out);
 
+/* The objective a trade-off is read along (the x axis of a front, the rows' order): the
+ * first that is not the metric (ms, bflops). */
+int dt_front_key(const dt_sweep *sw);
+
 /* The front's rows in that order (idx as dt_front_trials fills it). */
 void dt_front_sort(const dt_sweep *sw, const dt_trial *trials, int *idx, int m);
 

@@ -588,8 +588,9 @@ static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, const 
                               trials[f[c].trial].number);
 }
 
-static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const dt_finalist *f, int m,
-                          int chosen, const dt_curve *best_curve, dt_err *err)
+/* why: with several objectives, the rule that chose the best (dt_front_best); else NULL. */
+static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const char *why,
+                          const dt_finalist *f, int m, int chosen, const dt_curve *best_curve, dt_err *err)
 {
     int count[4] = {0};
     double secs = 0;
@@ -615,11 +616,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
         dt_out__objectives(sw, t, 0, &o);
         dt_buf_printf(&b, "best       trial %d%s: %s\n", t->number, t->baseline ? " (baseline)" : "", o.p);
         dt_buf_free(&o);
-        if (sw->nobj > 1) {
-            char why[256];
-            dt_front_best(sw, trials, n, why, sizeof why);
-            dt_buf_printf(&b, "           %s\n", why);
-        }
+        if (why) dt_buf_printf(&b, "           %s\n", why);
         for (int i = 0; i < sw->space.n; i++)
             if (t->values[i].active && sw->space.p[i].kind != DT_FIXED)
                 dt_buf_printf(&b, "           %s = %s\n", sw->space.p[i].name, t->values[i].text);
@@ -654,7 +651,9 @@ int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *tri
 {
     if (dt_mkdirs(sw->output, err) != 0) return -1;
     if (dt_out__csv(sw, trials, n, err) != 0) return -1;
-    int best = dt_out_best(sw, trials, n);
+    /* With several objectives, the best and the rule that chose it in one call. */
+    char why[256];
+    int best = sw->nobj > 1 ? dt_front_best(sw, trials, n, why, sizeof why) : dt_out_best(sw, trials, n);
     /* With finalists that have all their seeds, best.cfg deploys the best mean. */
     dt_finalist *f = dt_xcalloc((size_t)sw->final_top + 1, sizeof *f);
     int m = dt_out_finalists(sw, trials, n, f), c = dt_out_final_choice(sw, f, m), rc = 0;
@@ -664,12 +663,10 @@ int dt_out_write_all(const dt_sweep *sw, const dt_cfg *base, const dt_trial *tri
                  dt_metric_name(sw->metric), f[c].mean, isnan(f[c].std) ? 0.0 : f[c].std);
         rc = dt_out__best_cfg(sw, base, &trials[f[c].trial], chosen, err);
     } else if (best >= 0) {
-        char why[256];
-        if (sw->nobj > 1) dt_front_best(sw, trials, n, why, sizeof why);
         rc = dt_out__best_cfg(sw, base, &trials[best], sw->nobj > 1 ? why : NULL, err);
     }
     if (rc == 0 && sw->nobj > 1) rc = dt_out__pareto(sw, base, trials, n, err);
-    if (rc == 0) rc = dt_out__report(sw, trials, n, best, f, m, c, best_curve, err);
+    if (rc == 0) rc = dt_out__report(sw, trials, n, best, sw->nobj > 1 ? why : NULL, f, m, c, best_curve, err);
     free(f);
     return rc;
 }

@@ -576,7 +576,7 @@ static void dt_report__rate_batch(dt_report__ctx *c)
 static void dt_report__front(dt_report__ctx *c)
 {
     const dt_sweep *sw = c->sw;
-    int key = sw->obj[0].what == DT_OBJ_METRIC ? 1 : 0, met = dt_sweep_objective_index(sw, DT_OBJ_METRIC);
+    int key = dt_front_key(sw), met = dt_sweep_objective_index(sw, DT_OBJ_METRIC);
     int *idx = dt_xmalloc(sizeof *idx * (size_t)(c->n + 1));
     int m = dt_front_trials(sw, c->t, c->n, idx);
     dt_front_sort(sw, c->t, idx, m);

@@ -58,7 +58,7 @@ typedef struct dt_slot {
     double loss;           /* last avg loss */
     double metric;         /* last periodic metric, NAN when none */
     long loss_step, metric_step; /* their iterations, -1 when none */
-    double bflops;         /* its cfg's (objective bflops), NAN otherwise */
+    double ms, bflops;     /* its inference time and its cfg's size (objectives ms, bflops), NAN otherwise */
     int pruned;
     char reason[256];
     dt_point *pts;         /* points not yet stored */
@@ -493,16 +493,15 @@ static int dt_sched__suggest(dt_study *s, int number, dt_value *vals, dt_err *er
     return rc;
 }
 
-/* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. ms:
- * its inference time, NAN when not measured. */
-static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, double ms, const char *reason,
+/* Ends a trial: records it, keeps the best trial's weights only, rewrites outputs. */
+static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value, const char *reason,
                          const char *weights, dt_err *err)
 {
     dt_trial *t = dt_sched__trial(s, sl->number);
     t->state = state;
     t->fate = sl->fate;
     t->value = value;
-    t->ms = ms;
+    t->ms = sl->ms;
     t->bflops = sl->bflops;
     t->iterations = sl->iteration;
     t->seconds = dt_now() - sl->t0;
@@ -642,7 +641,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     sl->metric = NAN;
     sl->loss = NAN;
     sl->loss_step = sl->metric_step = -1;
-    sl->bflops = NAN;
+    sl->ms = sl->bflops = NAN;
     sl->dir = dt_sched__trial_dir(s, t.number);
 
     char *backup = dt_xasprintf("%s/backup", sl->dir);
@@ -690,7 +689,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
                                                               : "could not start", e.msg);
         if (machine) sl->fate = DT_FATE_INTERRUPTED;
         /* dt_sched__end frees sl->run (NULL here) and sl->dir. */
-        if (dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err) != 0) return -1;
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
         if (machine)
             return dt_errf(err, "cannot write trial %d's files: %s; the study stops (run it again once there is "
                            "room: trial %d's configuration runs again)", t.number, e.msg, t.number);
@@ -824,18 +823,20 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
     if (res.iterations > sl->iteration) sl->iteration = res.iterations;
     if (sl->pruned) {
         double v = s->sw->metric == DT_METRIC_LOSS ? sl->loss : sl->metric;
-        return dt_sched__end(s, sl, DT_PRUNED, v, NAN, sl->reason, NULL, err);
+        return dt_sched__end(s, sl, DT_PRUNED, v, sl->reason, NULL, err);
     }
     if (res.ok && !isfinite(res.metric)) {
         snprintf(res.reason, sizeof res.reason, "diverged: final %s is %g", dt_metric_name(s->sw->metric), res.metric);
-        return dt_sched__end(s, sl, DT_PRUNED, NAN, NAN, res.reason, NULL, err);
+        return dt_sched__end(s, sl, DT_PRUNED, NAN, res.reason, NULL, err);
     }
     /* A study that trades accuracy for speed cannot place a trial it has no time of. */
     if (res.ok && dt_sweep_objective_index(s->sw, DT_OBJ_MS) >= 0 && !(res.ms > 0))
-        return dt_sched__end(s, sl, DT_FAIL, res.metric, NAN, "no inference time: the final weights were not timed",
-                             NULL, err);
-    double ms = dt_sweep_objective_index(s->sw, DT_OBJ_MS) >= 0 ? res.ms : NAN;
-    if (res.ok) return dt_sched__end(s, sl, DT_COMPLETE, res.metric, ms, NULL, res.final_weights, err);
+        return dt_sched__end(s, sl, DT_FAIL, res.metric, "no inference time: the final weights were not timed", NULL,
+                             err);
+    if (res.ok) {
+        if (dt_sweep_objective_index(s->sw, DT_OBJ_MS) >= 0) sl->ms = res.ms;
+        return dt_sched__end(s, sl, DT_COMPLETE, res.metric, NULL, res.final_weights, err);
+    }
     if (res.oom && sl->pack >= 0) {
         /* Too many trials on this GPU: one fewer from now on, and this configuration
          * gets one more chance (its own seed, so the retry trains what it would have). */
@@ -850,10 +851,10 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
             char reason[256];
             snprintf(reason, sizeof reason, DT_SCHED_OOM_AGAIN ": %.200s", detail);
             sl->fate = DT_FATE_OOM;
-            return dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err);
+            return dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err);
         }
     }
-    return dt_sched__end(s, sl, DT_FAIL, NAN, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
+    return dt_sched__end(s, sl, DT_FAIL, NAN, res.reason[0] ? res.reason : "failed", NULL, err);
 }
 
 /* Stops every running trial as interrupted: their configurations run again on resume. */
@@ -868,7 +869,7 @@ static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
         dt_event ev;
         while (dt_run_next(sl->run, &ev) == 1) dt_sched__event(s, sl, &ev);
         sl->fate = DT_FATE_INTERRUPTED;
-        if (dt_sched__end(s, sl, DT_FAIL, NAN, NAN, reason, NULL, err) != 0) return -1;
+        if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
     }
     return 0;
 }

@@ -165,10 +165,15 @@ static int dt_space__same(dt_param *p, const char *open, const char *spec, dt_er
     return rc;
 }
 
+int dt_param_is_same(const dt_param *p)
+{
+    return p->kind == DT_FIXED && p->nchoices == 1 && strncmp(p->choices[0], "same(", 5) == 0;
+}
+
 int dt_space_tie(const dt_space *s, int i)
 {
     const dt_param *p = &s->p[i];
-    if (p->kind != DT_FIXED || p->nchoices != 1 || strncmp(p->choices[0], "same(", 5) != 0) return -1;
+    if (!dt_param_is_same(p)) return -1;
     size_t n = strlen(p->choices[0]) - 6;   /* between "same(" and ")" */
     for (int j = 0; j < s->n; j++)
         if (j != i && strlen(s->p[j].name) == n && strncmp(s->p[j].name, p->choices[0] + 5, n) == 0) return j;
@@ -340,7 +345,7 @@ int dt_space_resolve(dt_space *s, dt_err *err)
         if (s->p[i].cond_key && dt_space__check_cond(s, &s->p[i], err) < 0) return -1;
     for (int i = 0; i < s->n; i++) {
         const dt_param *p = &s->p[i];
-        if (p->kind != DT_FIXED || strncmp(p->choices[0], "same(", 5) != 0) continue;
+        if (!dt_param_is_same(p)) continue;
         int j = dt_space_tie(s, i);
         if (j < 0) {
             const char **names = dt_xmalloc((size_t)s->n * sizeof *names);

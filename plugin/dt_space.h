@@ -77,6 +77,8 @@ int dt_space_resolve(dt_space *s, dt_err *err);
  * parameter. Samplers and the store see the FIXED text; whatever writes a cfg or reads
  * a trial's value of the field reads NAME's instead. */
 int dt_space_tie(const dt_space *s, int i);
+/* 1 when p is written same(NAME), whether or not NAME is in the space. */
+int dt_param_is_same(const dt_param *p);
 
 /* Number of parameters that are sampled (not FIXED). */
 int dt_space_tuned(const dt_space *s);

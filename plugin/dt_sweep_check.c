@@ -464,9 +464,9 @@ static int dt_sweep__parse_choose(dt_sweep__ctx *c, int line)
         int role = t == 0 ? 0 : t == 1 ? 1 : 2 + (t - 2) % 4;
         const char *w = tok[t];
         if (role == 0 || role == 2) {
-            int m = 0, what = dt_sweep__objective_word(w, &m), k = -1;
-            for (int i = 0; i < sw->nobj; i++)
-                if (what >= 0 && sw->obj[i].what == what && (what != DT_OBJ_METRIC || (int)sw->metric == m)) k = i;
+            int m = 0, what = dt_sweep__objective_word(w, &m);
+            int k = what < 0 || (what == DT_OBJ_METRIC && m != (int)sw->metric) ? -1
+                                                                                : dt_sweep_objective_index(sw, what);
             if (k < 0) {
                 rc = dt_sweep__fail(c, line, "choose '%s': '%s' is not one of the study's objectives (%s)", text, w,
                                     names.p);
@@ -510,16 +510,17 @@ static int dt_sweep__check_several(dt_sweep__ctx *c)
     if (dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 && sw->runner == DT_RUNNER_TABLE)
         return dt_sweep__fail(c, oline, "objective ms times the trial's weights predicting, but runner table "
                               "replays recorded logs and has no weights; use bflops");
+    /* bflops counts the cfg's layers as pjreddie's parser builds them; exec's weights are
+     * timed by pjreddie's libdarknet, so a cfg it does not build would fail every trial
+     * after its training. One walk of the cfg answers both. */
+    int flops = dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0,
+        timed = dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 && sw->runner == DT_RUNNER_EXEC;
     double bflops;
     dt_err e;
-    if (dt_sweep_objective_index(sw, DT_OBJ_BFLOPS) >= 0 && dt_flops_cfg(c->cfg, &bflops, &e) != 0)
-        return dt_sweep__fail(c, oline, "objective bflops: %s", e.msg);
-    /* exec's weights are timed by pjreddie's libdarknet: a cfg its parser does not build
-     * (dt_flops walks it the same way) would fail every trial after its training. */
-    if (dt_sweep_objective_index(sw, DT_OBJ_MS) >= 0 && sw->runner == DT_RUNNER_EXEC &&
-        dt_flops_cfg(c->cfg, &bflops, &e) != 0)
-        return dt_sweep__fail(c, oline, "objective ms with runner exec times the final weights with pjreddie's "
-                              "libdarknet, which cannot build this cfg: %s; use bflops", e.msg);
+    if ((flops || timed) && dt_flops_cfg(c->cfg, &bflops, &e) != 0)
+        return flops ? dt_sweep__fail(c, oline, "objective bflops: %s", e.msg)
+                     : dt_sweep__fail(c, oline, "objective ms with runner exec times the final weights with "
+                                      "pjreddie's libdarknet, which cannot build this cfg: %s; use bflops", e.msg);
     if (sw->nobj < 2) return 0;
     if (sw->pruner.kind != DT_PRUNER_NONE)
         return dt_sweep__fail(c, dt_sweep__key_line(c, DT_SWEEP__PRUNER, "type"),
@@ -735,8 +736,7 @@ static int dt_sweep__check_param(dt_sweep__ctx *c, const dt_param *p)
     }
     char text[DT_TEXT];
     /* same(NAME) is NAME's value: checked as NAME (both are whole sizes, or both rates). */
-    const dt_net_range *g = strncmp(p->choices ? p->choices[0] : "", "same(", 5) == 0 && p->kind == DT_FIXED
-                                ? NULL : dt_net_range_of(p->name);
+    const dt_net_range *g = dt_param_is_same(p) ? NULL : dt_net_range_of(p->name);
     if (g && g->whole && (p->kind == DT_UNIFORM || p->kind == DT_LOG))
         return dt_sweep__fail(c, p->line, "%s takes whole numbers; use int(), logint() or choice()", p->name);
     for (int i = 0; g && i < dt_sweep__ntexts(p); i++) {
