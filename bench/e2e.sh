@@ -13,7 +13,8 @@
 # medians over seeds: the best top-1 of each side, and the wall time each needed to
 # reach the peer's median best (a seed that never reaches it counts as infinite).
 # Times are from each study's launch (process start, imports and image decoding
-# included) to the finish of the trial that reached the value.
+# included) to the finish of the trial that reached the value. Last, each side's chosen
+# cfg is trained again and scored on held-out images (bench/e2e_heldout.sh).
 # Run from the repository root after `make all data`; about 40 minutes on 2 cores.
 set -eu
 cd "$(dirname "$0")/.."
@@ -80,7 +81,7 @@ run_darktune() {  # SEED
 }
 
 # Keep the peer's rows of the seeds run when only darktune runs again.
-if [ "$SIDES" = darktune ]; then awk '$2 == "optuna"' "$out/rows" > "$out/rows.new" 2>/dev/null; mv "$out/rows.new" "$out/rows"
+if [ "$SIDES" = darktune ]; then touch "$out/rows"; awk '$2 == "optuna"' "$out/rows" > "$out/rows.new"; mv "$out/rows.new" "$out/rows"
 else : > "$out/rows"; fi
 echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg);" \
      "$TRIALS trials x $ITERS iterations, 2 at a time, 10k train / 2k valid images, seeds: $SEEDS"
@@ -131,3 +132,6 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
            td < 1e29 ? sprintf("%.0f s", td) : "never", to < 1e29 ? sprintf("%.0f s", to) : "never"
     if (td < 1e29 && to < 1e29) printf ": darktune / Optuna = %.2fx (goal: at most 0.5x)\n", td / to; else printf "\n"
   }' "$out/rows"
+
+# What the chosen cfgs are worth beyond the validation that chose them.
+SEEDS="$SEEDS" ITERS="$ITERS" bash bench/e2e_heldout.sh

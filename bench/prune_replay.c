@@ -2,7 +2,7 @@
  * pruning. bench/prune.sh trains the demo's space to the end once per seed (pruner
  * none), then asks each pruner what it would have done with those very curves:
  *
- *   prune_replay SWEEP.ini
+ *   prune_replay SWEEP.ini [ORDER N]
  *
  * SWEEP.ini is the recorded study's sweep with [pruner] replaced; its `storage`
  * names the recorded store. The in-process trainer seeds each trial from the study
@@ -12,13 +12,20 @@
  * with 2 slots judges each against the trials that happened to finish before it.
  * Each trial gets its burn-in hold first, as dt_sched does.
  *
+ * ORDER N: replay N of the recorded trials in an order drawn from seed ORDER instead
+ * of all of them in number order. The recorded order is one draw among many, and
+ * which trials come first decides much of what a pruner does (the first trials at a
+ * rung go on unopposed), so a verdict on a pruner wants many orders.
+ *
  * Prints one line: iterations trained, iterations of the recording, the best
- * COMPLETE value and its trial, complete and pruned counts. */
+ * COMPLETE value and its trial, complete and pruned counts, and the best value of
+ * the replayed trials without pruning. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "dt_out.h"
+#include "dt_rng.h"
 #include "dt_pruner.h"
 #include "dt_store.h"
 #include "dt_sweep.h"
@@ -39,8 +46,8 @@ static int by_step(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: prune_replay SWEEP.ini\n");
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n");
         return 2;
     }
     dt_sweep sw = {0};
@@ -57,9 +64,20 @@ int main(int argc, char **argv)
         dt_store_load(st, id, &sw.space, sw.pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC, &trials, &n, &err) != 0 ||
         dt_pruner_create(&p, &popts, &err) != 0)
         die(err.msg);
+    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
+    for (int i = 0; i < n; i++) order[i] = i;
+    if (argc == 4) {
+        dt_rng r;
+        dt_rng_seed(&r, strtoull(argv[2], NULL, 10), 0);
+        dt_rng_shuffle(&r, order, n);
+        m = atoi(argv[3]);
+        if (m < 1 || m > n) die("N must be between 1 and the recorded trials");
+    }
     long trained = 0, recorded = 0;
+    double none = NAN;
     int best = -1, complete = 0, pruned = 0;
-    for (int i = 0; i < n; i++) {
+    for (int o = 0; o < m; o++) {
+        int i = order[o];
         dt_trial *t = &trials[i];
         dt_point *pts;
         int np;
@@ -72,6 +90,8 @@ int main(int argc, char **argv)
             if (dt_pruner_decide(p, t->number, pts[k], reason, sizeof reason)) stop = pts[k].step;
         free(pts);
         recorded += t->iterations;
+        if (t->state == DT_COMPLETE && (isnan(none) || (sw.maximize ? t->value > none : t->value < none)))
+            none = t->value;
         /* A trial the recording itself stopped (diverged) ends as it did there. */
         int done = stop < 0 && t->state == DT_COMPLETE;
         trained += stop >= 0 ? stop : t->iterations;
@@ -83,8 +103,9 @@ int main(int argc, char **argv)
         complete++;
         if (best < 0 || (sw.maximize ? t->value > trials[best].value : t->value < trials[best].value)) best = i;
     }
-    printf("%ld %ld %.4f %d %d %d\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
-           best >= 0 ? trials[best].number : -1, complete, pruned);
+    printf("%ld %ld %.4f %d %d %d %.4f\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
+           best >= 0 ? trials[best].number : -1, complete, pruned, none);
+    free(order);
     dt_pruner_free(p);
     dt_trials_free(trials, n);
     dt_store_close(st);

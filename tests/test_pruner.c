@@ -241,13 +241,13 @@ static void test_asha(void)
     CHECK_STR(why, "asha: loss 2 not in the top 1/3 of 2 trials at rung 0 (iteration 30)");
     dt_pruner_free(p);
 
-    /* Automatic first rung: max_batches / rf^3 for the loss, eval_interval for the metric. */
+    /* Automatic first rung: max_batches / 8 for the loss, eval_interval for the metric. */
     o.min_early_stopping_rate = 0;
     o.min_resource = 0;
     o.max_batches = 270;
     p = make(&o);
     run(p, 0, DT_POINT_LOSS, flat_curve, 1, 270, 1, NULL);
-    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 270, 1, NULL) == 10);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 270, 1, NULL) == 33);
     dt_pruner_free(p);
     o.on_loss = 0;
     o.maximize = 1;
