@@ -45,9 +45,10 @@ for s in $SEEDS; do
     echo "$s $side $top1" >> "$out/heldout.$$"
   done
 done
-awk '{ v[$2] = v[$2] " " $3 }
-  END { for (side in v) { m = split(v[side], a, " ")
-          for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-          printf "median held-out top-1 %s: %.4f (%d seeds)\n", side, m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2, m } }' \
-  "$out/heldout.$$" | sort
+# median is bench/stats.awk's
+awk -f bench/stats.awk -f <(cat <<'EOF'
+  { v[$2] = v[$2] " " $3; n[$2]++ }
+  END { for (side in v) printf "median held-out top-1 %s: %.4f (%d seeds)\n", side, median(v[side]), n[side] }
+EOF
+) "$out/heldout.$$" | sort
 rm -f "$out/heldout.$$"

@@ -110,17 +110,17 @@ awk -v list="$replayed" '
           print "" } }' "$rows"
 echo
 for p in $replayed; do
-  awk -v p="$p" -v orders="$orders" '
-    function median(a, n,   i, j, t) {
-      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  # median is bench/stats.awk's
+  awk -v p="$p" -v orders="$orders" -f bench/stats.awk -f <(cat <<'EOF'
     $2 != p { next }
     { kept = $6 >= $10 - 0.005 - 1e-9
-      if ($3 == 0) { k0 += kept; s0[++n0] = $4 / $5 } else { k1 += kept; s1[++n1] = $4 / $5 } }
+      if ($3 == 0) { k0 += kept; n0++; s0 = s0 " " $4 / $5 } else { k1 += kept; n1++; s1 = s1 " " $4 / $5 } }
     END { printf "%s: best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
-                 p, k0, n0, 100 * median(s0, n0)
+                 p, k0, n0, 100 * median(s0)
           if (n1) printf "; over %d orders of each: in %.0f%% of %d replays, median share %.0f%%",
-                         orders, 100 * k1 / n1, n1, 100 * median(s1, n1)
-          print "" }' "$rows"
+                         orders, 100 * k1 / n1, n1, 100 * median(s1)
+          print "" }
+EOF
+  ) "$rows"
 done
 rm -f "$rows"

@@ -65,6 +65,20 @@ static dt_run_result finish(dt_run *r)
     return res;
 }
 
+/* The files classifier_setup names: TMP made, four PNGs of cats and dogs by name
+ * (Darknet's label rule), train.list over them, labels.txt. */
+static void write_classifier_files(void)
+{
+    dt_err err;
+    CHECK(dt_mkdirs(TMP, &err) == 0);
+    write_png("0.cat.png", 0);
+    write_png("1.dog.png", 1);
+    write_png("2.cat.png", 2);
+    write_png("3.dog.png", 3);
+    write_text(TMP "/train.list", "0.cat.png\n1.dog.png\n2.cat.png\n3.dog.png\n");
+    write_text(TMP "/labels.txt", "cat\ndog\n");
+}
+
 /* A classifier setup over TMP's lists: train and valid the same list, labels cat, dog. */
 static dt_runner_setup classifier_setup(char *dir)
 {

@@ -144,15 +144,8 @@ static void test_decode_again(char *dir)
 
 int main(void)
 {
-    dt_err err;
-    CHECK(dt_mkdirs(TMP, &err) == 0);
-    write_png("0.cat.png", 0);
-    write_png("1.dog.png", 1);
-    write_png("2.cat.png", 2);
-    write_png("3.dog.png", 3);
-    write_text(TMP "/train.list", "0.cat.png\n1.dog.png\n2.cat.png\n3.dog.png\n");
+    write_classifier_files();
     write_text(TMP "/broken.list", "0.cat.png\n9.dog.png\n");
-    write_text(TMP "/labels.txt", "cat\ndog\n");
     /* A classifier small enough to train two iterations in a moment. */
     write_text(TMP "/tiny.cfg", "[net]\nbatch=2\nsubdivisions=1\nheight=8\nwidth=8\nchannels=3\nmin_crop=8\n"
                                 "max_crop=8\nlearning_rate=0.01\nmax_batches=2\n\n[connected]\noutput=2\n"

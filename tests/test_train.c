@@ -205,17 +205,9 @@ static void test_detector_sizes(void)
     free(train), free(root);
 }
 
-
 int main(void)
 {
-    dt_err err;
-    CHECK(dt_mkdirs(TMP, &err) == 0);
-    write_png("0.cat.png", 0);
-    write_png("1.dog.png", 1);
-    write_png("2.cat.png", 2);
-    write_png("3.dog.png", 3);
-    write_text(TMP "/train.list", "0.cat.png\n1.dog.png\n2.cat.png\n3.dog.png\n");
-    write_text(TMP "/labels.txt", "cat\ndog\n");
+    write_classifier_files();
     char *dir = dt_abspath(TMP);
     test_time(dir);
     test_detector_sizes();
