@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench-prune, in two parts (PART=1 or PART=2 runs one):
+# make bench-prune, in three parts (PART=1, 2 or 3 runs one):
 # 1. the same 30 random configurations of bench/prune.ini trained with the in-process
 #    Debian libdarknet, once without pruning and once with each pruner, side by side
 #    in one run. Prints total iterations trained (and the share of no pruning's), the
@@ -14,13 +14,16 @@
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
 #    then the same over ORDERS (20) other orders of each seed's trials.
+# 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
+#    the tiny YOLO on the shapes data trained to the end (mAP@0.5 every 50 iterations;
+#    SHAPES_SEEDS, 1), so that defaults chosen on Fashion-MNIST are checked on a detector.
 set -eu
 cd "$(dirname "$0")/.."
 part=${PART:-all}
 out=bench/out/prune
 mkdir -p "$out"
 pruners=${PRUNERS:-"none median percentile asha hyperband patience"}
-[ "$part" = 2 ] && pruners=""
+[ "$part" != all ] && [ "$part" != 1 ] && pruners=""
 declare -A body=(
   [none]="type = none"
   [median]=$'type = median\nstartup_trials = 5\nwarmup = 50'
@@ -57,7 +60,7 @@ for p in $pruners; do
     NR > 1 { it += $(NF - 1); if ($2 == "COMPLETE" && $3 > best) best = $3; n[$2]++ }
     END { printf "%s %d %.4f %.1f %d %d\n", p, it, best, t, n["COMPLETE"], n["PRUNED"] }' "$dir/trials.csv" >> "$out/rows.$$"
 done
-if [ "$part" != 2 ]; then
+if [ -n "$pruners" ]; then
 echo
 echo "pruning on Fashion-MNIST, 30 random configurations x 200 iterations, in-process, $(nproc) cores"
 printf '%-11s %11s %9s %9s %8s %9s %9s\n' pruner iterations "vs none" "best top1" "Δ points" complete pruned
@@ -67,60 +70,76 @@ awk -v ref="$(awk '$1 == "none"' "$out/rows.$$")" '
     printf "%-11s %11d %8.0f%% %9.4f %+8.1f %9d %9d   %.0f s\n", $1, $2, share, $3, d, $5, $6, $4 }' "$out/rows.$$"
 rm -f "$out/rows.$$"
 fi
-[ "$part" = 1 ] && exit 0
 
-# Part 2: the demo's space, DEMO_SEEDS, median and asha replayed over unpruned curves:
-# once in each recording's own order (what a study with that seed would have done),
-# then in ORDERS (20) other orders of the same 24 trials, because which trials come
-# first decides much of what a pruner does (the first at a rung go on unopposed).
-demo=bench/out/prune-demo
-seeds=${DEMO_SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
-replayed=${REPLAY:-"median asha median-loss asha-loss"}
-orders=${ORDERS:-20}
-mkdir -p "$demo"
-rows=$demo/rows.$$
-: > "$rows"
-for s in $seeds; do
-  d=$PWD/$demo/seed-$s
-  if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
-    rm -rf "$d" && mkdir -p "$d"
-    with_pruner bench/prune-demo.ini none | sed "s/^seed .*/seed     = $s/" > "$d/sweep.ini"
-    ./darktune run "$d/sweep.ini" --output "$d" > "$d/run.log" 2>&1 || { tail "$d/run.log"; exit 1; }
-  fi
-  n=$(($(wc -l < "$d/trials.csv") - 1))
-  # rows: seed pruner order(0: recorded) and prune_replay's line
-  for p in $replayed; do
-    with_pruner "$d/sweep.ini" "$p" "output = $d" > "$d/replay-$p.ini"
-    echo "$s $p 0 $(build/bench/prune_replay "$d/replay-$p.ini")" >> "$rows"
-    for k in $(seq "$orders"); do echo "$s $p $k $(build/bench/prune_replay "$d/replay-$p.ini" "$k" "$n")" >> "$rows"; done
+# replay_part TITLE SWEEP DIR SEEDS REPLAYED: for each seed, SWEEP's random configurations
+# trained to the end without pruning (kept in DIR/seed-N: a second run reuses a finished
+# seed), then each pruner of REPLAYED replayed over those curves: once in the
+# recording's own order (what a study with that seed would have done), then in ORDERS
+# (20) other orders of the same trials, because which trials come first decides much
+# of what a pruner does (the first at a rung go on unopposed).
+replay_part() {
+  local title=$1 sweep=$2 dir=$3 seeds=$4 replayed=$5 orders=${ORDERS:-20} rows s d n p k
+  mkdir -p "$dir"
+  rows=$dir/rows.$$
+  : > "$rows"
+  for s in $seeds; do
+    d=$PWD/$dir/seed-$s
+    if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
+      rm -rf "$d" && mkdir -p "$d"
+      with_pruner "$sweep" none | sed "s/^seed .*/seed     = $s/" > "$d/sweep.ini"
+      ./darktune run "$d/sweep.ini" --output "$d" > "$d/run.log" 2>&1 || { tail "$d/run.log"; exit 1; }
+    fi
+    n=$(($(wc -l < "$d/trials.csv") - 1))
+    # rows: seed pruner order(0: recorded) and prune_replay's line
+    for p in $replayed; do
+      with_pruner "$d/sweep.ini" "$p" "output = $d" > "$d/replay-$p.ini"
+      echo "$s $p 0 $(build/bench/prune_replay "$d/replay-$p.ini")" >> "$rows"
+      for k in $(seq "$orders"); do echo "$s $p $k $(build/bench/prune_replay "$d/replay-$p.ini" "$k" "$n")" >> "$rows"; done
+    done
   done
-done
-echo
-echo "pruning over the demo's space (bench/prune-demo.ini: 24 random configurations x 200 iterations per seed),"
-echo "each pruner replayed over the curves trained without pruning, in the order they were drawn"
-printf '%-5s %10s' seed "none best"
-for p in $replayed; do printf ' %12s %8s %8s' "$p best" "Δ points" "its"; done
-echo
-# prune_replay's fields from $4: trained recorded best number complete pruned none
-awk -v list="$replayed" '
-  $3 == 0 { none[$1] = $10; b[$1, $2] = $6; sh[$1, $2] = $4 / $5; if (!($1 in seen)) { seen[$1]; seed[++ns] = $1 } }
-  END { np = split(list, p, " ")
-        for (i = 1; i <= ns; i++) { s = seed[i]; printf "%-5s %10.4f", s, none[s]
-          for (j = 1; j <= np; j++) printf " %12.4f %+8.1f %7.0f%%", b[s, p[j]], 100 * (b[s, p[j]] - none[s]), 100 * sh[s, p[j]]
-          print "" } }' "$rows"
-echo
-for p in $replayed; do
-  # median is bench/stats.awk's
-  awk -v p="$p" -v orders="$orders" -f bench/stats.awk -f <(cat <<'EOF'
-    $2 != p { next }
-    { kept = $6 >= $10 - 0.005 - 1e-9
-      if ($3 == 0) { k0 += kept; n0++; s0 = s0 " " $4 / $5 } else { k1 += kept; n1++; s1 = s1 " " $4 / $5 } }
-    END { printf "%s: best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
-                 p, k0, n0, 100 * median(s0)
-          if (n1) printf "; over %d orders of each: in %.0f%% of %d replays, median share %.0f%%",
-                         orders, 100 * k1 / n1, n1, 100 * median(s1)
-          print "" }
+  echo
+  echo "$title"
+  printf '%-5s %10s' seed "none best"
+  for p in $replayed; do printf ' %12s %8s %8s' "$p best" "Δ points" "its"; done
+  echo
+  # prune_replay's fields from $4: trained recorded best number complete pruned none
+  awk -v list="$replayed" '
+    $3 == 0 { none[$1] = $10; b[$1, $2] = $6; sh[$1, $2] = $4 / $5; if (!($1 in seen)) { seen[$1]; seed[++ns] = $1 } }
+    END { np = split(list, p, " ")
+          for (i = 1; i <= ns; i++) { s = seed[i]; printf "%-5s %10.4f", s, none[s]
+            for (j = 1; j <= np; j++) printf " %12.4f %+8.1f %7.0f%%", b[s, p[j]], 100 * (b[s, p[j]] - none[s]), 100 * sh[s, p[j]]
+            print "" } }' "$rows"
+  echo
+  for p in $replayed; do
+    # median is bench/stats.awk's
+    awk -v p="$p" -v orders="$orders" -f bench/stats.awk -f <(cat <<'EOF'
+      $2 != p { next }
+      { kept = $6 >= $10 - 0.005 - 1e-9
+        if ($3 == 0) { k0 += kept; n0++; s0 = s0 " " $4 / $5 } else { k1 += kept; n1++; s1 = s1 " " $4 / $5 } }
+      END { printf "%s: best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
+                   p, k0, n0, 100 * median(s0)
+            if (n1) printf "; over %d orders of each: in %.0f%% of %d replays, median share %.0f%%",
+                           orders, 100 * k1 / n1, n1, 100 * median(s1)
+            print "" }
 EOF
-  ) "$rows"
-done
-rm -f "$rows"
+    ) "$rows"
+  done
+  rm -f "$rows"
+}
+
+# Part 2: the demo's space, DEMO_SEEDS (1..10), median and asha replayed.
+if [ "$part" = all ] || [ "$part" = 2 ]; then
+  replay_part "pruning over the demo's space (bench/prune-demo.ini: 24 random configurations x 200 iterations per seed),
+each pruner replayed over the curves trained without pruning, in the order they were drawn" \
+    bench/prune-demo.ini bench/out/prune-demo "${DEMO_SEEDS:-1 2 3 4 5 6 7 8 9 10}" \
+    "${REPLAY:-median asha median-loss asha-loss}"
+fi
+
+# Part 3: the same pruners on a detector (bench/prune-shapes.ini: the tiny YOLO on the
+# shapes data, mAP@0.5), SHAPES_SEEDS (1): do the defaults chosen on Fashion-MNIST hold?
+if [ "$part" = all ] || [ "$part" = 3 ]; then
+  replay_part "pruning a detector (bench/prune-shapes.ini: 16 random configurations x 400 iterations of the tiny YOLO,
+mAP@0.5 every 50 iterations), each pruner replayed over the curves trained without pruning" \
+    bench/prune-shapes.ini bench/out/prune-shapes "${SHAPES_SEEDS:-1}" \
+    "${REPLAY:-median asha median-loss asha-loss}"
+fi

@@ -19,7 +19,9 @@
  *
  * Prints one line: iterations trained, iterations of the recording, the best
  * COMPLETE value and its trial, complete and pruned counts, and the best value of
- * the replayed trials without pruning. */
+ * the replayed trials without pruning. With PRUNE_REPLAY_TRIALS=1 in the
+ * environment, also one line per trial on stderr: its number, recorded final value,
+ * burn-in and the pruner's reason, for reading why a best was lost. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
     long trained = 0, recorded = 0;
     double none = NAN;
     int best = -1, complete = 0, pruned = 0;
+    const char *env = getenv("PRUNE_REPLAY_TRIALS");
+    int verbose = env && *env == '1';
     for (int o = 0; o < m; o++) {
         int i = order[o];
         dt_trial *t = &trials[i];
@@ -83,12 +87,17 @@ int main(int argc, char **argv)
         int np;
         if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
         qsort(pts, (size_t)np, sizeof *pts, by_step);
-        dt_pruner_hold(p, t->number, dt_out_burn_in(&sw, t->values));
+        long lag, until = dt_out_burn_in(&sw, t->values, &lag);
+        if (getenv("NOLAG")) lag = 0;
+        dt_pruner_hold(p, t->number, until, lag);
         long stop = -1;
         char reason[256];
         for (int k = 0; k < np && stop < 0; k++)
             if (dt_pruner_decide(p, t->number, pts[k], reason, sizeof reason)) stop = pts[k].step;
         free(pts);
+        if (verbose)
+            fprintf(stderr, "trial %3d  %s %.4f  burn_in %ld  %s\n", t->number, dt_state_name(t->state), t->value,
+                    until, stop >= 0 ? reason : "kept");
         recorded += t->iterations;
         if (t->state == DT_COMPLETE && (isnan(none) || (sw.maximize ? t->value > none : t->value < none)))
             none = t->value;

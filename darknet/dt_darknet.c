@@ -77,3 +77,9 @@ int dt_net_range_holds(const dt_net_range *r, double x)
     return isfinite(x) && x >= r->min && !(r->min_open && x == r->min) && x <= r->max &&
            !(r->max_open && x == r->max) && (!r->whole || x == floor(x));
 }
+
+long dt_burn_in_lag(long burn_in, double power)
+{
+    if (burn_in <= 0 || !(power > 0)) return 0;
+    return lround(burn_in * (isfinite(power) ? power / (power + 1) : 1.0));
+}

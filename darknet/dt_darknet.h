@@ -60,4 +60,11 @@ int dt_net_numeric(const char *field);
 /* 1 when x lies in the range. */
 int dt_net_range_holds(const dt_net_range *r, double x);
 
+/* What Darknet's warm-up costs a trial, in iterations at the full rate: every fork
+ * trains iteration i < burn_in at rate * (i / burn_in)^power, so the ramp adds up to
+ * burn_in / (power + 1) iterations' worth of steps and a trial leaves it
+ * burn_in * power / (power + 1) iterations behind one that starts at full rate.
+ * 0 for burn_in <= 0; power below 0 (nonsense) counts as 0. */
+long dt_burn_in_lag(long burn_in, double power);
+
 #endif

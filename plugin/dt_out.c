@@ -199,16 +199,23 @@ void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note)
     dt_cfg_free(c);
 }
 
-long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals)
+long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals, long *lag)
 {
-    for (int i = 0; i < sw->space.n; i++)
-        if (strcmp(sw->space.p[i].name, "burn_in") == 0)
-            return vals[i].active && vals[i].num > 0 ? (long)vals[i].num : 0;
-    char base[32], out[32];
-    long b = sw->base_burn_in;
-    snprintf(base, sizeof base, "%ld", b);
-    if (dt_cfg_schedule_scale("burn_in", base, NULL, dt_sweep_schedule_scale(sw), out, sizeof out) == 1)
-        dt_parse_long(out, &b);
+    long b = -1;
+    double power = sw->base_power;
+    for (int i = 0; i < sw->space.n; i++) {
+        if (!vals[i].active) continue;
+        if (strcmp(sw->space.p[i].name, "burn_in") == 0) b = vals[i].num > 0 ? (long)vals[i].num : 0;
+        else if (strcmp(sw->space.p[i].name, "power") == 0) power = vals[i].num;
+    }
+    if (b < 0) {
+        char base[32], out[32];
+        b = sw->base_burn_in;
+        snprintf(base, sizeof base, "%ld", b);
+        if (dt_cfg_schedule_scale("burn_in", base, NULL, dt_sweep_schedule_scale(sw), out, sizeof out) == 1)
+            dt_parse_long(out, &b);
+    }
+    if (lag) *lag = dt_burn_in_lag(b, power);
     return b;
 }
 

@@ -65,8 +65,11 @@ int dt_out_deploy_cfg(const dt_sweep *sw, const dt_cfg *base, const dt_trial *t,
 void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note);
 
 /* The burn_in a trial with these values trains (its own, or the base cfg's scaled
- * as in its cfg): iterations whose rate is still ramping up, which pruners spare. */
-long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals);
+ * as in its cfg): iterations whose rate is still ramping up, which pruners spare.
+ * lag (may be NULL): how many iterations at full rate that ramp forgoes, with the
+ * trial's power (its own or the base cfg's), dt_burn_in_lag: pruners compare the
+ * trial with the others as that many iterations younger. */
+long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals, long *lag);
 
 /* Writes the trial's .data at path: a copy of data (dt_out_base's, paths absolute)
  * with backup = backup_dir, and top = 5 when the metric is top5; lines end in "\n"

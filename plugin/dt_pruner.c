@@ -25,7 +25,9 @@
  * `warmup` holds every pruner off before that iteration (asha then puts the first
  * value after the warm-up into the rungs it has passed, as Optuna does). A trial's
  * own hold (its burn-in) does too, but asha skips the rungs before it: a trial is
- * judged against values of the same iteration, never by its warm-up's.
+ * judged against values of the same iteration, never by its warm-up's. A trial's lag
+ * (what its burn-in forgoes) shifts its steps: every rule above sees step - lag, so
+ * a trial just out of its warm-up meets the others where they had trained as much.
  *
  * Costs per report: O(1) for none, threshold and asha between rungs; O(1) amortised
  * for patience; O(c) for median and percentile at a pruning step
@@ -76,6 +78,7 @@ typedef struct dt_pruner__trial {
     int rung;            /* asha/hyperband: rungs it has reached */
     long last;           /* step of its last compared value, -1 before any */
     long hold;           /* no decision before this step (dt_pruner_hold) */
+    long lag;            /* compared as if at step - lag (dt_pruner_hold) */
     double best;         /* lowest cost so far, INFINITY before any */
     long n, cap;         /* compared values (median, percentile, patience) */
     long *steps;         /* increasing */
@@ -100,6 +103,8 @@ struct dt_pruner {
     double percentile;     /* median: 50 */
     int startup, min_trials;
     long interval;
+
+    long every;            /* the compared series' spacing: eval_interval for the metric, else 1 */
 
     long min_resource;     /* asha/hyperband, resolved */
     int rf, mesr;
@@ -185,6 +190,7 @@ int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err)
     p->sign = p->on == DT_POINT_METRIC && o->maximize ? -1 : 1;
     p->what = p->on == DT_POINT_LOSS ? "loss" : "metric";
     p->warmup = o->warmup;
+    p->every = p->on == DT_POINT_METRIC && o->eval_interval > 1 ? o->eval_interval : 1;
     p->lower = o->lower;
     p->upper = o->upper;
     p->percentile = dt_pruner__uses(p, DT_PRUNER_MEDIAN) ? 50 : o->percentile;
@@ -402,7 +408,7 @@ static int dt_pruner__percentile(dt_pruner *p, const dt_pruner__trial *t, long s
 static int dt_pruner__asha(dt_pruner *p, dt_pruner__trial *t, long step, double cost, char *reason, size_t n)
 {
     int rate0 = p->hyperband ? t->bracket : p->mesr;
-    while (t->rung < DT_PRUNER__RUNGS - 1 && dt_pruner__rung_step(p, rate0 + t->rung) < t->hold) t->rung++;
+    while (t->rung < DT_PRUNER__RUNGS - 1 && dt_pruner__rung_step(p, rate0 + t->rung) < t->hold - t->lag) t->rung++;
     for (;;) {
         long at = dt_pruner__rung_step(p, rate0 + t->rung);
         if (step < at) return 0;
@@ -500,14 +506,26 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     t->last = pt.step;
     double cost = p->sign * pt.value;
     t->best = fmin(t->best, cost);
+    long at = pt.step;
+    pt.step -= t->lag;
+    if (prev >= 0) prev -= t->lag;
     if (p->keep) dt_pruner__append(p, t, pt.step, cost);
-    if (pt.step < p->warmup || pt.step < t->hold) return 0;
-    return dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n);
+    if (pt.step < p->warmup || at < t->hold) return 0;
+    if (!dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n)) return 0;
+    size_t used = strlen(reason);
+    if (t->lag && used < n)
+        snprintf(reason + used, n - used, ", this trial's %ld (%ld iterations behind for its burn_in)", at, t->lag);
+    return 1;
 }
 
-void dt_pruner_hold(dt_pruner *p, int number, long until)
+void dt_pruner_hold(dt_pruner *p, int number, long until, long lag)
 {
-    if (number >= 0) dt_pruner__trial_get(p, number)->hold = until;
+    if (number < 0) return;
+    dt_pruner__trial *t = dt_pruner__trial_get(p, number);
+    t->hold = until;
+    /* Whole evaluation intervals only: shifted validations then fall on the steps the
+     * others validated at, where median and percentile find their values. */
+    t->lag = lag > 0 ? lag / p->every * p->every : 0;
 }
 
 /* Replay: the very code of decide, so that the state rebuilt is the one decide built. */

@@ -66,12 +66,16 @@ typedef struct dt_pruner dt_pruner;
 int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err);
 void dt_pruner_free(dt_pruner *p);   /* NULL is fine */
 
-/* Holds trial `number` (>= 0) off until iteration `until`: no decision on a value
- * before it, and ASHA's rungs before it are skipped, not filled, so that the trial is
- * first compared at a rung with the others' values at that same iteration. For a
- * trial's own warm-up (Darknet's burn_in: its rate is still ramping), on top of the
- * pruner's `warmup`. Call before its first value, on resume before the replay. */
-void dt_pruner_hold(dt_pruner *p, int number, long until);
+/* Holds trial `number` (>= 0) off until iteration `until`, and compares it `lag`
+ * iterations younger than it is: its value at iteration i stands beside the others'
+ * at i - lag (the others' own lag taken off theirs). For a trial's own warm-up
+ * (Darknet's burn_in: the rate is still ramping up; lag: the iterations at full rate
+ * the ramp forgoes, dt_burn_in_lag), so that a trial that warmed up is neither judged
+ * during its warm-up nor against trials that trained at full rate for longer; on top
+ * of the pruner's `warmup`, which counts compared iterations. ASHA's rungs before
+ * until - lag are skipped, not filled. Call before the trial's first value, on resume
+ * before the replay. */
+void dt_pruner_hold(dt_pruner *p, int number, long until, long lag);
 /* Records a value as dt_pruner_decide would, without an answer (values replayed
  * from the store). number >= 0. */
 void dt_pruner_record(dt_pruner *p, int number, dt_point pt);

@@ -434,7 +434,8 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
     for (int i = 0; i < nt; i++) {
         dt_trial *t = &ts[i], *have = dt_sched__trial(s, t->number);
         if (!have) {
-            dt_pruner_hold(s->pruner, t->number, dt_out_burn_in(sw, t->values));
+            long lag, until = dt_out_burn_in(sw, t->values, &lag);
+            dt_pruner_hold(s->pruner, t->number, until, lag);
             if (t->state != DT_RUNNING && !t->final) ended[nended++] = t->number;
             dt_sched__add_trial(s, t);
             t->values = NULL;   /* now the study's */
@@ -629,7 +630,10 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     }
     dt_sched__add_trial(s, &t);
     vals = t.values;   /* the study owns them now, for as long as the trial runs */
-    if (!nx->final) dt_pruner_hold(s->pruner, t.number, dt_out_burn_in(sw, vals));
+    if (!nx->final) {
+        long lag, until = dt_out_burn_in(sw, vals, &lag);
+        dt_pruner_hold(s->pruner, t.number, until, lag);
+    }
 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));

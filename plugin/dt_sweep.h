@@ -75,6 +75,7 @@ typedef struct dt_sweep {
     int schedule_scaled;   /* key `schedule`: 1 scaled (default), 0 as-is; see dt_sweep_schedule_scale */
     long base_max_batches; /* the base cfg's own max_batches, 0 when it has none */
     long base_burn_in;     /* the base cfg's own burn_in (0) */
+    double base_power;     /* the base cfg's own power (Darknet's default 4): burn_in's ramp and poly's */
     int gpus_auto;         /* gpus = auto */
     int ngpus;             /* explicit list; 0 with gpus_auto = 0 means none */
     int gpus[DT_MAX_GPUS];

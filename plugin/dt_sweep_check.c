@@ -594,6 +594,8 @@ static int dt_sweep__check_objective(dt_sweep__ctx *c)
     }
     v = dt_cfg_get(c->cfg, "net", "burn_in", NULL);
     if (!v || dt_parse_long(v, &sw->base_burn_in) < 0 || sw->base_burn_in < 0) sw->base_burn_in = 0;
+    v = dt_cfg_get(c->cfg, "net", "power", NULL);
+    if (!v || dt_parse_double(v, &sw->base_power) != 0) sw->base_power = 4;
     if (!dt_sweep_line(sw, "darknet", "max_batches")) {
         if (!sw->base_max_batches)
             return dt_sweep__fail(c, c->header[DT_SWEEP__DARKNET], "max_batches is set neither here nor in "

@@ -171,6 +171,7 @@ static void test_schedule(void)
     sw.max_batches = 150;
     sw.base_max_batches = 300;
     sw.base_burn_in = 100;
+    sw.base_power = 4;
     sw.schedule_scaled = 1;
     dt_test_add(&sw.space, "learning_rate", "log(1e-4, 1)", NULL, NULL);
     CHECK_NEAR(dt_sweep_schedule_scale(&sw), 0.5, 0);
@@ -179,6 +180,7 @@ static void test_schedule(void)
     dt_value_num(&sw.space.p[0], 0.02, &t.values[0]);
     dt_cfg *c;
     char *text;
+    long lag;
 
     /* The trial: the base cfg's schedule halved with it, and a comment saying so. */
     CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
@@ -188,7 +190,8 @@ static void test_schedule(void)
                     "burn_in=50|steps=120,135|scales=.1,.1|max_batches=150||[convolutional]|filters=8|");
     free(text);
     dt_cfg_free(c);
-    CHECK(dt_out_burn_in(&sw, t.values) == 50);
+    CHECK(dt_out_burn_in(&sw, t.values, &lag) == 50);
+    CHECK(lag == 40);   /* power 4: the ramp trains 50 / 5 iterations' worth */
     /* Deployed: the base cfg's own length and schedule. */
     CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "max_batches", NULL), "300");
@@ -203,7 +206,7 @@ static void test_schedule(void)
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
     CHECK(strstr(dt_cfg_get(c, "net", "batch", NULL), "64") != NULL);
     dt_cfg_free(c);
-    CHECK(dt_out_burn_in(&sw, t.values) == 100);
+    CHECK(dt_out_burn_in(&sw, t.values, NULL) == 100);
     sw.schedule_scaled = 1;
     dt_trial_free(&t);
     dt_space_free(&sw.space);
@@ -219,7 +222,8 @@ static void test_schedule(void)
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "30");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "120,135");
     dt_cfg_free(c);
-    CHECK(dt_out_burn_in(&sw, t.values) == 30);
+    CHECK(dt_out_burn_in(&sw, t.values, &lag) == 30);
+    CHECK(lag == 24);
     CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "60");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
@@ -230,6 +234,20 @@ static void test_schedule(void)
     CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
     dt_cfg_free(c);
+    dt_trial_free(&t);
+    dt_space_free(&sw.space);
+
+    /* power tuned too (burn_in's ramp and poly share it): the trial's own counts. */
+    memset(&sw.space, 0, sizeof sw.space);
+    dt_test_add(&sw.space, "burn_in", "int(0, 100)", NULL, NULL);
+    dt_test_add(&sw.space, "power", "uniform(1, 4)", NULL, NULL);
+    dt_trial_init(&t, sw.space.n);
+    dt_value_num(&sw.space.p[0], 30, &t.values[0]);
+    dt_value_num(&sw.space.p[1], 2, &t.values[1]);
+    CHECK(dt_out_burn_in(&sw, t.values, &lag) == 30);
+    CHECK(lag == 20);
+    /* No burn-in, or power 0 (no ramp: (i/b)^0 = 1), forgo nothing; power 1 half. */
+    CHECK(dt_burn_in_lag(0, 4) == 0 && dt_burn_in_lag(100, 0) == 0 && dt_burn_in_lag(100, 1) == 50);
     dt_trial_free(&t);
     dt_space_free(&sw.space);
 

@@ -467,10 +467,10 @@ static void test_hold(void)
     o.warmup = 10;
     dt_pruner *p = make(&o);
     five_done(p, 100);
-    dt_pruner_hold(p, 5, 40);
+    dt_pruner_hold(p, 5, 40, 0);
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 40);
     CHECK_STR(why, "median: best loss 2.158 worse than the median 1.358 of 5 trials at iteration 40");
-    dt_pruner_hold(p, 6, 40);   /* held, but as good as the best: never pruned */
+    dt_pruner_hold(p, 6, 40, 0);   /* held, but as good as the best: never pruned */
     CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 1.0, 100, 1, NULL) == 0);
     dt_pruner_free(p);
 
@@ -482,15 +482,61 @@ static void test_hold(void)
     CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
     CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
     CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
-    dt_pruner_hold(p, 3, 20);
+    dt_pruner_hold(p, 3, 20, 0);
     CHECK(run(p, 3, DT_POINT_LOSS, ramp_curve, 50, 100, 1, why) == 30);
     CHECK_STR(why, "asha: loss 15 not in the top 1/3 of 2 trials at rung 1 (iteration 30)");
     /* Trial 4 also skips rung 0: rung 0 still holds 3 values, so trial 5's value 1.5
      * is the 2nd of 4 there (k = 0): pruned, as it would be without trial 4. */
-    dt_pruner_hold(p, 4, 20);
+    dt_pruner_hold(p, 4, 20, 0);
     CHECK(run(p, 4, DT_POINT_LOSS, flat_curve, 0.5, 100, 1, NULL) == 0);
     CHECK(run(p, 5, DT_POINT_LOSS, flat_curve, 1.5, 100, 1, why) == 10);
     CHECK_STR(why, "asha: loss 1.5 not in the top 1/3 of 4 trials at rung 0 (iteration 10)");
+    dt_pruner_free(p);
+}
+
+/* The curve of five_done 30 iterations late: flat at a + 1 until then, as a trial
+ * whose burn-in ramp left it 30 iterations behind. */
+static double late_curve(long step, double a) { return step <= 31 ? a + 1 : a + 1 / sqrt((double)(step - 30)); }
+
+/* A trial's lag (what its burn-in forgoes): it is compared with the others' values of
+ * `lag` iterations earlier, so that one just out of its warm-up that learns as fast as
+ * the best is kept, and one that learns slower still goes. */
+static void test_lag(void)
+{
+    char why[256] = "";
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 10;
+    dt_pruner *p = make(&o);
+    five_done(p, 100);
+    /* Without its lag, the late trial at 1.15 is worse than the median at 40 (1.466
+     * against 1.358) and would go; 30 iterations younger it is better at every step.
+     * Completed, it is a reference at its shifted steps: 1.466 at 10. */
+    dt_pruner_hold(p, 5, 40, 30);
+    CHECK(run(p, 5, DT_POINT_LOSS, late_curve, 1.15, 100, 1, NULL) == 0);
+    dt_pruner_hold(p, 6, 40, 30);
+    CHECK(run(p, 6, DT_POINT_LOSS, late_curve, 1.3, 100, 1, why) == 40);
+    CHECK_STR(why, "median: best loss 1.616 worse than the median 1.491 of 6 trials at iteration 10, "
+                   "this trial's 40 (30 iterations behind for its burn_in)");
+    /* Had trial 5 stood among them with its value at its own iteration 10 (its flat
+     * 2.15), the median would be 1.566 and this trial kept. */
+    CHECK(run(p, 7, DT_POINT_LOSS, sqrt_curve, 1.25, 100, 1, why) == 10);
+    CHECK_STR(why, "median: best loss 1.566 worse than the median 1.491 of 6 trials at iteration 10");
+    dt_pruner_free(p);
+
+    o = opts(DT_PRUNER_ASHA);
+    o.min_resource = 10;
+    p = make(&o);
+    /* Rungs at 10, 30, 90; trials 0-2 fill rung 0 with 1, 2, 3. A trial held to 20 with
+     * a lag of 15 is 5 at its hold's end: it fills rung 0 with its value at 25. */
+    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
+    CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
+    dt_pruner_hold(p, 3, 20, 15);
+    CHECK(run(p, 3, DT_POINT_LOSS, flat_curve, 0.5, 100, 1, NULL) == 0);
+    dt_pruner_hold(p, 4, 20, 15);
+    CHECK(run(p, 4, DT_POINT_LOSS, flat_curve, 2.5, 100, 1, why) == 25);
+    CHECK_STR(why, "asha: loss 2.5 not in the top 1/3 of 5 trials at rung 0 (iteration 10), "
+                   "this trial's 25 (15 iterations behind for its burn_in)");
     dt_pruner_free(p);
 }
 
@@ -515,5 +561,6 @@ int main(void)
     test_divergence();
     test_resume();
     test_hold();
+    test_lag();
     return dt_test_done("pruner");
 }
