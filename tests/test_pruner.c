@@ -457,16 +457,36 @@ static void test_resume(void)
     }
 }
 
+/* The setups of test_hold and test_lag. median (warm-up 10) after five_done. */
+static dt_pruner *median_after_five(void)
+{
+    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
+    o.warmup = 10;
+    dt_pruner *p = make(&o);
+    five_done(p, 100);
+    return p;
+}
+
+/* asha with rungs at 10, 30, 90, after trials 0-2 filled rung 0 with 1, 2, 3 (2 and 3
+ * pruned there). */
+static dt_pruner *asha_after_three(void)
+{
+    dt_pruner_opts o = opts(DT_PRUNER_ASHA);
+    o.min_resource = 10;
+    dt_pruner *p = make(&o);
+    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
+    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
+    CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
+    return p;
+}
+
 /* A trial's own warm-up (its burn_in): median says nothing before it however bad the
  * trial looks, and asha skips the rungs before it rather than filling them with the
  * warm-up's values, so it is first compared with the others' values at one iteration. */
 static void test_hold(void)
 {
     char why[256] = "";
-    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
-    o.warmup = 10;
-    dt_pruner *p = make(&o);
-    five_done(p, 100);
+    dt_pruner *p = median_after_five();
     dt_pruner_hold(p, 5, 40, 0);
     CHECK(run(p, 5, DT_POINT_LOSS, sqrt_curve, 2.0, 100, 1, why) == 40);
     CHECK_STR(why, "median: best loss 2.158 worse than the median 1.358 of 5 trials at iteration 40");
@@ -474,14 +494,9 @@ static void test_hold(void)
     CHECK(run(p, 6, DT_POINT_LOSS, sqrt_curve, 1.0, 100, 1, NULL) == 0);
     dt_pruner_free(p);
 
-    o = opts(DT_PRUNER_ASHA);
-    o.min_resource = 10;
-    p = make(&o);
-    /* Rungs at 10, 30, 90. Trials 0-2 fill rung 0 (1, 2, 3: 2 and 3 pruned); trial 3
-     * warms up to 20: it skips rung 0 (which keeps 3 values) and is judged at rung 1. */
-    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
-    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
-    CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
+    /* Trial 3 warms up to 20: it skips rung 0 (which keeps 3 values) and is judged at
+     * rung 1. */
+    p = asha_after_three();
     dt_pruner_hold(p, 3, 20, 0);
     CHECK(run(p, 3, DT_POINT_LOSS, ramp_curve, 50, 100, 1, why) == 30);
     CHECK_STR(why, "asha: loss 15 not in the top 1/3 of 2 trials at rung 1 (iteration 30)");
@@ -504,10 +519,7 @@ static double late_curve(long step, double a) { return step <= 31 ? a + 1 : a + 
 static void test_lag(void)
 {
     char why[256] = "";
-    dt_pruner_opts o = opts(DT_PRUNER_MEDIAN);
-    o.warmup = 10;
-    dt_pruner *p = make(&o);
-    five_done(p, 100);
+    dt_pruner *p = median_after_five();
     /* Without its lag, the late trial at 1.15 is worse than the median at 40 (1.466
      * against 1.358) and would go; 30 iterations younger it is better at every step.
      * Completed, it is a reference at its shifted steps: 1.466 at 10. */
@@ -523,14 +535,9 @@ static void test_lag(void)
     CHECK_STR(why, "median: best loss 1.566 worse than the median 1.491 of 6 trials at iteration 10");
     dt_pruner_free(p);
 
-    o = opts(DT_PRUNER_ASHA);
-    o.min_resource = 10;
-    p = make(&o);
-    /* Rungs at 10, 30, 90; trials 0-2 fill rung 0 with 1, 2, 3. A trial held to 20 with
-     * a lag of 15 is 5 at its hold's end: it fills rung 0 with its value at 25. */
-    CHECK(run(p, 0, DT_POINT_LOSS, flat_curve, 1, 100, 1, NULL) == 0);
-    CHECK(run(p, 1, DT_POINT_LOSS, flat_curve, 2, 100, 1, NULL) == 10);
-    CHECK(run(p, 2, DT_POINT_LOSS, flat_curve, 3, 100, 1, NULL) == 10);
+    /* A trial held to 20 with a lag of 15 is 5 at its hold's end: it fills rung 0 with
+     * its value at 25. */
+    p = asha_after_three();
     dt_pruner_hold(p, 3, 20, 15);
     CHECK(run(p, 3, DT_POINT_LOSS, flat_curve, 0.5, 100, 1, NULL) == 0);
     dt_pruner_hold(p, 4, 20, 15);
