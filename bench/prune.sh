@@ -33,9 +33,8 @@ declare -A body=(
   [patience]=$'type = patience\npatience = 75\nwrap = none'
   [median-loss]=$'type = median\non = loss\nstartup_trials = 5\nwarmup = 50'
   [asha-loss]=$'type = asha\non = loss\nreduction_factor = 2'
-  # variants for REPLAY: the first rung at 10 (rf 2), and rf 3 at 7 (the old default) and at 25
-  [asha-loss-10]=$'type = asha\non = loss\nmin_resource = 10\nreduction_factor = 2'
-  [asha-loss-rf3-7]=$'type = asha\non = loss\nmin_resource = 7\nreduction_factor = 3'
+  # variants for REPLAY: median's warm-up at an eighth of the trial; asha with rf 3
+  [median-loss-25]=$'type = median\non = loss\nstartup_trials = 5\nwarmup = 25'
   [asha-loss-rf3]=$'type = asha\non = loss\nreduction_factor = 3'
 )
 # with_pruner SWEEP PRUNER [EXTRA]: SWEEP with [pruner] replaced by PRUNER's body, paths

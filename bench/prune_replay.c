@@ -10,7 +10,7 @@
  * part of the recorded curve: the replay is what a run with that pruner trains,
  * except for one thing: trials are judged in number order, one at a time, where a run
  * with 2 slots judges each against the trials that happened to finish before it.
- * Each trial gets its burn-in hold first, as dt_sched does.
+ * Each trial gets its burn-in hold and lag first, as dt_sched does.
  *
  * ORDER N: replay N of the recorded trials in an order drawn from seed ORDER instead
  * of all of them in number order. The recorded order is one draw among many, and
@@ -21,7 +21,9 @@
  * COMPLETE value and its trial, complete and pruned counts, and the best value of
  * the replayed trials without pruning. With PRUNE_REPLAY_TRIALS=1 in the
  * environment, also one line per trial on stderr: its number, recorded final value,
- * burn-in and the pruner's reason, for reading why a best was lost. */
+ * burn-in and the pruner's reason, for reading why a best was lost. With
+ * PRUNE_REPLAY_NOLAG=1, trials that warmed up are compared at their own iterations
+ * (no lag, as before dt_burn_in_lag), to measure what the lag changes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,8 @@ int main(int argc, char **argv)
     int best = -1, complete = 0, pruned = 0;
     const char *env = getenv("PRUNE_REPLAY_TRIALS");
     int verbose = env && *env == '1';
+    env = getenv("PRUNE_REPLAY_NOLAG");
+    int nolag = env && *env == '1';
     for (int o = 0; o < m; o++) {
         int i = order[o];
         dt_trial *t = &trials[i];
@@ -88,7 +92,7 @@ int main(int argc, char **argv)
         if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
         qsort(pts, (size_t)np, sizeof *pts, by_step);
         long lag, until = dt_out_burn_in(&sw, t->values, &lag);
-        if (getenv("NOLAG")) lag = 0;
+        if (nolag) lag = 0;
         dt_pruner_hold(p, t->number, until, lag);
         long stop = -1;
         char reason[256];

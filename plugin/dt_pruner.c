@@ -512,8 +512,8 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     if (p->keep) dt_pruner__append(p, t, pt.step, cost);
     if (pt.step < p->warmup || at < t->hold) return 0;
     if (!dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n)) return 0;
-    size_t used = strlen(reason);
-    if (t->lag && used < n)
+    size_t used = n > 0 ? strlen(reason) : 0;
+    if (t->lag && used + 1 < n)
         snprintf(reason + used, n - used, ", this trial's %ld (%ld iterations behind for its burn_in)", at, t->lag);
     return 1;
 }
