@@ -162,7 +162,8 @@ bench-inprocess: all data
 	bench/inprocess.sh
 
 # The same 30 configurations without pruning and with each pruner; then the demo's
-# space over 10 seeds, each pruner replayed over curves trained to the end.
+# space over 10 seeds and the shapes detector over 2, each pruner replayed over curves
+# trained to the end.
 bench-prune: all data build/bench/prune_replay
 	bench/prune.sh
 

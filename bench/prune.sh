@@ -16,7 +16,7 @@
 #    then the same over ORDERS (20) other orders of each seed's trials.
 # 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
 #    the tiny YOLO on the shapes data trained to the end (mAP@0.5 every 50 iterations;
-#    SHAPES_SEEDS, 1), so that defaults chosen on Fashion-MNIST are checked on a detector.
+#    SHAPES_SEEDS, 1 2), so that defaults chosen on Fashion-MNIST are checked on a detector.
 set -eu
 cd "$(dirname "$0")/.."
 part=${PART:-all}
@@ -135,10 +135,10 @@ each pruner replayed over the curves trained without pruning, in the order they 
 fi
 
 # Part 3: the same pruners on a detector (bench/prune-shapes.ini: the tiny YOLO on the
-# shapes data, mAP@0.5), SHAPES_SEEDS (1): do the defaults chosen on Fashion-MNIST hold?
+# shapes data, mAP@0.5), SHAPES_SEEDS (1 2): do the defaults chosen on Fashion-MNIST hold?
 if [ "$part" = all ] || [ "$part" = 3 ]; then
   replay_part "pruning a detector (bench/prune-shapes.ini: 16 random configurations x 400 iterations of the tiny YOLO,
 mAP@0.5 every 50 iterations), each pruner replayed over the curves trained without pruning" \
-    bench/prune-shapes.ini bench/out/prune-shapes "${SHAPES_SEEDS:-1}" \
+    bench/prune-shapes.ini bench/out/prune-shapes "${SHAPES_SEEDS:-1 2}" \
     "${REPLAY:-median asha median-loss asha-loss}"
 fi
