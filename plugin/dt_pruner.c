@@ -22,6 +22,7 @@
  *   better by more than min_delta than its best before them has stalled; a stalled
  *   trial is pruned when the wrapped pruner agrees (none: always).
  *
+ * No pruner but the divergence check decides at max_batches, the trial's end.
  * `warmup` holds every pruner off before that iteration (asha then puts the first
  * value after the warm-up into the rungs it has passed, as Optuna does). A trial's
  * own hold (its burn-in) does too, but asha skips the rungs before it: a trial is
@@ -105,6 +106,7 @@ struct dt_pruner {
     long interval;
 
     long every;            /* the compared series' spacing: eval_interval for the metric, else 1 */
+    long end;              /* max_batches: a trial there has trained its whole length (0: unknown) */
 
     long min_resource;     /* asha/hyperband, resolved */
     int rf, mesr;
@@ -191,6 +193,7 @@ int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err)
     p->what = p->on == DT_POINT_LOSS ? "loss" : "metric";
     p->warmup = o->warmup;
     p->every = p->on == DT_POINT_METRIC && o->eval_interval > 1 ? o->eval_interval : 1;
+    p->end = o->max_batches;
     p->lower = o->lower;
     p->upper = o->upper;
     p->percentile = dt_pruner__uses(p, DT_PRUNER_MEDIAN) ? 50 : o->percentile;
@@ -510,7 +513,10 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     pt.step -= t->lag;
     if (prev >= 0) prev -= t->lag;
     if (p->keep) dt_pruner__append(p, t, pt.step, cost);
-    if (pt.step < p->warmup || at < t->hold) return 0;
+    /* A trial at its last iteration has cost all it will: stopping it saves nothing
+     * and would throw its full-length result away (patience did, on a validation
+     * 0.5 points under an earlier one). */
+    if (pt.step < p->warmup || at < t->hold || (p->end > 0 && at >= p->end)) return 0;
     if (!dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n)) return 0;
     size_t used = n > 0 ? strlen(reason) : 0;
     if (t->lag && used + 1 < n)

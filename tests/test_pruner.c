@@ -330,6 +330,18 @@ static void test_patience(void)
     CHECK(run(p, 2, DT_POINT_LOSS, slope_curve, 1, 200, 1, NULL) == 0);
     dt_pruner_free(p);
 
+    /* A trial whose stall would be seen at its last iteration has trained its whole
+     * length: it completes. Without a known max_batches it is pruned there. */
+    o.max_batches = 25;
+    p = make(&o);
+    CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 25, 1, NULL) == 0);
+    dt_pruner_free(p);
+    o.max_batches = 0;
+    p = make(&o);
+    CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 25, 1, NULL) == 25);
+    dt_pruner_free(p);
+    o.max_batches = 1000;
+
     /* min_delta: 0.01 per iteration is 0.05 per window, not more than 0.1; the first
      * window with something before it (steps 2..6) already stalls. */
     o.min_delta = 0.1;
