@@ -317,6 +317,16 @@ static double plateau_curve(long step, double a) { return step < 20 ? 100 - step
 /* Improves by a per iteration, forever. */
 static double slope_curve(long step, double a) { return 100 - a * step; }
 
+/* One trial's losses f(step, a) up to `upto` before a fresh pruner o: where it was
+ * pruned (0: never). */
+static long alone(const dt_pruner_opts *o, curve_fn f, double a, long upto)
+{
+    dt_pruner *p = make(o);
+    long at = run(p, 0, DT_POINT_LOSS, f, a, upto, 1, NULL);
+    dt_pruner_free(p);
+    return at;
+}
+
 static void test_patience(void)
 {
     char why[256] = "";
@@ -333,25 +343,17 @@ static void test_patience(void)
     /* A trial whose stall would be seen at its last iteration has trained its whole
      * length: it completes. Without a known max_batches it is pruned there. */
     o.max_batches = 25;
-    p = make(&o);
-    CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 25, 1, NULL) == 0);
-    dt_pruner_free(p);
+    CHECK(alone(&o, plateau_curve, 0, 25) == 0);
     o.max_batches = 0;
-    p = make(&o);
-    CHECK(run(p, 0, DT_POINT_LOSS, plateau_curve, 0, 25, 1, NULL) == 25);
-    dt_pruner_free(p);
+    CHECK(alone(&o, plateau_curve, 0, 25) == 25);
     o.max_batches = 1000;
 
     /* min_delta: 0.01 per iteration is 0.05 per window, not more than 0.1; the first
      * window with something before it (steps 2..6) already stalls. */
     o.min_delta = 0.1;
-    p = make(&o);
-    CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 6);
-    dt_pruner_free(p);
+    CHECK(alone(&o, slope_curve, 0.01, 200) == 6);
     o.min_delta = 0.04;
-    p = make(&o);
-    CHECK(run(p, 0, DT_POINT_LOSS, slope_curve, 0.01, 200, 1, NULL) == 0);
-    dt_pruner_free(p);
+    CHECK(alone(&o, slope_curve, 0.01, 200) == 0);
 
     /* Patience shorter than the metric's interval: the window is the last report alone. */
     o.min_delta = 0;
