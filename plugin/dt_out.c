@@ -201,16 +201,18 @@ void dt_out_schedule_note(const dt_sweep *sw, const dt_cfg *base, dt_buf *note)
 
 long dt_out_burn_in(const dt_sweep *sw, const dt_value *vals, long *lag)
 {
-    long b = -1;
+    long b = sw->base_burn_in;
     double power = sw->base_power;
+    int tuned = 0;   /* burn_in is in the space: the base cfg's is then never scaled */
     for (int i = 0; i < sw->space.n; i++) {
-        if (!vals[i].active) continue;
-        if (strcmp(sw->space.p[i].name, "burn_in") == 0) b = vals[i].num > 0 ? (long)vals[i].num : 0;
+        int is_burn_in = strcmp(sw->space.p[i].name, "burn_in") == 0;
+        tuned |= is_burn_in;
+        if (!vals[i].active) continue;   /* the trial's cfg keeps the base cfg's value */
+        if (is_burn_in) b = vals[i].num > 0 ? (long)vals[i].num : 0;
         else if (strcmp(sw->space.p[i].name, "power") == 0) power = vals[i].num;
     }
-    if (b < 0) {
+    if (!tuned) {
         char base[32], out[32];
-        b = sw->base_burn_in;
         snprintf(base, sizeof base, "%ld", b);
         if (dt_cfg_schedule_scale("burn_in", base, NULL, dt_sweep_schedule_scale(sw), out, sizeof out) == 1)
             dt_parse_long(out, &b);

@@ -224,6 +224,15 @@ static void test_schedule(void)
     dt_cfg_free(c);
     CHECK(dt_out_burn_in(&sw, t.values, &lag) == 30);
     CHECK(lag == 24);
+    /* Inactive (a condition left it out): the trial's cfg keeps the base cfg's burn_in
+     * as it is, not scaled, and so does what the pruners spare. */
+    t.values[0].active = 0;
+    CHECK(dt_out_trial_cfg(&sw, base, t.values, &c, NULL, &err) == 0);
+    CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "100");
+    dt_cfg_free(c);
+    CHECK(dt_out_burn_in(&sw, t.values, &lag) == 100);
+    CHECK(lag == 80);
+    t.values[0].active = 1;
     CHECK(dt_out_deploy_cfg(&sw, base, &t, &c, &err) == 0);
     CHECK_STR(dt_cfg_get(c, "net", "burn_in", NULL), "60");
     CHECK_STR(dt_cfg_get(c, "net", "steps", NULL), "240,270");
