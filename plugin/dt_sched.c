@@ -409,6 +409,14 @@ static int dt_sched__mine(const dt_study *s, const dt_trial *t)
     return strcmp(t->worker, s->worker) == 0;
 }
 
+/* The pruner's hold on a trial with these values: its burn-in, and the iterations
+ * that ramp forgoes (dt_pruner_hold). */
+static void dt_sched__hold(dt_study *s, int number, const dt_value *vals)
+{
+    long lag, until = dt_out_burn_in(s->sw, vals, &lag);
+    dt_pruner_hold(s->pruner, number, until, lag);
+}
+
 /* Catches up with the store: trials other workers started or ended, and every value
  * they reported, so that the sampler sees their trials (running ones as running: the
  * TPE's constant liar) and the pruner compares against them. Points are read before
@@ -434,8 +442,7 @@ static int dt_sched__sync(dt_study *s, dt_err *err)
     for (int i = 0; i < nt; i++) {
         dt_trial *t = &ts[i], *have = dt_sched__trial(s, t->number);
         if (!have) {
-            long lag, until = dt_out_burn_in(sw, t->values, &lag);
-            dt_pruner_hold(s->pruner, t->number, until, lag);
+            dt_sched__hold(s, t->number, t->values);
             if (t->state != DT_RUNNING && !t->final) ended[nended++] = t->number;
             dt_sched__add_trial(s, t);
             t->values = NULL;   /* now the study's */
@@ -630,10 +637,7 @@ static int dt_sched__launch(dt_study *s, dt_slot *sl, const dt_value *vals, cons
     }
     dt_sched__add_trial(s, &t);
     vals = t.values;   /* the study owns them now, for as long as the trial runs */
-    if (!nx->final) {
-        long lag, until = dt_out_burn_in(sw, vals, &lag);
-        dt_pruner_hold(s->pruner, t.number, until, lag);
-    }
+    if (!nx->final) dt_sched__hold(s, t.number, vals);
 
     int gpu = sl->gpu, pack = sl->pack, rank = sl->rank;
     memset(sl, 0, offsetof(dt_slot, pts));
