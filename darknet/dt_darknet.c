@@ -3,6 +3,7 @@
 #include "dt_darknet.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +48,10 @@ static const dt_net_range dt_darknet__ranges[] = {
     {"learning_rate", 0, DBL_MAX, 1, 0, 0, "above 0"},
     {"momentum", 0, 1, 0, 1, 0, "at least 0 and below 1"},
     {"decay", 0, DBL_MAX, 0, 0, 0, "at least 0"},
-    {"batch", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
-    {"subdivisions", 1, DBL_MAX, 0, 0, 1, "a whole number of at least 1"},
-    {"burn_in", 0, DBL_MAX, 0, 0, 1, "a whole number of at least 0"},
+    /* Darknet reads these with atoi into an int. */
+    {"batch", 1, INT_MAX, 0, 0, 1, "a whole number from 1 to 2147483647"},
+    {"subdivisions", 1, INT_MAX, 0, 0, 1, "a whole number from 1 to 2147483647"},
+    {"burn_in", 0, INT_MAX, 0, 0, 1, "a whole number from 0 to 2147483647"},
     /* Network size: past 8192 a single image's activations no longer fit any card. */
     {"width", 1, 8192, 0, 0, 1, "a whole number from 1 to 8192"},
     {"height", 1, 8192, 0, 0, 1, "a whole number from 1 to 8192"},

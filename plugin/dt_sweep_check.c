@@ -932,9 +932,12 @@ static int dt_sweep__check_steps(dt_sweep__ctx *c)
         dt_sweep__source_text(&sc, i, text, sizeof text);
         int n = 1;
         for (const char *t = text; *t; t++) n += *t == ',';
-        if (n != nsteps)
-            return dt_sweep__fail_in(c, sc.file, sc.line, "steps has %d value%s but scales has %d", nsteps,
-                                     nsteps == 1 ? "" : "s", n);
+        if (n == nsteps) continue;
+        if (st.p && !sc.p)   /* blame the tuned one, and say where the scales come from */
+            return dt_sweep__fail_in(c, st.file, st.line, "steps has %d value%s but scales has %d (%s:%d)",
+                                     nsteps, nsteps == 1 ? "" : "s", n, sc.file, sc.line);
+        return dt_sweep__fail_in(c, sc.file, sc.line, "steps has %d value%s but scales has %d", nsteps,
+                                 nsteps == 1 ? "" : "s", n);
     }
     return 0;
 }
