@@ -189,6 +189,15 @@ static int dt_json__number(dt_json__in *in, dt_json *j)
 static int dt_json__value(dt_json__in *in, dt_json *j);
 static void dt_json__clear(dt_json *j);
 
+/* After an item of an array or object: 1 when a ',' says another follows, 0 past the
+ * closing bracket, -1 with the message what otherwise. */
+static int dt_json__next(dt_json__in *in, char close, const char *what)
+{
+    dt_json__ws(in);
+    if (in->p < in->end && (*in->p == ',' || *in->p == close)) return *in->p++ == ',';
+    return dt_json__fail(in, what);
+}
+
 static int dt_json__array(dt_json__in *in, dt_json *j)
 {
     j->type = DT_JSON_ARR;
@@ -206,16 +215,8 @@ static int dt_json__array(dt_json__in *in, dt_json *j)
         memset(&j->items[j->n], 0, sizeof *j->items);
         j->n++;
         if (dt_json__value(in, &j->items[j->n - 1]) != 0) return -1;
-        dt_json__ws(in);
-        if (in->p < in->end && *in->p == ',') {
-            in->p++;
-            continue;
-        }
-        if (in->p < in->end && *in->p == ']') {
-            in->p++;
-            return 0;
-        }
-        return dt_json__fail(in, "expected ',' or ']' in an array");
+        int more = dt_json__next(in, ']', "expected ',' or ']' in an array");
+        if (more <= 0) return more;
     }
 }
 
@@ -264,16 +265,8 @@ static int dt_json__object(dt_json__in *in, dt_json *j)
             j->n++;
             if (dt_json__value(in, &j->items[j->n - 1]) != 0) return -1;
         }
-        dt_json__ws(in);
-        if (in->p < in->end && *in->p == ',') {
-            in->p++;
-            continue;
-        }
-        if (in->p < in->end && *in->p == '}') {
-            in->p++;
-            return 0;
-        }
-        return dt_json__fail(in, "expected ',' or '}' in an object");
+        int more = dt_json__next(in, '}', "expected ',' or '}' in an object");
+        if (more <= 0) return more;
     }
 }
 
