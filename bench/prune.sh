@@ -20,6 +20,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 part=${PART:-all}
+case $part in all | 1 | 2 | 3) ;; *) echo "bench-prune: PART=$part: it is 1, 2 or 3 (or unset: all three)" >&2; exit 2 ;; esac
 out=bench/out/prune
 mkdir -p "$out"
 pruners=${PRUNERS:-"none median percentile asha hyperband patience"}
