@@ -37,7 +37,7 @@ int dt_flags_edges(const dt_sweep *sw, const dt_trial *t, dt_buf *b)
 static int dt_flags__random_start(const dt_sweep *sw, const dt_trial *trials, int n, const dt_trial *best,
                                   dt_buf *b)
 {
-    int start = (sw->baseline ? 1 : 0) + sw->sampler.tpe.startup_trials, after = 0;
+    int start = dt_out_tpe_start(sw), after = 0;
     for (int i = 0; i < n; i++) after += trials[i].number >= start && dt_trial_counts(&trials[i]) && !trials[i].final;
     if (sw->sampler.kind != DT_SAMPLER_TPE || best->number >= start || after < 5) return 0;
     dt_buf_printf(b, "flag: the best, trial %d, was found in the random start (trials 0-%d) and none of the %d "

@@ -597,6 +597,49 @@ static void dt_out__finalists(const dt_sweep *sw, const dt_trial *trials, const 
                               trials[f[c].trial].number);
 }
 
+int dt_out_tpe_start(const dt_sweep *sw)
+{
+    return (sw->baseline ? 1 : 0) + sw->sampler.tpe.startup_trials;
+}
+
+static int dt_out__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int dt_out_phases(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
+{
+    if (sw->sampler.kind != DT_SAMPLER_TPE || sw->nobj > 1) return 0;
+    int start = dt_out_tpe_start(sw), last[2] = {-1, -1}, pruned[2] = {0}, m[2] = {0};
+    double *v[2] = {dt_xmalloc(((size_t)n + 1) * sizeof **v), dt_xmalloc(((size_t)n + 1) * sizeof **v)};
+    for (int i = 0; i < n; i++) {
+        const dt_trial *t = &trials[i];
+        if (!dt_trial_counts(t) || t->final) continue;
+        int ph = t->number >= start;
+        if (t->number > last[ph]) last[ph] = t->number;
+        if (t->state == DT_PRUNED) pruned[ph]++;
+        if (t->state == DT_COMPLETE && !isnan(t->value)) v[ph][m[ph]++] = t->value;
+    }
+    for (int ph = 0, lines = 0; last[1] >= 0 && ph < 2; ph++) {
+        if (last[ph] < 0) continue;   /* no random start that counts: imported or failed trials */
+        dt_buf_printf(b, "%s%s (trials %d-%d): %d complete, %d pruned", lines++ ? "           " : "phases     ",
+                      ph ? "the model" : "random start", ph ? start : 0, last[ph], m[ph], pruned[ph]);
+        if (m[ph]) {
+            char best[64], med[64];
+            qsort(v[ph], (size_t)m[ph], sizeof *v[ph], dt_out__cmp_double);
+            int k = m[ph] / 2;
+            dt_out_value(sw->maximize ? v[ph][m[ph] - 1] : v[ph][0], best, sizeof best);
+            dt_out_value(m[ph] % 2 ? v[ph][k] : (v[ph][k - 1] + v[ph][k]) / 2, med, sizeof med);
+            dt_buf_printf(b, "; best %s, median %s", best, med);
+        }
+        dt_buf_printf(b, "\n");
+    }
+    free(v[0]);
+    free(v[1]);
+    return last[1] >= 0;
+}
+
 /* why: with several objectives, the rule that chose the best (dt_front_best); else NULL. */
 static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int best, const char *why,
                           const dt_finalist *f, int m, int chosen, const dt_curve *best_curve, dt_err *err)
@@ -641,6 +684,7 @@ static int dt_out__report(const dt_sweep *sw, const dt_trial *trials, int n, int
     } else {
         dt_buf_printf(&b, "best       none yet (no trial has completed)\n");
     }
+    dt_out_phases(sw, trials, n, &b);
     dt_out__finalists(sw, trials, f, m, chosen, &b);
     if (sw->nobj > 1) dt_front_table(sw, trials, n, &b);
     dt_flags(sw, trials, n, best_curve, &b);

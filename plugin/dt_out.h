@@ -81,6 +81,16 @@ int dt_out_trial_data(const dt_sweep *sw, const dt_cfg *data, const char *backup
  * are not search trials), -1 when none. */
 int dt_out_best(const dt_sweep *sw, const dt_trial *trials, int n);
 
+/* The first trial number the TPE's model proposes: the baseline and the random start
+ * (startup_trials) come before it. */
+int dt_out_tpe_start(const dt_sweep *sw);
+
+/* For a TPE study of one objective whose model has proposed a trial that counts: two
+ * lines, the random start's trials and the model's, each with how many completed or were
+ * pruned and the best and median of the complete ones. A single best can be luck; the
+ * medians show whether the model's proposals beat chance. Returns 1 when written, else 0. */
+int dt_out_phases(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b);
+
 /* One finalist ([final]): a configuration of the search trained again with new seeds. */
 typedef struct dt_finalist {
     int trial;            /* index into trials of the search trial whose configuration it is */

@@ -16,6 +16,10 @@ check "run: writes report.html" test -s "$out/report.html"
 check_grep "run: says its red flags at the end" '^flag: 2 trials diverged .*smallest learning_rate that did' \
   "$tmp/run.log"
 check_grep "report.txt: the same flag" '^flag: 2 trials diverged' "$out/report.txt"
+check_grep "report.txt: the random start's phase" \
+  '^phases     random start \(trials 0-7\): [0-9]+ complete, [0-9]+ pruned; best [0-9.]+, median [0-9.]+$' "$out/report.txt"
+check_grep "report.txt: the model's phase" \
+  '^           the model \(trials 8-29\): [0-9]+ complete, [0-9]+ pruned; best [0-9.]+, median [0-9.]+$' "$out/report.txt"
 "$DARKTUNE" best tests/study/table.ini --output "$out" > "$tmp/best.log" 2>&1
 check_eq "best: exit status" "$?" 0
 check_grep "best: prints the flags" '^flag: the best, trial [0-9]+, was found in the random start' "$tmp/best.log"

@@ -247,6 +247,45 @@ static void test_baseline(void)
     dt_space_free(&sw.space);
 }
 
+/* report.txt's phases: the random start (baseline and startup_trials) against the
+ * model's trials, each with its counts, best and median; none before the model has
+ * proposed, nor for another sampler or several objectives. */
+static void test_phases(void)
+{
+    dt_sweep sw = {0};
+    sw.sampler.kind = DT_SAMPLER_TPE;
+    sw.baseline = 1;
+    sw.sampler.tpe.startup_trials = 3;
+    sw.maximize = 1;
+    /* trials 0-3 the random start, 4-8 the model's: 8 pruned, 6 a finalist's run */
+    const double v[9] = {0.80, 0.70, 0.90, 0.75, 0.85, 0.88, 0.99, 0.86, NAN};
+    dt_trial *t = make(&sw, 9, v);
+    t[8].state = DT_PRUNED;
+    t[6].final = 1;
+    dt_buf b = {0};
+    CHECK(dt_out_phases(&sw, t, 4, &b) == 0);   /* nothing of the model's yet */
+    CHECK(b.len == 0);
+    CHECK(dt_out_phases(&sw, t, 9, &b) == 1);
+    CHECK_STR(b.p, "phases     random start (trials 0-3): 4 complete, 0 pruned; best 0.9, median 0.775\n"
+                   "           the model (trials 4-8): 3 complete, 1 pruned; best 0.88, median 0.86\n");
+    dt_buf_free(&b);
+    sw.maximize = 0;   /* minimizing: the best is the lowest */
+    t[1].state = DT_FAIL;   /* failed: neither complete nor pruned */
+    CHECK(dt_out_phases(&sw, t, 9, &b) == 1);
+    CHECK(has(&b, "random start (trials 0-3): 3 complete, 0 pruned; best 0.75, median 0.8\n"));
+    CHECK(has(&b, "the model (trials 4-8): 3 complete, 1 pruned; best 0.85, median 0.86\n"));
+    dt_buf_free(&b);
+    sw.nobj = 2;
+    CHECK(dt_out_phases(&sw, t, 9, &b) == 0);
+    sw.nobj = 1;
+    sw.sampler.kind = DT_SAMPLER_RANDOM;
+    CHECK(dt_out_phases(&sw, t, 9, &b) == 0);
+    CHECK(b.len == 0);
+    dt_buf_free(&b);
+    dt_trials_free(t, 9);
+    dt_space_free(&sw.space);
+}
+
 int main(void)
 {
     test_edges();
@@ -256,5 +295,6 @@ int main(void)
     test_diverged();
     test_improving();
     test_baseline();
+    test_phases();
     return dt_test_done("flags");
 }
