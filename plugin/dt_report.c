@@ -762,6 +762,13 @@ int dt_report_html(const dt_sweep *sw, const dt_trial *trials, int n, const dt_c
                   count[DT_COMPLETE], count[DT_PRUNED], count[DT_FAIL], count[DT_RUNNING], its);
     dt_report__esc(&b, sw->path);
     dt_buf_printf(&b, "</p>\n");
+    dt_buf phases = {0};   /* a TPE study: its random start beside the model's trials, as report.txt has them */
+    if (dt_out_phases(sw, trials, n, &phases)) {
+        dt_buf_printf(&b, "<pre class=\"phases\">");
+        dt_report__esc(&b, phases.p);
+        dt_buf_printf(&b, "</pre>\n");
+    }
+    dt_buf_free(&phases);
 
     dt_buf flags = {0};
     const dt_curve *bc = curves && c.best >= 0 ? &curves[c.best] : NULL;

@@ -30,6 +30,7 @@ check_eq "report: exit status" "$?" 0
 check_grep "report: names the file" "report\.html$" "$tmp/report.log"
 html=$out/report.html
 check "report: writes report.html again" test -s "$html"
+check_grep "report: the two phases of the TPE study" 'class="phases">phases     random start \(trials 0-7\): ' "$html"
 
 # Self-contained: no URL, no script, no stylesheet, image or font from elsewhere; the
 # only url() is a reference to a clip path inside the file.
