@@ -45,15 +45,23 @@ static void test_edges(void)
     dt_space_free(&sw.space);
 }
 
-/* The random-start flag: a TPE study whose best came from its random start and whose
- * model trials (5 or more of them) never beat it. */
-static void test_random_start(void)
+/* A TPE study maximizing, with a baseline and 3 random trials: trials 0-3 are its
+ * random start. */
+static dt_sweep tpe_study(void)
 {
     dt_sweep sw = {0};
     sw.sampler.kind = DT_SAMPLER_TPE;
     sw.baseline = 1;
     sw.sampler.tpe.startup_trials = 3;
     sw.maximize = 1;
+    return sw;
+}
+
+/* The random-start flag: a TPE study whose best came from its random start and whose
+ * model trials (5 or more of them) never beat it. */
+static void test_random_start(void)
+{
+    dt_sweep sw = tpe_study();
     dt_test_add(&sw.space, "momentum", "uniform(0.5, 0.99)", NULL, NULL);
     dt_trial t[10];
     for (int i = 0; i < 10; i++) {
@@ -252,11 +260,7 @@ static void test_baseline(void)
  * proposed, nor for another sampler or several objectives. */
 static void test_phases(void)
 {
-    dt_sweep sw = {0};
-    sw.sampler.kind = DT_SAMPLER_TPE;
-    sw.baseline = 1;
-    sw.sampler.tpe.startup_trials = 3;
-    sw.maximize = 1;
+    dt_sweep sw = tpe_study();
     /* trials 0-3 the random start, 4-8 the model's: 8 pruned, 6 a finalist's run */
     const double v[9] = {0.80, 0.70, 0.90, 0.75, 0.85, 0.88, 0.99, 0.86, NAN};
     dt_trial *t = make(&sw, 9, v);
