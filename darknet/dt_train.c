@@ -428,13 +428,6 @@ static int dt_train__check(const dt_train__ctx *c)
     return 0;
 }
 
-/* qsort's order for doubles. */
-static int dt_train__cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Milliseconds of one image through net, at batch 1 and its current size:
  * DT_TRAIN_WARMUP predictions, then reps timed ones on the monotonic clock; the
  * median, which one preempted call cannot move. The image is zeros: Darknet's layers
@@ -452,8 +445,7 @@ static double dt_train__time(network *net, int reps)
         network_predict(net, in);
         t[i] = (dt_now() - t0) * 1e3;
     }
-    qsort(t, (size_t)reps, sizeof *t, dt_train__cmp);
-    double ms = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+    double ms = dt_median(t, reps);   /* sorts t: t[0] is the fastest */
     printf("darktune: %d predictions of one %dx%d image (after %d to warm up): median %f ms, fastest %f ms\n",
            reps, net->w, net->h, DT_TRAIN_WARMUP, ms, t[0]);
     free(in), free(t);

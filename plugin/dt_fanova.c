@@ -71,12 +71,6 @@ typedef struct dt_fanova__tree {
     double *point;            /* [ncol] the grid point (group columns only) */
 } dt_fanova__tree;
 
-static int dt_fanova__cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* qsort has no context argument: rows are sorted as (value, row) pairs instead. */
 typedef struct dt_fanova__pair {
     double v;
@@ -416,7 +410,7 @@ static double dt_fanova__marginal(dt_fanova__tree *t, int g)
         for (int i = 0; i < t->n; i++)
             if (t->node[i].col == c) t->cuts[nt++] = (t->node[i].thr - d->lo[c]) / d->width[c];
         t->cuts[nt++] = 1;
-        qsort(t->cuts + 1, (size_t)(nt - 2), sizeof(double), dt_fanova__cmp_double);
+        qsort(t->cuts + 1, (size_t)(nt - 2), sizeof(double), dt_cmp_double);
         int u = 0;
         for (int i = 0; i + 1 < nt; i++) {
             if (t->cuts[i + 1] == t->cuts[i]) continue;   /* the same threshold at two nodes */

@@ -602,12 +602,6 @@ int dt_out_tpe_start(const dt_sweep *sw)
     return (sw->baseline ? 1 : 0) + sw->sampler.tpe.startup_trials;
 }
 
-static int dt_out__cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int dt_out_phases(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
 {
     if (sw->sampler.kind != DT_SAMPLER_TPE || sw->nobj > 1) return 0;
@@ -627,10 +621,8 @@ int dt_out_phases(const dt_sweep *sw, const dt_trial *trials, int n, dt_buf *b)
                       ph ? "the model" : "random start", ph ? start : 0, last[ph], m[ph], pruned[ph]);
         if (m[ph]) {
             char best[64], med[64];
-            qsort(v[ph], (size_t)m[ph], sizeof *v[ph], dt_out__cmp_double);
-            int k = m[ph] / 2;
+            dt_out_value(dt_median(v[ph], m[ph]), med, sizeof med);   /* sorts v[ph] */
             dt_out_value(sw->maximize ? v[ph][m[ph] - 1] : v[ph][0], best, sizeof best);
-            dt_out_value(m[ph] % 2 ? v[ph][k] : (v[ph][k - 1] + v[ph][k]) / 2, med, sizeof med);
             dt_buf_printf(b, "; best %s, median %s", best, med);
         }
         dt_buf_printf(b, "\n");

@@ -70,12 +70,6 @@ static void dt_report__colour(double t, char *buf, size_t n)
     snprintf(buf, n, "#%02x%02x%02x", c[0], c[1], c[2]);
 }
 
-static int dt_report__cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* HTML-escaped text. */
 static void dt_report__esc(dt_buf *b, const char *s)
 {
@@ -273,7 +267,7 @@ static int dt_report__curves(dt_report__ctx *c, int kind)
         return 0;
     }
     if (kind == DT_POINT_LOSS && nf) {
-        qsort(firsts, (size_t)nf, sizeof *firsts, dt_report__cmp);
+        qsort(firsts, (size_t)nf, sizeof *firsts, dt_cmp_double);
         hi = fmin(hi, firsts[(int)(0.95 * (nf - 1))]);
     }
     free(firsts);

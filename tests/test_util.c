@@ -1,4 +1,5 @@
 /* Tests of dt_util (parsing, paths, files, hints, buffers) and dt_rng. */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -203,6 +204,17 @@ static void test_cgroup(void)
     free(cg);
 }
 
+/* dt_median sorts in place and takes the middle, or the mean of the two middle values. */
+static void test_median(void)
+{
+    double odd[] = {3, -1, 2}, even[] = {0.9, 0.7, 0.8, 0.75}, one[] = {5};
+    CHECK(dt_median(odd, 3) == 2);
+    CHECK(odd[0] == -1 && odd[1] == 2 && odd[2] == 3);
+    CHECK(fabs(dt_median(even, 4) - 0.775) < 1e-12);
+    CHECK(even[0] == 0.7 && even[3] == 0.9);
+    CHECK(dt_median(one, 1) == 5);
+}
+
 int main(void)
 {
     test_numbers();
@@ -213,5 +225,6 @@ int main(void)
     test_rng();
     test_cap();
     test_cgroup();
+    test_median();
     return dt_test_done("util");
 }

@@ -325,6 +325,18 @@ double dt_wall(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+int dt_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double dt_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, dt_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int dt_levenshtein(const char *a, const char *b)
 {
     size_t n = strlen(b);

@@ -99,6 +99,12 @@ int dt_write_file(const char *path, const char *buf, size_t len, dt_err *err);
 double dt_now(void);
 double dt_wall(void);
 
+/* qsort's order for doubles (NaN compares equal to everything: keep it out). */
+int dt_cmp_double(const void *a, const void *b);
+/* The median of v[0..n), n > 0, sorting v in place: the middle value, or the mean of the
+ * two middle ones. */
+double dt_median(double *v, int n);
+
 /* Edit distance, for "did you mean" hints. */
 int dt_levenshtein(const char *a, const char *b);
 /* The candidate nearest to word when it is close enough to be a likely typo, else NULL. */
