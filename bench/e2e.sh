@@ -131,6 +131,15 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     printf "median wall time to reach Optuna'"'"'s median best %.4f: darktune %s, Optuna %s", mo,
            td < 1e29 ? sprintf("%.0f s", td) : "never", to < 1e29 ? sprintf("%.0f s", to) : "never"
     if (td < 1e29 && to < 1e29) printf ": darktune / Optuna = %.2fx (goal: at most 0.5x)\n", td / to; else printf "\n"
+    # How rare the target is, and how few trials can finish by half the time the peer took:
+    # what decides whether any side can reach it in that time.
+    for (r in v) { split(key[r], a, " "); done[a[2]]++; hit[a[2]] += v[r] >= mo - 1e-6
+                   if (to < 1e29 && t[r] <= to / 2) { early[a[2]]++; ehit[a[2]] += v[r] >= mo - 1e-6 } }
+    printf "complete trials scoring at least %.4f: Optuna %d of %d, darktune %d of %d", mo,
+           hit["optuna"], done["optuna"], hit["darktune"], done["darktune"]
+    if (to < 1e29) printf "; finished by %.0f s (half Optuna'"'"'s time): Optuna %.1f per seed (%d at least %.4f), darktune %.1f (%d)",
+                          to / 2, early["optuna"] / n, ehit["optuna"], mo, early["darktune"] / n, ehit["darktune"]
+    printf "\n"
   }' "$out/rows"
 
 # What the chosen cfgs are worth beyond the validation that chose them.

@@ -37,6 +37,9 @@ declare -A body=(
   # variants for REPLAY: median's warm-up at an eighth of the trial; asha with rf 3
   [median-loss-25]=$'type = median\non = loss\nstartup_trials = 5\nwarmup = 25'
   [asha-loss-rf3]=$'type = asha\non = loss\nreduction_factor = 3'
+  # the series prune_replay --ranks reads
+  [ranks-loss]=$'type = median\non = loss'
+  [ranks-metric]=$'type = median'
 )
 # with_pruner SWEEP PRUNER [EXTRA]: SWEEP with [pruner] replaced by PRUNER's body, paths
 # made absolute, EXTRA lines put into [study].
@@ -76,12 +79,13 @@ fi
 # seed), then each pruner of REPLAYED replayed over those curves: once in the
 # recording's own order (what a study with that seed would have done), then in ORDERS
 # (20) other orders of the same trials, because which trials come first decides much
-# of what a pruner does (the first at a rung go on unopposed).
+# of what a pruner does (the first at a rung go on unopposed). Last, how well each
+# series ranks the trials at the steps of RANKS (a pruner's rungs), over the seeds.
 replay_part() {
-  local title=$1 sweep=$2 dir=$3 seeds=$4 replayed=$5 orders=${ORDERS:-20} rows s d n p k
+  local title=$1 sweep=$2 dir=$3 seeds=$4 replayed=$5 ranks=$6 orders=${ORDERS:-20} rows s d n p k
   mkdir -p "$dir"
   rows=$dir/rows.$$
-  : > "$rows"
+  : > "$rows" && : > "$rows.ranks"
   for s in $seeds; do
     d=$PWD/$dir/seed-$s
     if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
@@ -95,6 +99,11 @@ replay_part() {
       with_pruner "$d/sweep.ini" "$p" "output = $d" > "$d/replay-$p.ini"
       echo "$s $p 0 $(build/bench/prune_replay "$d/replay-$p.ini")" >> "$rows"
       for k in $(seq "$orders"); do echo "$s $p $k $(build/bench/prune_replay "$d/replay-$p.ini" "$k" "$n")" >> "$rows"; done
+    done
+    # rows.ranks: seed series, then prune_replay --ranks: step rho ahead n, per step
+    for p in loss metric; do
+      with_pruner "$d/sweep.ini" "ranks-$p" "output = $d" > "$d/ranks-$p.ini"
+      echo "$s $p $(build/bench/prune_replay "$d/ranks-$p.ini" --ranks $ranks)" >> "$rows.ranks"
     done
   done
   echo
@@ -124,7 +133,22 @@ replay_part() {
 EOF
     ) "$rows"
   done
-  rm -f "$rows"
+  echo
+  echo "how each series ranks the complete trials at each step (as the pruners see it, lag included):"
+  echo "Spearman's rho with the final value (median over seeds), and in how many seeds the trial"
+  echo "with the best final value stood in the top half and the top third of them there"
+  awk -f bench/stats.awk -f <(cat <<'EOF'
+    { for (i = 3; i + 3 <= NF; i += 4) {
+        k = $2 SUBSEP $i; if (!(k in n)) { steps[$2] = steps[$2] " " $i }
+        n[k]++; rho[k] = rho[k] " " $(i + 1)
+        half[k] += $(i + 2) < $(i + 3) / 2; third[k] += $(i + 2) < $(i + 3) / 3 } }
+    END { for (si = 1; si <= 2; si++) { s = si == 1 ? "loss" : "metric"; ns = split(steps[s], st, " ")
+            for (j = 1; j <= ns; j++) { k = s SUBSEP st[j]
+              printf "  %-6s at %4d: rho %5.2f, best in the top half in %d of %d seeds, top third in %d\n",
+                     s, st[j], median(rho[k]), half[k], n[k], third[k] } } }
+EOF
+  ) "$rows.ranks"
+  rm -f "$rows" "$rows.ranks"
 }
 
 # Part 2: the demo's space, DEMO_SEEDS (1..10), median and asha replayed.
@@ -132,7 +156,7 @@ if [ "$part" = all ] || [ "$part" = 2 ]; then
   replay_part "pruning over the demo's space (bench/prune-demo.ini: 24 random configurations x 200 iterations per seed),
 each pruner replayed over the curves trained without pruning, in the order they were drawn" \
     bench/prune-demo.ini bench/out/prune-demo "${DEMO_SEEDS:-1 2 3 4 5 6 7 8 9 10}" \
-    "${REPLAY:-median asha median-loss asha-loss}"
+    "${REPLAY:-median asha median-loss asha-loss}" "25 50 100"
 fi
 
 # Part 3: the same pruners on a detector (bench/prune-shapes.ini: the tiny YOLO on the
@@ -141,5 +165,5 @@ if [ "$part" = all ] || [ "$part" = 3 ]; then
   replay_part "pruning a detector (bench/prune-shapes.ini: 16 random configurations x 400 iterations of the tiny YOLO,
 mAP@0.5 every 50 iterations), each pruner replayed over the curves trained without pruning" \
     bench/prune-shapes.ini bench/out/prune-shapes "${SHAPES_SEEDS:-1 2}" \
-    "${REPLAY:-median asha median-loss asha-loss}"
+    "${REPLAY:-median asha median-loss asha-loss}" "50 100 200"
 fi

@@ -3,6 +3,7 @@
  * none), then asks each pruner what it would have done with those very curves:
  *
  *   prune_replay SWEEP.ini [ORDER N]
+ *   prune_replay SWEEP.ini --ranks STEP...
  *
  * SWEEP.ini is the recorded study's sweep with [pruner] replaced; its `storage`
  * names the recorded store. The in-process trainer seeds each trial from the study
@@ -23,10 +24,19 @@
  * environment, also one line per trial on stderr: its number, recorded final value,
  * burn-in and the pruner's reason, for reading why a best was lost. With
  * PRUNE_REPLAY_NOLAG=1, trials that warmed up are compared at their own iterations
- * (no lag, as before dt_burn_in_lag), to measure what the lag changes. */
+ * (no lag, as before dt_burn_in_lag), to measure what the lag changes.
+ *
+ * --ranks: how well the compared series ranks the trials at each STEP, the question
+ * every pruner answers: Spearman's rank correlation between each COMPLETE trial's
+ * value at STEP, as the pruner sees it (its first report at or past STEP + its lag,
+ * not inside its burn-in), and its final value, both oriented so that 1 means the
+ * same order; and how many of them stood ahead of the trial with the best final value
+ * there (what a cut at STEP decides: asha keeps the top n/rf). Prints "STEP rho
+ * ahead n" for each STEP on one line. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dt_out.h"
 #include "dt_rng.h"
@@ -48,10 +58,86 @@ static int by_step(const void *a, const void *b)
     return x->kind - y->kind;
 }
 
+typedef struct ranked {
+    double v;
+    int i;
+} ranked;
+
+static int by_v(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Replaces v[0..n) by their ranks, ties sharing their mean rank. */
+static void to_ranks(double *v, int n)
+{
+    ranked *r = dt_xmalloc((size_t)n * sizeof *r);
+    for (int i = 0; i < n; i++) r[i] = (ranked){v[i], i};
+    qsort(r, (size_t)n, sizeof *r, by_v);
+    for (int i = 0, k; i < n; i = k) {
+        for (k = i; k < n && r[k].v == r[i].v; k++) {}
+        for (int j = i; j < k; j++) v[r[j].i] = (i + k - 1) / 2.0;
+    }
+    free(r);
+}
+
+/* Spearman's rho of x and y (n pairs): Pearson's correlation of their ranks. */
+static double spearman(double *x, double *y, int n)
+{
+    to_ranks(x, n);
+    to_ranks(y, n);
+    double m = (n - 1) / 2.0, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < n; i++) {
+        sxy += (x[i] - m) * (y[i] - m);
+        sxx += (x[i] - m) * (x[i] - m);
+        syy += (y[i] - m) * (y[i] - m);
+    }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial *trials, int n, char **steps,
+                  int nsteps)
+{
+    dt_point_kind kind = sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
+    /* goodness: higher is better for both series */
+    double sign = kind == DT_POINT_LOSS || !sw->maximize ? -1 : 1, fsign = sw->maximize ? 1 : -1;
+    double *x = dt_xmalloc((size_t)n * sizeof *x), *y = dt_xmalloc((size_t)n * sizeof *y);
+    for (int s = 0; s < nsteps; s++) {
+        long at = atol(steps[s]);
+        int m = 0, best = -1;
+        for (int i = 0; i < n; i++) {
+            if (trials[i].state != DT_COMPLETE) continue;
+            dt_point *pts;
+            int np;
+            dt_err err;
+            if (dt_store_points(st, id, trials[i].number, &pts, &np, &err) != 0) die(err.msg);
+            qsort(pts, (size_t)np, sizeof *pts, by_step);
+            long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
+            for (int k = 0; k < np; k++)
+                if ((int)pts[k].kind == (int)kind && pts[k].step >= hold && pts[k].step - lag >= at) {
+                    x[m] = sign * pts[k].value;
+                    y[m] = fsign * trials[i].value;
+                    if (best < 0 || y[m] > y[best]) best = m;
+                    m++;
+                    break;
+                }
+            free(pts);
+        }
+        int ahead = 0;
+        for (int i = 0; i < m; i++) ahead += x[i] > x[best];
+        printf("%s%ld %.3f %d %d", s ? " " : "", at, m > 2 ? spearman(x, y, m) : NAN, ahead, m);
+    }
+    printf("\n");
+    free(x);
+    free(y);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2 && argc != 4) {
-        fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n");
+    int rank_mode = argc >= 4 && strcmp(argv[2], "--ranks") == 0;
+    if (argc != 2 && argc != 4 && !rank_mode) {
+        fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n       prune_replay SWEEP.ini --ranks STEP...\n");
         return 2;
     }
     dt_sweep sw = {0};
@@ -68,6 +154,14 @@ int main(int argc, char **argv)
         dt_store_load(st, id, &sw.space, sw.pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC, &trials, &n, &err) != 0 ||
         dt_pruner_create(&p, &popts, &err) != 0)
         die(err.msg);
+    if (rank_mode) {
+        ranks(&sw, st, id, trials, n, argv + 3, argc - 3);
+        dt_pruner_free(p);
+        dt_trials_free(trials, n);
+        dt_store_close(st);
+        dt_sweep_free(&sw);
+        return 0;
+    }
     int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
     for (int i = 0; i < n; i++) order[i] = i;
     if (argc == 4) {
