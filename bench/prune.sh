@@ -13,7 +13,8 @@
 #    the top half goes on, as in bench/e2e.ini).
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
-#    then the same over ORDERS (20) other orders of each seed's trials.
+#    then the same over ORDERS (20) other orders of each seed's trials; last, how well
+#    the loss and the validations rank the trials at the rungs (prune_replay --ranks).
 # 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
 #    the tiny YOLO on the shapes data trained to the end (mAP@0.5 every 50 iterations;
 #    SHAPES_SEEDS, 1 2), so that defaults chosen on Fashion-MNIST are checked on a detector.
