@@ -114,7 +114,7 @@ unit: $(TEST_BIN)
 	@tests/run.sh --unit
 
 test: deps
-	@$(MAKE) --no-print-directory -j$$(nproc) all data data-shapes $(TEST_BIN) build/tests/pngstat clang-check \
+	@$(MAKE) --no-print-directory -j$$(nproc) all data data-shapes $(TEST_BIN) build/tests/pngstat build/bench/prune_replay clang-check \
 	  sanitize-check fuzz-check WERROR=-Werror
 	@tests/run.sh
 

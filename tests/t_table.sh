@@ -80,6 +80,32 @@ refuse "table without runner table" "bad.ini:[0-9]+: table applies to runner = t
 printf '%s\n' "$base" | sed 's|^max_batches .*|max_batches = 20\neval_interval = 4|' > "$tmp/bad.ini"
 refuse "eval_interval not the table's" "bad.ini:[0-9]+: eval_interval 4 differs from the table's 5"
 
+# bench/prune_replay (make bench-prune) over a study trained without pruning: replaying
+# no pruner trains just what was recorded and keeps its best; asha trains less and keeps
+# no better a best; --ranks at the last validation, which is each trial's final value,
+# ranks the trials as their final values do, the best ahead of all.
+pruner() {  # BODY: the table study with [pruner] replaced by BODY, its store in $tmp/rec
+  printf '%s\n' "$base" | awk -v body="$1" -v out="output = $PWD/$tmp/rec" '
+    /^\[pruner\]/ { print; print body; skip = 1; next } /^\[/ { skip = 0 } skip { next }
+    /^output/ { $0 = out } { print }'
+}
+pruner "type = none" > "$tmp/rec-none.ini"
+"$DARKTUNE" run "$tmp/rec-none.ini" > "$tmp/rec.log" 2>&1
+check_eq "replay: the recording's exit status" "$?" 0
+# prune_replay's fields: trained recorded best number complete pruned none-best
+r=$(build/bench/prune_replay "$tmp/rec-none.ini")
+check_eq "replay: no pruner trains what was recorded, keeps its best" "$(awk '{ print ($1 == $2 && $3 == $7) }' <<<"$r")" 1
+pruner $'type = asha\nmin_resource = 5\nreduction_factor = 3' > "$tmp/rec-asha.ini"
+for order in "" "1 30"; do
+  # shellcheck disable=SC2086
+  r=$(build/bench/prune_replay "$tmp/rec-asha.ini" $order)
+  check_eq "replay: asha (order '${order:-recorded}') prunes, trains less, no better a best, every trial" \
+    "$(awk '{ print ($1 < $2 && $3 <= $7 && $6 > 0 && $5 + $6 == 30) }' <<<"$r")" 1
+done
+r=$(build/bench/prune_replay "$tmp/rec-asha.ini" --ranks 5 20)
+check_eq "replay --ranks: the final validation ranks as the final values, the best ahead" \
+  "$(awk '{ print ($5 == 20 && $6 == "1.000" && $7 == 0 && $8 == $4 && $4 > 2 && $2 >= -1 && $2 <= 1) }' <<<"$r")" 1
+
 # The real recording, when bench/record.sh has made it.
 if [ -f bench/fashion.table ]; then
   fashion_small_data
