@@ -58,23 +58,18 @@ static int by_step(const void *a, const void *b)
     return x->kind - y->kind;
 }
 
+/* v first: a pointer to it is a pointer to v, so dt_cmp_double sorts these by v. */
 typedef struct ranked {
     double v;
     int i;
 } ranked;
-
-static int by_v(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    return (x->v > y->v) - (x->v < y->v);
-}
 
 /* Replaces v[0..n) by their ranks, ties sharing their mean rank. */
 static void to_ranks(double *v, int n)
 {
     ranked *r = dt_xmalloc((size_t)n * sizeof *r);
     for (int i = 0; i < n; i++) r[i] = (ranked){v[i], i};
-    qsort(r, (size_t)n, sizeof *r, by_v);
+    qsort(r, (size_t)n, sizeof *r, dt_cmp_double);
     for (int i = 0, k; i < n; i = k) {
         for (k = i; k < n && r[k].v == r[i].v; k++) {}
         for (int j = i; j < k; j++) v[r[j].i] = (i + k - 1) / 2.0;
