@@ -97,35 +97,103 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     dt_point_kind kind = sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
     /* goodness: higher is better for both series */
     double sign = kind == DT_POINT_LOSS || !sw->maximize ? -1 : 1, fsign = sw->maximize ? 1 : -1;
-    double *x = dt_xmalloc((size_t)n * sizeof *x), *y = dt_xmalloc((size_t)n * sizeof *y);
-    for (int s = 0; s < nsteps; s++) {
-        long at = atol(steps[s]);
-        int m = 0, best = -1;
-        for (int i = 0; i < n; i++) {
-            if (trials[i].state != DT_COMPLETE) continue;
-            dt_point *pts;
-            int np;
-            dt_err err;
-            if (dt_store_points(st, id, trials[i].number, &pts, &np, &err) != 0) die(err.msg);
-            qsort(pts, (size_t)np, sizeof *pts, by_step);
-            long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
+    /* step s's pairs are x[s*n + 0..m[s]), y likewise; each trial's points are read once */
+    double *x = dt_xmalloc((size_t)nsteps * n * sizeof *x), *y = dt_xmalloc((size_t)nsteps * n * sizeof *y);
+    int *m = dt_xcalloc((size_t)nsteps, sizeof *m), *best = dt_xmalloc((size_t)nsteps * sizeof *best);
+    for (int s = 0; s < nsteps; s++) best[s] = -1;
+    for (int i = 0; i < n; i++) {
+        if (trials[i].state != DT_COMPLETE) continue;
+        dt_point *pts;
+        int np;
+        dt_err err;
+        if (dt_store_points(st, id, trials[i].number, &pts, &np, &err) != 0) die(err.msg);
+        qsort(pts, (size_t)np, sizeof *pts, by_step);
+        long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
+        for (int s = 0; s < nsteps; s++) {
+            long at = atol(steps[s]);
             for (int k = 0; k < np; k++)
                 if ((int)pts[k].kind == (int)kind && pts[k].step >= hold && pts[k].step - lag >= at) {
-                    x[m] = sign * pts[k].value;
-                    y[m] = fsign * trials[i].value;
-                    if (best < 0 || y[m] > y[best]) best = m;
-                    m++;
+                    double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
+                    xs[m[s]] = sign * pts[k].value;
+                    ys[m[s]] = fsign * trials[i].value;
+                    if (best[s] < 0 || ys[m[s]] > ys[best[s]]) best[s] = m[s];
+                    m[s]++;
                     break;
                 }
-            free(pts);
         }
+        free(pts);
+    }
+    for (int s = 0; s < nsteps; s++) {
+        double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
         int ahead = 0;
-        for (int i = 0; i < m; i++) ahead += x[i] > x[best];
-        printf("%s%ld %.3f %d %d", s ? " " : "", at, m > 2 ? spearman(x, y, m) : NAN, ahead, m);
+        for (int i = 0; i < m[s]; i++) ahead += xs[i] > xs[best[s]];
+        printf("%s%ld %.3f %d %d", s ? " " : "", atol(steps[s]), m[s] > 2 ? spearman(xs, ys, m[s]) : NAN, ahead,
+               m[s]);
     }
     printf("\n");
     free(x);
     free(y);
+    free(m);
+    free(best);
+}
+
+/* Replays the pruner over the recorded trials (all in number order, or COUNT of them
+ * in an order drawn from SEED) and prints the line the header describes. */
+static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *trials, int n, dt_pruner *p,
+                   const char *seed, const char *count)
+{
+    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
+    for (int i = 0; i < n; i++) order[i] = i;
+    if (seed) {
+        dt_rng r;
+        dt_rng_seed(&r, strtoull(seed, NULL, 10), 0);
+        dt_rng_shuffle(&r, order, n);
+        m = atoi(count);
+        if (m < 1 || m > n) die("N must be between 1 and the recorded trials");
+    }
+    long trained = 0, recorded = 0;
+    double none = NAN;
+    int best = -1, complete = 0, pruned = 0;
+    const char *env = getenv("PRUNE_REPLAY_TRIALS");
+    int verbose = env && *env == '1';
+    env = getenv("PRUNE_REPLAY_NOLAG");
+    int nolag = env && *env == '1';
+    for (int o = 0; o < m; o++) {
+        int i = order[o];
+        dt_trial *t = &trials[i];
+        dt_point *pts;
+        int np;
+        dt_err err;
+        if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
+        qsort(pts, (size_t)np, sizeof *pts, by_step);
+        long lag, until = dt_out_burn_in(sw, t->values, &lag);
+        if (nolag) lag = 0;
+        dt_pruner_hold(p, t->number, until, lag);
+        long stop = -1;
+        char reason[256];
+        for (int k = 0; k < np && stop < 0; k++)
+            if (dt_pruner_decide(p, t->number, pts[k], reason, sizeof reason)) stop = pts[k].step;
+        free(pts);
+        if (verbose)
+            fprintf(stderr, "trial %3d  %s %.4f  burn_in %ld  %s\n", t->number, dt_state_name(t->state), t->value,
+                    until, stop >= 0 ? reason : "kept");
+        recorded += t->iterations;
+        if (t->state == DT_COMPLETE && (isnan(none) || (sw->maximize ? t->value > none : t->value < none)))
+            none = t->value;
+        /* A trial the recording itself stopped (diverged) ends as it did there. */
+        int done = stop < 0 && t->state == DT_COMPLETE;
+        trained += stop >= 0 ? stop : t->iterations;
+        dt_pruner_finish(p, t->number, done ? DT_COMPLETE : DT_PRUNED);
+        if (!done) {
+            pruned++;
+            continue;
+        }
+        complete++;
+        if (best < 0 || (sw->maximize ? t->value > trials[best].value : t->value < trials[best].value)) best = i;
+    }
+    printf("%ld %ld %.4f %d %d %d %.4f\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
+           best >= 0 ? trials[best].number : -1, complete, pruned, none);
+    free(order);
 }
 
 int main(int argc, char **argv)
@@ -149,65 +217,10 @@ int main(int argc, char **argv)
         dt_store_load(st, id, &sw.space, sw.pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC, &trials, &n, &err) != 0 ||
         dt_pruner_create(&p, &popts, &err) != 0)
         die(err.msg);
-    if (rank_mode) {
+    if (rank_mode)
         ranks(&sw, st, id, trials, n, argv + 3, argc - 3);
-        dt_pruner_free(p);
-        dt_trials_free(trials, n);
-        dt_store_close(st);
-        dt_sweep_free(&sw);
-        return 0;
-    }
-    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
-    for (int i = 0; i < n; i++) order[i] = i;
-    if (argc == 4) {
-        dt_rng r;
-        dt_rng_seed(&r, strtoull(argv[2], NULL, 10), 0);
-        dt_rng_shuffle(&r, order, n);
-        m = atoi(argv[3]);
-        if (m < 1 || m > n) die("N must be between 1 and the recorded trials");
-    }
-    long trained = 0, recorded = 0;
-    double none = NAN;
-    int best = -1, complete = 0, pruned = 0;
-    const char *env = getenv("PRUNE_REPLAY_TRIALS");
-    int verbose = env && *env == '1';
-    env = getenv("PRUNE_REPLAY_NOLAG");
-    int nolag = env && *env == '1';
-    for (int o = 0; o < m; o++) {
-        int i = order[o];
-        dt_trial *t = &trials[i];
-        dt_point *pts;
-        int np;
-        if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
-        qsort(pts, (size_t)np, sizeof *pts, by_step);
-        long lag, until = dt_out_burn_in(&sw, t->values, &lag);
-        if (nolag) lag = 0;
-        dt_pruner_hold(p, t->number, until, lag);
-        long stop = -1;
-        char reason[256];
-        for (int k = 0; k < np && stop < 0; k++)
-            if (dt_pruner_decide(p, t->number, pts[k], reason, sizeof reason)) stop = pts[k].step;
-        free(pts);
-        if (verbose)
-            fprintf(stderr, "trial %3d  %s %.4f  burn_in %ld  %s\n", t->number, dt_state_name(t->state), t->value,
-                    until, stop >= 0 ? reason : "kept");
-        recorded += t->iterations;
-        if (t->state == DT_COMPLETE && (isnan(none) || (sw.maximize ? t->value > none : t->value < none)))
-            none = t->value;
-        /* A trial the recording itself stopped (diverged) ends as it did there. */
-        int done = stop < 0 && t->state == DT_COMPLETE;
-        trained += stop >= 0 ? stop : t->iterations;
-        dt_pruner_finish(p, t->number, done ? DT_COMPLETE : DT_PRUNED);
-        if (!done) {
-            pruned++;
-            continue;
-        }
-        complete++;
-        if (best < 0 || (sw.maximize ? t->value > trials[best].value : t->value < trials[best].value)) best = i;
-    }
-    printf("%ld %ld %.4f %d %d %d %.4f\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
-           best >= 0 ? trials[best].number : -1, complete, pruned, none);
-    free(order);
+    else
+        replay(&sw, st, id, trials, n, p, argc == 4 ? argv[2] : NULL, argc == 4 ? argv[3] : NULL);
     dt_pruner_free(p);
     dt_trials_free(trials, n);
     dt_store_close(st);
