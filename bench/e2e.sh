@@ -11,7 +11,10 @@
 # time, the best top-1, when each side first reached the peer's final best, the
 # trials' fates, the iterations trained and Darknet's own ms per iteration; then the
 # medians over seeds: the best top-1 of each side, and the wall time each needed to
-# reach the peer's median best (a seed that never reaches it counts as infinite).
+# reach the peer's median best (a seed that never reaches it counts as infinite); then
+# two measures that do not hang on a score few trials reach: the time to the median
+# score of the peer's complete trials, and each side's best so far at a quarter, half,
+# three quarters and all of the peer's median wall time.
 # Times are from each study's launch (process start, imports and image decoding
 # included) to the finish of the trial that reached the value. Last, each side's chosen
 # cfg is trained again and scored on held-out images (bench/e2e_heldout.sh).
@@ -118,7 +121,7 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return a[m % 2 ? (m + 1) / 2 : m / 2 + (upper ? 1 : 0)] + 0
   }
-  { seeds[$1] = 1
+  { seeds[$1] = 1; wall[$1 " " $2] = $3
     if ($6 == "COMPLETE") { if ($7 > best[$1 " " $2]) best[$1 " " $2] = $7; v[NR] = $7; t[NR] = $8; key[NR] = $1 " " $2 } }
   END {
     for (s in seeds) { bo = bo " " best[s " optuna"] + 0; bd = bd " " best[s " darktune"] + 0 }
@@ -140,6 +143,31 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     if (to < 1e29) printf "; finished by %.0f s (half Optuna'"'"'s time): Optuna %.1f per seed (%d at least %.4f), darktune %.1f (%d)",
                           to / 2, early["optuna"] / n, ehit["optuna"], mo, early["darktune"] / n, ehit["darktune"]
     printf "\n"
+    # Measures the rare target cannot blur: the time to a score that half of all the
+    # complete trials of the peer reached (their median), and the best so far of each
+    # side at fractions of the median wall time of the peer (0 before a first result).
+    for (r in v) { split(key[r], a, " "); if (a[2] == "optuna") all = all " " v[r] }
+    mc = median(all, 0); delete reach
+    for (r in v) if (v[r] >= mc - 1e-6 && (!(key[r] in reach) || t[r] < reach[key[r]])) reach[key[r]] = t[r]
+    ro = rd = ""
+    for (s in seeds) { ro = ro " " (s " optuna" in reach ? reach[s " optuna"] : 1e30)
+                       rd = rd " " (s " darktune" in reach ? reach[s " darktune"] : 1e30) }
+    to2 = median(ro, 1); td2 = median(rd, 1)
+    printf "median wall time to reach %.4f, the median of Optuna'"'"'s complete trials: darktune %s, Optuna %s", mc,
+           td2 < 1e29 ? sprintf("%.0f s", td2) : "never", to2 < 1e29 ? sprintf("%.0f s", to2) : "never"
+    if (td2 < 1e29 && to2 < 1e29) printf " (%.2fx)", td2 / to2
+    printf "\n"
+    for (s in seeds) if ((s " optuna") in wall) wo = wo " " wall[s " optuna"]
+    W = median(wo, 0)
+    printf "median best so far at a quarter, half, three quarters and all of Optuna'"'"'s median wall time (%.0f s):", W
+    for (f = 1; f <= 4; f++) {
+      T = W * f / 4
+      for (i = 1; i <= 2; i++) { d = i == 1 ? "darktune" : "optuna"; l = ""
+        for (s in seeds) { b = 0; for (r in v) if (key[r] == s " " d && t[r] <= T && v[r] > b) b = v[r]; l = l " " b }
+        at[d] = median(l, 0) }
+      printf "%s %.4f / %.4f", (f > 1 ? "," : ""), at["darktune"], at["optuna"]
+    }
+    printf " (darktune / Optuna)\n"
   }' "$out/rows"
 
 # What the chosen cfgs are worth beyond the validation that chose them.
