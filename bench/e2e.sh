@@ -121,16 +121,26 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
     return a[m % 2 ? (m + 1) / 2 : m / 2 + (upper ? 1 : 0)] + 0
   }
+  # Over the seeds, the median time at which SIDE first finished a trial scoring at least
+  # TARGET (1e30, infinite, in a seed where it never did).
+  function reach(side, target,   r, s, a, first, l) {
+    for (r in v) { split(key[r], a, " ")
+      if (a[2] == side && v[r] >= target - 1e-6 && (!(a[1] in first) || t[r] < first[a[1]])) first[a[1]] = t[r] }
+    for (s in seeds) l = l " " (s in first ? first[s] : 1e30)
+    return median(l, 1)
+  }
+  # Over the seeds, the median best score SIDE had finished by time T (0 before any).
+  function best_by(side, T,   r, s, b, l) {
+    for (s in seeds) { b = 0; for (r in v) if (key[r] == s " " side && t[r] <= T && v[r] > b) b = v[r]; l = l " " b }
+    return median(l, 0)
+  }
   { seeds[$1] = 1; wall[$1 " " $2] = $3
     if ($6 == "COMPLETE") { if ($7 > best[$1 " " $2]) best[$1 " " $2] = $7; v[NR] = $7; t[NR] = $8; key[NR] = $1 " " $2 } }
   END {
     for (s in seeds) { bo = bo " " best[s " optuna"] + 0; bd = bd " " best[s " darktune"] + 0 }
     mo = median(bo, 0); md = median(bd, 0)
     printf "\nmedian over %d seed%s: best top-1 darktune %.4f, Optuna %.4f (%+.1f points)\n", n, n == 1 ? "" : "s", md, mo, 100 * (md - mo)
-    for (r in v) if (v[r] >= mo - 1e-6 && (!(key[r] in reach) || t[r] < reach[key[r]])) reach[key[r]] = t[r]
-    for (s in seeds) { ro = ro " " (s " optuna" in reach ? reach[s " optuna"] : 1e30)
-                       rd = rd " " (s " darktune" in reach ? reach[s " darktune"] : 1e30) }
-    to = median(ro, 1); td = median(rd, 1)
+    to = reach("optuna", mo); td = reach("darktune", mo)
     printf "median wall time to reach Optuna'"'"'s median best %.4f: darktune %s, Optuna %s", mo,
            td < 1e29 ? sprintf("%.0f s", td) : "never", to < 1e29 ? sprintf("%.0f s", to) : "never"
     if (td < 1e29 && to < 1e29) printf ": darktune / Optuna = %.2fx (goal: at most 0.5x)\n", td / to; else printf "\n"
@@ -147,12 +157,7 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     # complete trials of the peer reached (their median), and the best so far of each
     # side at fractions of the median wall time of the peer (0 before a first result).
     for (r in v) { split(key[r], a, " "); if (a[2] == "optuna") all = all " " v[r] }
-    mc = median(all, 0); delete reach
-    for (r in v) if (v[r] >= mc - 1e-6 && (!(key[r] in reach) || t[r] < reach[key[r]])) reach[key[r]] = t[r]
-    ro = rd = ""
-    for (s in seeds) { ro = ro " " (s " optuna" in reach ? reach[s " optuna"] : 1e30)
-                       rd = rd " " (s " darktune" in reach ? reach[s " darktune"] : 1e30) }
-    to2 = median(ro, 1); td2 = median(rd, 1)
+    mc = median(all, 0); to2 = reach("optuna", mc); td2 = reach("darktune", mc)
     printf "median wall time to reach %.4f, the median of Optuna'"'"'s complete trials: darktune %s, Optuna %s", mc,
            td2 < 1e29 ? sprintf("%.0f s", td2) : "never", to2 < 1e29 ? sprintf("%.0f s", to2) : "never"
     if (td2 < 1e29 && to2 < 1e29) printf " (%.2fx)", td2 / to2
@@ -160,13 +165,8 @@ awk -v n="$(wc -w <<<"$SEEDS")" '
     for (s in seeds) if ((s " optuna") in wall) wo = wo " " wall[s " optuna"]
     W = median(wo, 0)
     printf "median best so far at a quarter, half, three quarters and all of Optuna'"'"'s median wall time (%.0f s):", W
-    for (f = 1; f <= 4; f++) {
-      T = W * f / 4
-      for (i = 1; i <= 2; i++) { d = i == 1 ? "darktune" : "optuna"; l = ""
-        for (s in seeds) { b = 0; for (r in v) if (key[r] == s " " d && t[r] <= T && v[r] > b) b = v[r]; l = l " " b }
-        at[d] = median(l, 0) }
-      printf "%s %.4f / %.4f", (f > 1 ? "," : ""), at["darktune"], at["optuna"]
-    }
+    for (f = 1; f <= 4; f++)
+      printf "%s %.4f / %.4f", (f > 1 ? "," : ""), best_by("darktune", W * f / 4), best_by("optuna", W * f / 4)
     printf " (darktune / Optuna)\n"
   }' "$out/rows"
 
