@@ -33,6 +33,7 @@
  * same order; and how many of them stood ahead of the trial with the best final value
  * there (what a cut at STEP decides: asha keeps the top n/rf). Prints "STEP rho
  * ahead n" for each STEP on one line. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,20 @@ static void die(const char *msg)
 {
     fprintf(stderr, "prune_replay: %s\n", msg);
     exit(1);
+}
+
+/* A whole number of at least 0 from the command line, or a clear stop: a bad STEP
+ * read as 0 would rank the trials at their first reports and say nothing of it. */
+static long whole(const char *arg, const char *what)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0) {
+        fprintf(stderr, "prune_replay: %s '%s' is not a whole number of at least 0\n", what, arg);
+        exit(2);
+    }
+    return v;
 }
 
 /* Reports in the order the scheduler sees them: by iteration, the loss first. */
@@ -91,7 +106,7 @@ static double spearman(double *x, double *y, int n)
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
 }
 
-static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial *trials, int n, char **steps,
+static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial *trials, int n, const long *steps,
                   int nsteps)
 {
     dt_point_kind kind = sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
@@ -110,7 +125,7 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
         qsort(pts, (size_t)np, sizeof *pts, by_step);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int s = 0; s < nsteps; s++) {
-            long at = atol(steps[s]);
+            long at = steps[s];
             for (int k = 0; k < np; k++)
                 if ((int)pts[k].kind == (int)kind && pts[k].step >= hold && pts[k].step - lag >= at) {
                     double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
@@ -127,7 +142,7 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
         double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
         int ahead = 0;
         for (int i = 0; i < m[s]; i++) ahead += xs[i] > xs[best[s]];
-        printf("%s%ld %.3f %d %d", s ? " " : "", atol(steps[s]), m[s] > 2 ? spearman(xs, ys, m[s]) : NAN, ahead,
+        printf("%s%ld %.3f %d %d", s ? " " : "", steps[s], m[s] > 2 ? spearman(xs, ys, m[s]) : NAN, ahead,
                m[s]);
     }
     printf("\n");
@@ -137,19 +152,20 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     free(best);
 }
 
-/* Replays the pruner over the recorded trials (all in number order, or COUNT of them
- * in an order drawn from SEED) and prints the line the header describes. */
+/* Replays the pruner over the recorded trials (all in number order when count is 0,
+ * else COUNT of them in an order drawn from SEED) and prints the line the header
+ * describes. */
 static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *trials, int n, dt_pruner *p,
-                   const char *seed, const char *count)
+                   long seed, long count)
 {
     int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
     for (int i = 0; i < n; i++) order[i] = i;
-    if (seed) {
+    if (count) {
+        if (count > n) die("N must be between 1 and the recorded trials");
         dt_rng r;
-        dt_rng_seed(&r, strtoull(seed, NULL, 10), 0);
+        dt_rng_seed(&r, (uint64_t)seed, 0);
         dt_rng_shuffle(&r, order, n);
-        m = atoi(count);
-        if (m < 1 || m > n) die("N must be between 1 and the recorded trials");
+        m = (int)count;
     }
     long trained = 0, recorded = 0;
     double none = NAN;
@@ -203,6 +219,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n       prune_replay SWEEP.ini --ranks STEP...\n");
         return 2;
     }
+    /* the numbers first: a typo stops here, before the store is opened */
+    int nsteps = rank_mode ? argc - 3 : 0;
+    long *steps = dt_xmalloc((size_t)(nsteps + 1) * sizeof *steps), seed = 0, count = 0;
+    for (int i = 0; i < nsteps; i++) steps[i] = whole(argv[3 + i], "STEP");
+    if (argc == 4 && !rank_mode) {
+        seed = whole(argv[2], "ORDER");
+        count = whole(argv[3], "N");
+        if (count < 1) die("N must be between 1 and the recorded trials");
+    }
     dt_sweep sw = {0};
     dt_err err;
     if (dt_sweep_load(&sw, argv[1], &err) != 0) die(err.msg);
@@ -218,9 +243,10 @@ int main(int argc, char **argv)
         dt_pruner_create(&p, &popts, &err) != 0)
         die(err.msg);
     if (rank_mode)
-        ranks(&sw, st, id, trials, n, argv + 3, argc - 3);
+        ranks(&sw, st, id, trials, n, steps, nsteps);
     else
-        replay(&sw, st, id, trials, n, p, argc == 4 ? argv[2] : NULL, argc == 4 ? argv[3] : NULL);
+        replay(&sw, st, id, trials, n, p, seed, count);
+    free(steps);
     dt_pruner_free(p);
     dt_trials_free(trials, n);
     dt_store_close(st);

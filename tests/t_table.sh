@@ -105,6 +105,10 @@ done
 r=$(build/bench/prune_replay "$tmp/rec-asha.ini" --ranks 5 20)
 check_eq "replay --ranks: the final validation ranks as the final values, the best ahead" \
   "$(awk '{ print ($5 == 20 && $6 == "1.000" && $7 == 0 && $8 == $4 && $4 > 2 && $2 >= -1 && $2 <= 1) }' <<<"$r")" 1
+# A step that is not a number stops it, naming the argument, where it once ranked at 0.
+r=$(build/bench/prune_replay "$tmp/rec-asha.ini" --ranks 5 2O 2>&1)
+check_eq "replay --ranks: a bad step is refused (exit status)" "$?" 2
+check_eq "replay --ranks: a bad step is named" "$r" "prune_replay: STEP '2O' is not a whole number of at least 0"
 
 # The real recording, when bench/record.sh has made it.
 if [ -f bench/fashion.table ]; then
