@@ -109,6 +109,31 @@ check_eq "replay --ranks: the final validation ranks as the final values, the be
 r=$(build/bench/prune_replay "$tmp/rec-asha.ini" --ranks 5 2O 2>&1)
 check_eq "replay --ranks: a bad step is refused (exit status)" "$?" 2
 check_eq "replay --ranks: a bad step is named" "$r" "prune_replay: STEP '2O' is not a whole number of at least 0"
+# PRUNE_REPLAY_WINDOW=W ranks by the mean of the last W raw losses, recovered from
+# Darknet's avg loss (avg_t = 0.9 avg_(t-1) + 0.1 loss_t). Three trials whose stored
+# series is that avg of raw losses chosen so that at iteration 10 the avg and the raw
+# loss order them oppositely: the first drops from 2 to 0.2 at iteration 8 and ends best
+# (top-1 0.9; its avg at 10 is still 1.51), the others stay at 1 (0.8) and 1.5 (0.7).
+awk 'BEGIN { printf "darktune-table 1\nparams learning_rate:log\niterations 20\neval_interval 5\n"
+  split("0.001 0.01 0.1", lr, " "); split("0.9 0.8 0.7", top, " ")
+  for (r = 1; r <= 3; r++) { line = "row " lr[r] " |"; avg = -1
+    for (t = 1; t <= 20; t++) { raw = r == 1 ? (t <= 7 ? 2 : 0.2) : r == 2 ? 1 : 1.5
+      avg = avg < 0 ? raw : 0.9 * avg + 0.1 * raw; line = line sprintf("%s%.7g", t > 1 ? "," : " ", avg) }
+    print line " | " top[r] "," top[r] "," top[r] "," top[r] " | " top[r] } }' > "$tmp/ema.table"
+printf '%s\n' "$base" | awk -v t="$PWD/$tmp/ema.table" -v o="$PWD/$tmp/ema" '
+  /^table / { $0 = "table = " t } /^output / { $0 = "output = " o } /^trials / { $0 = "trials = 3" }
+  /^\[sampler\]/ { print; print "type = grid"; skip = 1; next }
+  /^\[pruner\]/ { print; print "type = median\non = loss"; skip = 1; next }
+  /^\[space\]/ { print; print "learning_rate = choice(0.001, 0.01, 0.1)"; skip = 1; next }
+  /^\[/ { skip = 0 } skip { next } { print }' > "$tmp/ema.ini"
+"$DARKTUNE" run "$tmp/ema.ini" > "$tmp/ema.log" 2>&1
+check_eq "replay window: the three-trial study's exit status" "$?" 0
+check_eq "replay window: Darknet's avg loss at 10 ranks the best last" \
+  "$(build/bench/prune_replay "$tmp/ema.ini" --ranks 10 20)" "10 -0.500 2 3 20 1.000 0 3"
+check_eq "replay window: the raw loss at 10 (window 1) ranks as the final values" \
+  "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
+check_eq "replay window: so does the mean of the last 3" \
+  "$(PRUNE_REPLAY_WINDOW=3 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
 
 # The real recording, when bench/record.sh has made it.
 if [ -f bench/fashion.table ]; then
