@@ -146,6 +146,7 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     /* step s's pairs are x[s*n + 0..m[s]), y likewise; each trial's points are read once */
     double *x = dt_xmalloc((size_t)nsteps * n * sizeof *x), *y = dt_xmalloc((size_t)nsteps * n * sizeof *y);
     int *m = dt_xcalloc((size_t)nsteps, sizeof *m), *best = dt_xmalloc((size_t)nsteps * sizeof *best);
+    int w = window();
     for (int s = 0; s < nsteps; s++) best[s] = -1;
     for (int i = 0; i < n; i++) {
         if (trials[i].state != DT_COMPLETE) continue;
@@ -154,7 +155,7 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
         dt_err err;
         if (dt_store_points(st, id, trials[i].number, &pts, &np, &err) != 0) die(err.msg);
         qsort(pts, (size_t)np, sizeof *pts, by_step);
-        if (window()) raw_window(pts, np, window());
+        if (w) raw_window(pts, np, w);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int s = 0; s < nsteps; s++) {
             long at = steps[s];
@@ -190,7 +191,7 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
 static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *trials, int n, dt_pruner *p,
                    long seed, long count)
 {
-    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n;
+    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n, w = window();
     for (int i = 0; i < n; i++) order[i] = i;
     if (count) {
         if (count > n) die("N must be between 1 and the recorded trials");
@@ -214,7 +215,7 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
         dt_err err;
         if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
         qsort(pts, (size_t)np, sizeof *pts, by_step);
-        if (window()) raw_window(pts, np, window());
+        if (w) raw_window(pts, np, w);
         long lag, until = dt_out_burn_in(sw, t->values, &lag);
         if (nolag) lag = 0;
         dt_pruner_hold(p, t->number, until, lag);
