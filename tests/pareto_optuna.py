@@ -4,8 +4,10 @@ tests/t_pareto.sh to compare with plugin/dt_pareto.c's and dt_tpe_split's.
   pareto_optuna.py write FILE SEED         writes the point sets (test_pareto --sets reads them)
   pareto_optuna.py run FILE                prints "hv ID VALUE" and "rank ID R..." per set
   pareto_optuna.py write-split FILE SEED   writes studies of 2 or 3 objectives (test_tpe --split reads them)
-  pareto_optuna.py split FILE              prints "below ID NUMBERS..." per study: the trials
-                                           TPESampler's _split_trials takes as good
+  pareto_optuna.py split FILE [DARKTUNE]   prints "below ID NUMBERS..." per study: the trials
+                                           TPESampler's _split_trials takes as good; given
+                                           DARKTUNE (test_tpe --split's lines), one line per
+                                           study instead: "same ID", "tie ID" or "differ ID"
 
 The sets: 2 to 5 objectives, 1 to 60 points, uniform or on a coarse grid (ties and
 duplicates), with some points beyond the reference point. Optuna's compute_hypervolume
@@ -17,6 +19,7 @@ import sys
 import numpy as np
 import optuna
 from optuna._hypervolume import compute_hypervolume
+from optuna.samplers._tpe.sampler import _get_reference_point
 from optuna.samplers._tpe.sampler import _split_trials
 from optuna.samplers._tpe.sampler import default_gamma_multiobjective
 from optuna.study._multi_objective import _fast_non_domination_rank
@@ -94,8 +97,36 @@ def write_split(path, seed):
                 f.write(f"t {k} {state} {vals}\n")
 
 
-def split(path):
+def tie(study, trials, n_below, ours, theirs):
+    """Whether two good sets differ only where the hypervolume subset selection met a tie:
+    in the complete trials of the non-domination rank it breaks, with the same hypervolume
+    (1e-9 relative, the reference point Optuna takes for that rank). Exact ties are broken
+    by rounding (two contributions of 2.99 computed as 2.99 and 2.990000000000002), which
+    moves with numpy's version, not with the algorithm."""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    if n_below >= len(complete):
+        return False
+    sign = [-1.0 if d == optuna.study.StudyDirection.MAXIMIZE else 1.0 for d in study.directions]
+    lvals = np.array([t.values for t in complete]) * sign
+    ranks = _fast_non_domination_rank(lvals, n_below=n_below)
+    r, counts = np.unique(ranks, return_counts=True)
+    last = int(np.max(r[np.cumsum(counts) <= n_below], initial=-1))
+    at = {t.number: i for i, t in enumerate(complete) if ranks[i] == last + 1}
+    if not (set(ours) ^ set(theirs)) <= set(at):
+        return False
+    ref = _get_reference_point(lvals[list(at.values())])
+    hv = [compute_hypervolume(lvals[[at[n] for n in b if n in at]], ref) for b in (ours, theirs)]
+    return abs(hv[0] - hv[1]) <= 1e-9 * max(abs(hv[1]), 1e-300)
+
+
+def split(path, darktune=None):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    theirs = {}
+    if darktune:
+        with open(darktune) as f:
+            for line in f:
+                w = line.split()
+                theirs[int(w[1])] = [int(x) for x in w[2:]]
     studies = []
     with open(path) as f:
         for line in f:
@@ -114,8 +145,15 @@ def split(path):
         # As TPESampler._sample without the constant liar: complete and pruned trials,
         # n of them, gamma = default_gamma_multiobjective.
         trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
-        below, _ = _split_trials(study, trials, default_gamma_multiobjective(len(trials)))
-        print(f"below {sid} {' '.join(str(t.number) for t in sorted(below, key=lambda t: t.number))}".rstrip())
+        n_below = default_gamma_multiobjective(len(trials))
+        below, _ = _split_trials(study, trials, n_below)
+        ours = sorted(t.number for t in below)
+        if not darktune:
+            print(f"below {sid} {' '.join(str(n) for n in ours)}".rstrip())
+        elif sid not in theirs or ours != theirs[sid]:
+            print(f"{'tie' if sid in theirs and tie(study, trials, n_below, ours, theirs[sid]) else 'differ'} {sid}")
+        else:
+            print(f"same {sid}")
 
 
 if __name__ == "__main__":
@@ -125,7 +163,7 @@ if __name__ == "__main__":
         run(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "write-split":
         write_split(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "split":
-        split(sys.argv[2])
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "split":
+        split(*sys.argv[2:])
     else:
         sys.exit(__doc__)

@@ -4,7 +4,8 @@
 # to 5 objectives (tests/pareto_optuna.py writes them): every hypervolume within 1e-9
 # relative, every rank the same. Then MOTPE's split (dt_tpe_split, through test_tpe
 # --split) against TPESampler's on 60 random studies of 2 and 3 objectives (ties,
-# duplicates, pruned, running and failed trials): the same good trials in every one.
+# duplicates, pruned, running and failed trials): the same good trials in every one, up
+# to an exact tie of the hypervolume subset selection (the same hypervolume).
 # A few seconds (Optuna's import).
 set -u
 . tests/lib.sh
@@ -69,5 +70,19 @@ check_eq "Optuna's split exit status" "$?" 0
 check_eq "one line per study" "$(wc -l < "$tmp/split.optuna")" 60
 differ=$(diff "$tmp/split.darktune" "$tmp/split.optuna" | grep -c '^<')
 echo "  MOTPE's good trials: $((60 - differ)) of 60 studies as Optuna's"
-check_eq "MOTPE's good trials are Optuna's in every study" "$differ" 0
+# Where they differ, only an exact tie of the hypervolume subset selection may: Optuna
+# computes two equal contributions (2.99 in study 36) with rounding that breaks the tie
+# one way or the other as numpy's version changes, so the check is that the trials
+# picked from the rank it breaks cover the same hypervolume (pareto_optuna.py's tie()).
+"$py" tests/pareto_optuna.py split "$tmp/studies" "$tmp/split.darktune" > "$tmp/split.check" 2>> "$tmp/optuna.err"
+check_eq "the split check's exit status" "$?" 0
+echo "  of those that differ, ties of equal hypervolume: $(grep -c '^tie' "$tmp/split.check")"
+check_eq "MOTPE's good trials are Optuna's in every study, up to an exact tie" \
+  "$(grep -c '^same\|^tie' "$tmp/split.check") $(grep '^differ' "$tmp/split.check" | tr '\n' ' ')" "60 "
+# The check can fail: a study given a trial of no rank, and study 36 without trial 24,
+# one of the three darktune picks from the rank the selection breaks (less hypervolume).
+awk '$2 == 5 { $0 = $0 " 9999" } $2 == 36 { sub(/ 24 /, " ") } 1' "$tmp/split.darktune" > "$tmp/split.off"
+"$py" tests/pareto_optuna.py split "$tmp/studies" "$tmp/split.off" > "$tmp/split.offcheck" 2>> "$tmp/optuna.err"
+check_eq "a good set with a stranger, and one short of a pick, differ" \
+  "$(grep '^differ' "$tmp/split.offcheck" | tr '\n' ' ')" "differ 5 differ 36 "
 finish t_pareto
