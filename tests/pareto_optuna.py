@@ -102,7 +102,7 @@ def tie(study, trials, n_below, ours, theirs):
     in the complete trials of the non-domination rank it breaks, with the same hypervolume
     (1e-9 relative, the reference point Optuna takes for that rank). Exact ties are broken
     by rounding (two contributions of 2.99 computed as 2.99 and 2.990000000000002), which
-    moves with numpy's version, not with the algorithm."""
+    has come out differently on different machines, not by the algorithm."""
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     if n_below >= len(complete):
         return False
