@@ -7,7 +7,7 @@
 # infinite); how rare that target is; then two measures that do not hang on a score few
 # trials reach: the time to the median score of the peer's complete trials, and each
 # side's best so far at a quarter, half, three quarters and all of the peer's median
-# wall time. tests/t_bench.sh checks every line on rows worked out by hand.
+# wall time. tests/t_e2e.sh checks every line on rows worked out by hand.
 #
 # With an even number of seeds the median is the middle value on the cautious side: the
 # lower of the two bests (more than half the seeds reached it), the later of the two

@@ -104,6 +104,17 @@ static int window(void)
     return (int)w;
 }
 
+/* A trial's reports, in the order the scheduler sees them, the loss windowed when w > 0. */
+static dt_point *points(dt_store *st, long long id, int number, int w, int *np)
+{
+    dt_point *pts;
+    dt_err err;
+    if (dt_store_points(st, id, number, &pts, np, &err) != 0) die(err.msg);
+    qsort(pts, (size_t)*np, sizeof *pts, by_step);
+    if (w) raw_window(pts, *np, w);
+    return pts;
+}
+
 /* v first: a pointer to it is a pointer to v, so dt_cmp_double sorts these by v. */
 typedef struct ranked {
     double v;
@@ -150,12 +161,8 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     for (int s = 0; s < nsteps; s++) best[s] = -1;
     for (int i = 0; i < n; i++) {
         if (trials[i].state != DT_COMPLETE) continue;
-        dt_point *pts;
         int np;
-        dt_err err;
-        if (dt_store_points(st, id, trials[i].number, &pts, &np, &err) != 0) die(err.msg);
-        qsort(pts, (size_t)np, sizeof *pts, by_step);
-        if (w) raw_window(pts, np, w);
+        dt_point *pts = points(st, id, trials[i].number, w, &np);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int s = 0; s < nsteps; s++) {
             long at = steps[s];
@@ -210,12 +217,8 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
     for (int o = 0; o < m; o++) {
         int i = order[o];
         dt_trial *t = &trials[i];
-        dt_point *pts;
         int np;
-        dt_err err;
-        if (dt_store_points(st, id, t->number, &pts, &np, &err) != 0) die(err.msg);
-        qsort(pts, (size_t)np, sizeof *pts, by_step);
-        if (w) raw_window(pts, np, w);
+        dt_point *pts = points(st, id, t->number, w, &np);
         long lag, until = dt_out_burn_in(sw, t->values, &lag);
         if (nolag) lag = 0;
         dt_pruner_hold(p, t->number, until, lag);
