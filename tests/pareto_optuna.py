@@ -4,10 +4,10 @@ tests/t_pareto.sh to compare with plugin/dt_pareto.c's and dt_tpe_split's.
   pareto_optuna.py write FILE SEED         writes the point sets (test_pareto --sets reads them)
   pareto_optuna.py run FILE                prints "hv ID VALUE" and "rank ID R..." per set
   pareto_optuna.py write-split FILE SEED   writes studies of 2 or 3 objectives (test_tpe --split reads them)
-  pareto_optuna.py split FILE [DARKTUNE]   prints "below ID NUMBERS..." per study: the trials
-                                           TPESampler's _split_trials takes as good; given
-                                           DARKTUNE (test_tpe --split's lines), one line per
-                                           study instead: "same ID", "tie ID" or "differ ID"
+  pareto_optuna.py split FILE DARKTUNE     the trials TPESampler's _split_trials takes as good
+                                           against DARKTUNE's (test_tpe --split's "below ID
+                                           NUMBERS..." lines), one line per study: "same ID",
+                                           "tie ID" or "differ ID"
 
 The sets: 2 to 5 objectives, 1 to 60 points, uniform or on a coarse grid (ties and
 duplicates), with some points beyond the reference point. Optuna's compute_hypervolume
@@ -119,14 +119,13 @@ def tie(study, trials, n_below, ours, theirs):
     return abs(hv[0] - hv[1]) <= 1e-9 * max(abs(hv[1]), 1e-300)
 
 
-def split(path, darktune=None):
+def split(path, darktune):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     theirs = {}
-    if darktune:
-        with open(darktune) as f:
-            for line in f:
-                w = line.split()
-                theirs[int(w[1])] = [int(x) for x in w[2:]]
+    with open(darktune) as f:
+        for line in f:
+            w = line.split()
+            theirs[int(w[1])] = [int(x) for x in w[2:]]
     studies = []
     with open(path) as f:
         for line in f:
@@ -148,9 +147,7 @@ def split(path, darktune=None):
         n_below = default_gamma_multiobjective(len(trials))
         below, _ = _split_trials(study, trials, n_below)
         ours = sorted(t.number for t in below)
-        if not darktune:
-            print(f"below {sid} {' '.join(str(n) for n in ours)}".rstrip())
-        elif sid not in theirs or ours != theirs[sid]:
+        if sid not in theirs or ours != theirs[sid]:
             print(f"{'tie' if sid in theirs and tie(study, trials, n_below, ours, theirs[sid]) else 'differ'} {sid}")
         else:
             print(f"same {sid}")
@@ -163,7 +160,7 @@ if __name__ == "__main__":
         run(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "write-split":
         write_split(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) in (3, 4) and sys.argv[1] == "split":
-        split(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "split":
+        split(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
