@@ -234,6 +234,22 @@ static dt_dataset *dt_data__new(int n, int detection)
     return ds;
 }
 
+/* Both loaders' end: the images decoded when all went well so far, the list's text
+ * and lines freed, and the dataset handed over (or freed on an error). */
+static int dt_data__finish(dt_dataset *ds, int rc, const char *list, char *text, char **lines, int *nums,
+                           int threads, double t0, dt_dataset **out, dt_err *err)
+{
+    if (rc == 0) rc = dt_data__decode_all(ds, list, nums, threads, err);
+    free(lines), free(nums), free(text);
+    if (rc != 0) {
+        dt_dataset_free(ds);
+        return -1;
+    }
+    ds->seconds = dt_now() - t0;
+    *out = ds;
+    return 0;
+}
+
 /* Reads the list, gives every path its class (refusing none or two), then decodes
  * the images. */
 int dt_dataset_load(dt_dataset **out, const char *list, const char *base_dir, char *const *labels, int nlabels,
@@ -262,15 +278,7 @@ int dt_dataset_load(dt_dataset **out, const char *list, const char *base_dir, ch
                          lines[i], matches, labels[ds->cls[i]], labels[second], matches > 2 ? ", ..." : "");
         }
     }
-    if (rc == 0) rc = dt_data__decode_all(ds, list, nums, threads, err);
-    free(lines), free(nums), free(text);
-    if (rc != 0) {
-        dt_dataset_free(ds);
-        return -1;
-    }
-    ds->seconds = dt_now() - t0;
-    *out = ds;
-    return 0;
+    return dt_data__finish(ds, rc, list, text, lines, nums, threads, t0, out, err);
 }
 
 /* Replaces the first occurrence of find in s (a malloc'd string) by rep, as
@@ -381,15 +389,7 @@ int dt_dataset_load_detection(dt_dataset **out, const char *list, const char *ba
         }
         free(lpath);
     }
-    if (rc == 0) rc = dt_data__decode_all(ds, list, nums, threads, err);
-    free(lines), free(nums), free(text);
-    if (rc != 0) {
-        dt_dataset_free(ds);
-        return -1;
-    }
-    ds->seconds = dt_now() - t0;
-    *out = ds;
-    return 0;
+    return dt_data__finish(ds, rc, list, text, lines, nums, threads, t0, out, err);
 }
 
 /* The number of images. */
