@@ -27,7 +27,9 @@
  * (no lag, as before dt_burn_in_lag), to measure what the lag changes. With
  * PRUNE_REPLAY_WINDOW=W (1..64), the loss series is the mean of the last W raw losses
  * instead of Darknet's avg loss, which trails the raw loss by about ten iterations: to
- * ask whether a loss with less lag ranks the trials better at a pruner's first rungs.
+ * ask whether a loss with less lag ranks the trials better at a pruner's first rungs;
+ * with PRUNE_REPLAY_AHEAD=A as well, the least-squares line through those W raw losses
+ * read A iterations on: whether a loss extrapolated ranks them better still.
  *
  * --ranks: how well the compared series ranks the trials at each STEP, the question
  * every pruner answers: Spearman's rank correlation between each COMPLETE trial's
@@ -78,21 +80,32 @@ static int by_step(const void *a, const void *b)
 
 /* The loss series as the mean of the last w raw losses (PRUNE_REPLAY_WINDOW). The store
  * keeps Darknet's avg loss of every iteration, avg_t = 0.9 avg_(t-1) + 0.1 loss_t (the
- * first avg is the first loss), so loss_t = 10 avg_t - 9 avg_(t-1). */
+ * first avg is the first loss), so loss_t = 10 avg_t - 9 avg_(t-1). With ahead > 0
+ * (PRUNE_REPLAY_AHEAD), the least-squares line through those w raw losses, read ahead
+ * iterations past the report: a trial whose loss falls fast is ranked by where it is
+ * heading, not by where it is. */
 #define MAX_WINDOW 64
-static void raw_window(dt_point *pts, int np, int w)
+static void raw_window(dt_point *pts, int np, int w, long ahead)
 {
-    double ring[MAX_WINDOW], sum = 0, prev = NAN;
+    double ring[MAX_WINDOW], step[MAX_WINDOW], prev = NAN;
     int seen = 0;
     for (int k = 0; k < np; k++) {
         if (pts[k].kind != DT_POINT_LOSS || !isfinite(pts[k].value)) continue;
         double avg = pts[k].value, raw = isnan(prev) ? avg : 10 * avg - 9 * prev;
         prev = avg;
-        if (seen >= w) sum -= ring[seen % w];
         ring[seen % w] = raw;
-        sum += raw;
+        step[seen % w] = (double)pts[k].step;
         seen++;
-        pts[k].value = sum / (seen < w ? seen : w);
+        int m = seen < w ? seen : w;
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (int j = 0; j < m; j++) {
+            sx += step[j], sy += ring[j];
+            sxx += step[j] * step[j], sxy += step[j] * ring[j];
+        }
+        double mx = sx / m, my = sy / m, vx = sxx / m - mx * mx;
+        pts[k].value = ahead > 0 && m > 1 && vx > 0
+                     ? my + (sxy / m - mx * my) / vx * ((double)pts[k].step + ahead - mx)
+                     : my;
     }
 }
 
@@ -104,6 +117,12 @@ static int window(void)
     return (int)w;
 }
 
+static long ahead(void)
+{
+    const char *env = getenv("PRUNE_REPLAY_AHEAD");
+    return env && *env ? whole(env, "PRUNE_REPLAY_AHEAD") : 0;
+}
+
 /* A trial's reports, in the order the scheduler sees them, the loss windowed when w > 0. */
 static dt_point *points(dt_store *st, long long id, int number, int w, int *np)
 {
@@ -111,7 +130,7 @@ static dt_point *points(dt_store *st, long long id, int number, int w, int *np)
     dt_err err;
     if (dt_store_points(st, id, number, &pts, np, &err) != 0) die(err.msg);
     qsort(pts, (size_t)*np, sizeof *pts, by_step);
-    if (w) raw_window(pts, *np, w);
+    if (w) raw_window(pts, *np, w, ahead());
     return pts;
 }
 

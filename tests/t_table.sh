@@ -134,6 +134,13 @@ check_eq "replay window: the raw loss at 10 (window 1) ranks as the final values
   "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
 check_eq "replay window: so does the mean of the last 3" \
   "$(PRUNE_REPLAY_WINDOW=3 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
+# PRUNE_REPLAY_AHEAD=A reads the least-squares line through the window A iterations on.
+# Over the last 8 (2,2,2,2,2,0.2,0.2,0.2 at 3..10) the first trial's mean, 1.325, is
+# behind the second's 1; its line, falling 0.32 an iteration, reads -3.0 at 20.
+check_eq "replay window: the mean of the last 8 puts the best second" \
+  "$(PRUNE_REPLAY_WINDOW=8 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 0.500 1 3"
+check_eq "replay ahead: the line through the last 8, read 10 on, puts it first" \
+  "$(PRUNE_REPLAY_WINDOW=8 PRUNE_REPLAY_AHEAD=10 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
 
 # The real recording, when bench/record.sh has made it.
 if [ -f bench/fashion.table ]; then
