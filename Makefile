@@ -157,8 +157,9 @@ build/bench/store_bench: bench/store_bench.c build/libdarktune.a
 	@mkdir -p $(dir $@)
 	$(UPPER_CC) -o $@ $< build/libdarktune.a $(LDLIBS)
 
-# In-process vs `darknet classifier train`: ms per iteration, trials per hour.
-bench-inprocess: all data
+# In-process vs `darknet classifier train`, and the native build beside both: ms per
+# iteration, trials per hour.
+bench-inprocess: all data native
 	bench/inprocess.sh
 
 # The same 30 configurations without pruning and with each pruner; then the demo's
@@ -175,9 +176,11 @@ build/bench/prune_replay: bench/prune_replay.c build/libdarktune.a
 bench-sampler: build/bench/sampler_bench
 	bench/sampler.sh
 
-# darktune (TPE + its pruner, in-process) against the latest Optuna (TPE + MedianPruner)
-# driving `darknet classifier train`: best top-1 and the time to reach it, 5 seeds, then the chosen cfgs on held-out images (~30 min).
-bench-e2e: all data
+# darktune (TPE + its pruner, in-process, darktune-native unless DARKTUNE=./darktune)
+# against the latest Optuna (TPE + MedianPruner) driving the Debian `darknet classifier
+# train`: best top-1 and the time to reach it, 5 seeds, then the chosen cfgs on held-out
+# images (~30 min).
+bench-e2e: all data native
 	bench/e2e.sh
 
 # MOTPE beside Optuna's TPESampler with several objectives: hypervolume on ZDT1-3 and
@@ -200,7 +203,7 @@ bench-record: all data
 	bench/record.sh
 
 clean:
-	rm -rf build darktune
+	rm -rf build darktune darktune-cuda darktune-native
 
 # CUDA build of Debian's darknet source with our patches (darknet/patches/): into
 # build/darknet-gpu/ with cuDNN, build/darknet-gpu-nocudnn/ with CUDNN=0. Needs nvcc.
@@ -216,14 +219,32 @@ gpu: gpu-lib
 	$(MAKE) --no-print-directory darktune-cuda GPU_DIR=$$d && echo "$$d" > build/cuda/gpu_dir
 
 gpu-lib:
-	@CUDNN="$(or $(CUDNN),1)" bash darknet/build-gpu.sh
+	@KIND=cuda CUDNN="$(or $(CUDNN),1)" bash darknet/build.sh
 
 GPU_DIR ?= build/darknet-gpu
-darktune-cuda: $(CMD_OBJ) build/libdarktune.a darknet/dt_train.c $(HDR) $(GPU_DIR)/flags.mk
-	@mkdir -p build/cuda
-	$(LOWER_CC) $(shell sed -n 's/^DARKNET_CFLAGS := //p' $(GPU_DIR)/flags.mk) -c darknet/dt_train.c -o build/cuda/dt_train.o
-	$(UPPER_CC) -o $@ $(CMD_OBJ) build/cuda/dt_train.o build/libdarktune.a $(BASE_LDLIBS) \
-	    $(shell sed -n 's/^DARKNET_LDLIBS := //p' $(GPU_DIR)/flags.mk)
+# $(call relinked,PROGRAM,DIR,OBJDIR): darktune with darknet/dt_train.c compiled against
+# the libdarknet build in DIR (its flags.mk's macros) and linked before libdarktune.a,
+# so that it replaces the Debian one.
+define relinked
+$(1): $$(CMD_OBJ) build/libdarktune.a darknet/dt_train.c $$(HDR) $(2)/flags.mk
+	@mkdir -p $(3)
+	$$(LOWER_CC) $$(shell sed -n 's/^DARKNET_CFLAGS := //p' $(2)/flags.mk) -c darknet/dt_train.c -o $(3)/dt_train.o
+	$$(UPPER_CC) -o $$@ $$(CMD_OBJ) $(3)/dt_train.o build/libdarktune.a $$(BASE_LDLIBS) \
+	    $$(shell sed -n 's/^DARKNET_LDLIBS := //p' $(2)/flags.mk)
+endef
+$(eval $(call relinked,darktune-cuda,$(GPU_DIR),build/cuda))
+$(eval $(call relinked,darktune-native,build/darknet-native,build/native))
+
+# Debian's darknet source built for this machine's CPU (-march=native: AVX2 and FMA
+# where it has them, which the Debian package, built for every x86-64, leaves idle)
+# into build/darknet-native/, and darktune-native, the in-process runner linked
+# against it. `darktune-native --version` names the build.
+.PHONY: native native-lib
+native: native-lib
+	@$(MAKE) --no-print-directory darktune-native
+
+native-lib:
+	@KIND=native bash darknet/build.sh
 
 gpu-check:
 	@bash tests/gpu/check.sh

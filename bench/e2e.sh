@@ -2,7 +2,8 @@
 # make bench-e2e: darktune against what a Darknet user would write today, end to end,
 # side by side in one run. The peer (bench/e2e_peer.py) is the latest Optuna, TPE and
 # MedianPruner (pruning on the training loss) driving the Debian `darknet classifier
-# train` by subprocess; darktune runs bench/e2e.ini (TPE, its pruner, in-process).
+# train` by subprocess; darktune runs bench/e2e.ini (TPE, median on the loss,
+# in-process, with ./darktune-native: Darknet built for this CPU).
 # Both: the same space (learning_rate, momentum, decay), TRIALS (30) trials of ITERS
 # (300) iterations of cfg/fashion.cfg on the first 10,000 training images, two at a
 # time, top-1 on the first 2,000 validation images as the objective.
@@ -25,6 +26,9 @@ SEEDS=${SEEDS:-"1 2 3 4 5"} TRIALS=${TRIALS:-30} ITERS=${ITERS:-300}
 # INI: darktune's sweep (other settings to compare); SIDES: "darktune" alone reuses the
 # peer's rows of an earlier run for the table.
 INI=${INI:-bench/e2e.ini} SIDES=${SIDES:-"optuna darktune"}
+# DARKTUNE: the darktune that runs it; ./darktune-native (make native: Darknet built for
+# this CPU) unless told ./darktune, which trains with the Debian libdarknet as the peer does.
+DARKTUNE=${DARKTUNE:-./darktune-native}
 root=$PWD out=$PWD/bench/out/e2e
 [ -e data/fashion/.complete ] || { echo "bench-e2e: data/fashion is not ready: run make data" >&2; exit 1; }
 mkdir -p "$out"
@@ -74,7 +78,7 @@ run_darktune() {  # SEED
     /^max_batches[ \t]*=/ { $0 = "max_batches = " iters }
     { print }' "$INI" > "$dir/sweep.ini"
   t0=$(now)
-  ./darktune run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { echo "darktune failed (seed $1):" >&2; tail "$dir/run.log" >&2; exit 1; }
+  "$DARKTUNE" run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { echo "darktune failed (seed $1):" >&2; tail "$dir/run.log" >&2; exit 1; }
   t1=$(now)
   sqlite3 -separator ' ' "$dir/study.db" "SELECT number, state, CASE WHEN state = 'COMPLETE' THEN value ELSE '-' END,
       finished, iterations FROM trial ORDER BY number" |
@@ -88,6 +92,7 @@ if [ "$SIDES" = darktune ]; then touch "$out/rows"; awk '$2 == "optuna"' "$out/r
 else : > "$out/rows"; fi
 echo "Optuna $("$py" -c 'import optuna; print(optuna.__version__)'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg);" \
      "$TRIALS trials x $ITERS iterations, 2 at a time, 10k train / 2k valid images, seeds: $SEEDS"
+echo "darktune: $DARKTUNE, $("$DARKTUNE" --version | sed 's/.*libdarknet with the //; s/, table)$//')"
 echo "reach s: when the side first reached the Optuna study's final best of that seed (from the study's launch)"
 printf '%4s %-9s %7s %9s %8s %8s %6s %6s %10s %6s\n' seed side "wall s" "best top1" "reach s" complete pruned failed iterations ms/it
 # per seed: each side's row; "reach s": when the side first reached the peer's final best of that seed

@@ -10,7 +10,7 @@
 #    seed), then median and asha replayed over those curves (bench/prune_replay.c),
 #    each on the periodic top-1 (500 images every 25 iterations) and on the training
 #    loss (median-loss; asha-loss: first rung at an eighth of the trial, the default,
-#    the top half goes on, as in bench/e2e.ini).
+#    the top half goes on, as in bench/e2e-asha.ini).
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
 #    then the same over ORDERS (20) other orders of each seed's trials; last, how well

@@ -1,6 +1,7 @@
 /* dt_train: Darknet's classifier and detector training loops in the in-process
  * runner's child (see dt_train.h). Compiled without GPU and CUDNN, as the Debian libdarknet is:
- * darknet.h's structs change shape with those macros. */
+ * darknet.h's structs change shape with those macros. make gpu and make native compile
+ * it again with their build's macros (darknet/build.sh writes them in flags.mk). */
 #include "dt_train.h"
 
 #include <errno.h>
@@ -471,8 +472,19 @@ const char *dt_train_build(void)
     return "CUDA + cuDNN";
 #elif defined(GPU)
     return "CUDA";
+#elif defined(DT_DARKNET_NATIVE)
+    return "native CPU (-march=native)";
 #else
     return "CPU";
+#endif
+}
+
+int dt_train_gpu_only(void)
+{
+#ifdef GPU
+    return 1;
+#else
+    return 0;
 #endif
 }
 

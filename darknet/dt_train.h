@@ -66,9 +66,14 @@ typedef struct dt_train_spec {
     int time_reps;            /* > 0: after saving, time this many predictions of one image (DONE's ms) */
 } dt_train_spec;
 
-/* Which libdarknet this binary was built against: "CPU", "CUDA" or "CUDA + cuDNN"
- * (darknet.h's GPU and CUDNN macros, which must match the library's build). */
+/* Which libdarknet this binary was built against, for people: "CPU" (Debian's),
+ * "native CPU (-march=native)" (make native), "CUDA" or "CUDA + cuDNN" (make gpu;
+ * darknet.h's GPU and CUDNN macros, which must match the library's build). */
 const char *dt_train_build(void);
+
+/* 1 when that libdarknet is a CUDA build: pjreddie's puts every layer's arrays on the
+ * GPU whatever gpu_index says, so the in-process runner cannot train on the CPU. */
+int dt_train_gpu_only(void);
 
 /* Trains, validates, saves, reports; meant to run in a forked child with its stdout
  * and stderr on the trial's log. Returns the exit status the child should _exit

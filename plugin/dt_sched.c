@@ -297,14 +297,12 @@ static int dt_sched__active(const dt_study *s, int final)
 int dt_sched_check(const dt_sweep *sw, dt_err *err)
 {
     int have = dt_gpu_count();
-    /* pjreddie's CUDA build puts every layer's arrays on the GPU whatever gpu_index
-     * says: linked with it, the in-process runner cannot train on the CPU at all. */
-    const char *build = dt_train_build();
-    if (sw->runner == DT_RUNNER_LIBDARKNET && strcmp(build, "CPU") != 0 && (!have || (!sw->gpus_auto && !sw->ngpus))) {
+    if (sw->runner == DT_RUNNER_LIBDARKNET && dt_train_gpu_only() && (!have || (!sw->gpus_auto && !sw->ngpus))) {
         int line = dt_sweep_line(sw, "darknet", "gpus");
         if (!line) line = dt_sweep_line(sw, "darknet", "runner");
         return dt_errf(err, "%s:%d: this darktune links the %s libdarknet, which trains on a GPU only, and %s; "
-                       "use the CPU build (./darktune)", sw->path, line ? line : 1, build,
+                       "use a CPU build (./darktune or ./darktune-native)", sw->path, line ? line : 1,
+                       dt_train_build(),
                        have ? "this sweep asks for none" : "this machine has none");
     }
     for (int i = 0; i < sw->ngpus; i++) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make gpu` compiles and links wherever nvcc is, GPU or not, so the CUDA + cuDNN build
-# of Debian's darknet (darknet/build-gpu.sh, darknet/patches/) cannot rot unnoticed:
+# of Debian's darknet (darknet/build.sh, darknet/patches/) cannot rot unnoticed:
 # the library links the CUDA libraries and cuDNN, uses the cuDNN 8+ algorithm queries of
 # our patch, exports Darknet's GPU functions, and a second `make gpu` is a quick no-op.
 # Nothing runs on a GPU here: tests/gpu/check.sh does that on a machine with one.
@@ -46,7 +46,7 @@ for s in Forward BackwardData BackwardFilter; do
     bash -c '! grep -qw "$1" <<<"$2"' _ "cudnnGetConvolution${s}Algorithm" "$undefined"
 done
 for p in darknet/patches/*.patch; do
-  check "$p recorded as applied" grep -q " $p\$" build/darknet-gpu/patches.applied
+  check "$p recorded as applied" grep -q " $p\$" build/darknet-src/patches.applied
 done
 
 # Consumers compile with flags.mk's macros; darknet_build.h refuses any others.

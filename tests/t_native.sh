@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# `make native`: Debian's darknet source built for this machine's CPU (darknet/build.sh,
+# KIND=native) and darktune-native linked against it. The build must use the vector
+# units it was built for, train the same Darknet as the Debian package (same first
+# loss of the same seed, top-1 within noise), and a second `make native` is a no-op.
+# How much faster it trains is `make bench-inprocess`'s to say, not a test's.
+set -u
+. tests/lib.sh
+out=build/darknet-native
+mkdir -p tests/tmp
+log=tests/tmp/native-build.log
+
+t0=$(date +%s)
+make --no-print-directory native > "$log" 2>&1
+check_eq "make native exit status" "$?" 0
+t1=$(date +%s)
+sed 's/^/    /' "$log"
+echo "make native: $((t1 - t0)) s"
+
+lib=$out/libdarknet.so
+check "libdarknet.so built" test -f "$lib"
+check "darknet program built" test -x "$out/darknet"
+check_grep "config names the CPU it was built for" "^gcc .* -march=native \([a-z0-9-]+\)$" "$out/config"
+# Debian builds for every x86-64 (SSE2: xmm registers only); -march=native on a CPU with
+# AVX2 and FMA must put ymm registers and fused multiply-adds into Darknet's gemm.
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  gemm=$(objdump -d --no-show-raw-insn "$lib" | awk '/<gemm_nn>:/ { on = 1; next } on && /^$/ { exit } on')
+  check "gemm_nn uses ymm registers" grep -q ymm <<<"$gemm"
+  check "gemm_nn uses fused multiply-adds" grep -q vfmadd <<<"$gemm"
+  check "the Debian gemm_nn uses neither (what native adds)" \
+    bash -c '! objdump -d --no-show-raw-insn /usr/lib/darknet/libdarknet.so | awk "/<gemm_nn>:/ { on = 1; next } on && /^\$/ { exit } on" | grep -qE "ymm|vfmadd"'
+else
+  skip "this CPU has no AVX2 and FMA: the check that native uses them"
+fi
+check_grep "darktune-native names its build" "libdarknet with the native CPU \(-march=native\) libdarknet" \
+  <(./darktune-native --version)
+check_grep "darktune-native links the native libdarknet" "libdarknet.so => $PWD/$out/libdarknet.so" <(ldd darktune-native)
+printf '#include "darknet_build.h"\nint main(void) { return (int)sizeof(layer) == 0; }\n' > tests/tmp/native-consumer.c
+check "darknet_build.h compiles with DARKNET_CFLAGS" \
+  cc $(sed -n 's/^DARKNET_CFLAGS := //p' "$out/flags.mk") -fsyntax-only tests/tmp/native-consumer.c
+check "darknet_build.h refuses -DGPU" \
+  bash -c '! cc -DGPU -I"$1" -fsyntax-only tests/tmp/native-consumer.c 2>/dev/null' _ "$out"
+
+# Cached: nothing to fetch, patch or compile.
+make --no-print-directory native > "$log" 2>&1
+check_eq "cached make native exit status" "$?" 0
+t2=$(date +%s)
+check_grep "cached make native compiled nothing" 'up to date' "$log"
+check "cached make native under 10 s" test $((t2 - t1)) -lt 10
+
+# The same study with both builds: three learning rates, the same seed. Each trial's
+# first loss (same initial weights, same first batch) agrees to four digits; the
+# vector code sums in another order, so the runs drift apart after that, and the final
+# top-1 on 1,000 images must stay within 2.5 points (about 2 standard errors).
+if [ -f data/fashion/train-6k.list ]; then
+  fashion_small_data
+  for b in debian native; do
+    prog=./darktune; [ $b = native ] && prog=./darktune-native
+    rm -rf "tests/tmp/native-$b"
+    awk -v o="$PWD/tests/tmp/native-$b" -v d="$PWD/tests/tmp/fashion-small.data" -v c="$PWD/cfg/fashion.cfg" '
+      /^output/ { $0 = "output = " o } /^data/ { $0 = "data = " d } /^cfg/ { $0 = "cfg = " c } { print }' <<'INI' > "tests/tmp/native-$b.ini"
+[study]
+name    = native-parity
+output  = x
+metric  = top1
+trials  = 3
+seed    = 3
+[darknet]
+runner      = libdarknet
+data        = x
+cfg         = x
+max_batches = 150
+cpu_slots   = 2
+[sampler]
+type = grid
+[space]
+learning_rate = choice(0.003, 0.01, 0.03)
+INI
+    $prog run "tests/tmp/native-$b.ini" > "tests/tmp/native-$b.log" 2>&1
+    check_eq "the parity study with the $b build: exit status" "$?" 0
+  done
+  for t in 0 1 2; do
+    # Darknet's line "1, 0.015: 2.31, 2.31 avg, ...": the loss of iteration 1
+    first() { awk -F'[:,]' '$1 == "1" { printf "%.4g\n", $3; exit }' "tests/tmp/native-$1/trials/$t/log.txt"; }
+    check_eq "trial $t: the first loss of both builds" "$(first native)" "$(first debian)"
+    top() { awk -F, -v t=$t 'NR > 1 && $1 == t { print $3 }' "tests/tmp/native-$1/trials.csv"; }
+    a=$(top debian) b=$(top native)
+    check "trial $t: top-1 within 2.5 points (Debian $a, native $b)" \
+      awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 0.025 && d > -0.025) }'
+  done
+else
+  skip "data/fashion is missing: make data (the parity of the two builds)"
+fi
+finish t_native
