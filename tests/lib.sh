@@ -34,5 +34,30 @@ need_optuna() {
   optuna_why=$(grep -v '^\s*$' "$1/pip.log" 2> /dev/null | tail -n 1)
   return 1
 }
+# darknet_build TARGET DIR: `make TARGET` (darknet/build.sh), its log shown indented; it
+# must succeed and leave DIR/libdarknet.so and DIR/darknet.
+darknet_build() {
+  local log=tests/tmp/$1-build.log t0
+  mkdir -p tests/tmp
+  t0=$(date +%s)
+  make --no-print-directory "$1" > "$log" 2>&1
+  check_eq "make $1 exit status" "$?" 0
+  sed 's/^/    /' "$log"
+  echo "make $1: $(($(date +%s) - t0)) s"
+  check "$2/libdarknet.so built" test -f "$2/libdarknet.so"
+  check "$2/darknet built" test -x "$2/darknet"
+}
+# darknet_build_cached TARGET: `make TARGET` again fetches, patches and compiles nothing,
+# in under 10 s.
+darknet_build_cached() {
+  local log=tests/tmp/$1-build.log t0 t1
+  t0=$(date +%s)
+  make --no-print-directory "$1" > "$log" 2>&1
+  check_eq "cached make $1 exit status" "$?" 0
+  t1=$(date +%s)
+  echo "make $1 again (cached): $((t1 - t0)) s"
+  check_grep "cached make $1 compiled nothing" 'up to date' "$log"
+  check "cached make $1 under 10 s" test $((t1 - t0)) -lt 10
+}
 finish() { echo "$1: $pass passed, $fail failed, $skipped skipped"; [ "$fail" -eq 0 ]; }
 DARKTUNE=${DARKTUNE:-$PWD/darktune}

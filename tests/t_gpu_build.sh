@@ -17,19 +17,8 @@ if [ ! -x "$CUDA/bin/nvcc" ]; then
 fi
 export CUDA
 out=build/darknet-gpu
-mkdir -p tests/tmp
-log=tests/tmp/gpu-build.log
-
-t0=$(date +%s)
-make --no-print-directory gpu > "$log" 2>&1
-check_eq "make gpu exit status" "$?" 0
-t1=$(date +%s)
-sed 's/^/    /' "$log"
-echo "make gpu: $((t1 - t0)) s"
-
+darknet_build gpu "$out"
 lib=$out/libdarknet.so
-check "libdarknet.so built" test -f "$lib"
-check "darknet program built" test -x "$out/darknet"
 needed=$(readelf -d "$lib" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for l in libcudart libcublas libcurand libcudnn; do
   check "libdarknet.so links $l" grep -q "^$l\.so" <<<"$needed"
@@ -58,12 +47,7 @@ check "darknet_build.h refuses -DGPU without -DCUDNN" \
   bash -c '! cc -DGPU -I"$1" -I"$2/include" -fsyntax-only tests/tmp/gpu-consumer.c 2>/dev/null' _ "$out" "$CUDA"
 
 # Cached: nothing to fetch, patch or compile.
-make --no-print-directory gpu > "$log" 2>&1
-check_eq "cached make gpu exit status" "$?" 0
-t2=$(date +%s)
-echo "make gpu again (cached): $((t2 - t1)) s"
-check_grep "cached make gpu compiled nothing" 'up to date' "$log"
-check "cached make gpu under 10 s" test $((t2 - t1)) -lt 10
+darknet_build_cached gpu
 
 # darktune-cuda: the in-process runner linked with this build, and saying so.
 check "darktune-cuda linked" test -x darktune-cuda

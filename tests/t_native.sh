@@ -7,19 +7,8 @@
 set -u
 . tests/lib.sh
 out=build/darknet-native
-mkdir -p tests/tmp
-log=tests/tmp/native-build.log
-
-t0=$(date +%s)
-make --no-print-directory native > "$log" 2>&1
-check_eq "make native exit status" "$?" 0
-t1=$(date +%s)
-sed 's/^/    /' "$log"
-echo "make native: $((t1 - t0)) s"
-
+darknet_build native "$out"
 lib=$out/libdarknet.so
-check "libdarknet.so built" test -f "$lib"
-check "darknet program built" test -x "$out/darknet"
 check_grep "config names the CPU it was built for" "^gcc .* -march=native \([a-z0-9-]+\)$" "$out/config"
 # Debian builds for every x86-64 (SSE2: xmm registers only); -march=native on a CPU with
 # AVX2 and FMA must put ymm registers and fused multiply-adds into Darknet's gemm.
@@ -42,11 +31,7 @@ check "darknet_build.h refuses -DGPU" \
   bash -c '! cc -DGPU -I"$1" -fsyntax-only tests/tmp/native-consumer.c 2>/dev/null' _ "$out"
 
 # Cached: nothing to fetch, patch or compile.
-make --no-print-directory native > "$log" 2>&1
-check_eq "cached make native exit status" "$?" 0
-t2=$(date +%s)
-check_grep "cached make native compiled nothing" 'up to date' "$log"
-check "cached make native under 10 s" test $((t2 - t1)) -lt 10
+darknet_build_cached native
 
 # The same study with both builds: three learning rates, the same seed. Each trial's
 # first loss (same initial weights, same first batch) agrees to four digits; the
@@ -79,12 +64,13 @@ INI
     $prog run "tests/tmp/native-$b.ini" > "tests/tmp/native-$b.log" 2>&1
     check_eq "the parity study with the $b build: exit status" "$?" 0
   done
+  # first BUILD TRIAL: the loss of iteration 1, from Darknet's line "1, 0.015: 2.31, 2.31 avg, ..."
+  first() { awk -F'[:,]' '$1 == "1" { printf "%.4g\n", $3; exit }' "tests/tmp/native-$1/trials/$2/log.txt"; }
+  # top BUILD TRIAL: the trial's top-1 in trials.csv
+  top() { awk -F, -v t="$2" 'NR > 1 && $1 == t { print $3 }' "tests/tmp/native-$1/trials.csv"; }
   for t in 0 1 2; do
-    # Darknet's line "1, 0.015: 2.31, 2.31 avg, ...": the loss of iteration 1
-    first() { awk -F'[:,]' '$1 == "1" { printf "%.4g\n", $3; exit }' "tests/tmp/native-$1/trials/$t/log.txt"; }
-    check_eq "trial $t: the first loss of both builds" "$(first native)" "$(first debian)"
-    top() { awk -F, -v t=$t 'NR > 1 && $1 == t { print $3 }' "tests/tmp/native-$1/trials.csv"; }
-    a=$(top debian) b=$(top native)
+    check_eq "trial $t: the first loss of both builds" "$(first native $t)" "$(first debian $t)"
+    a=$(top debian $t) b=$(top native $t)
     check "trial $t: top-1 within 2.5 points (Debian $a, native $b)" \
       awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 0.025 && d > -0.025) }'
   done
