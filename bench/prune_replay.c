@@ -123,14 +123,15 @@ static long ahead(void)
     return env && *env ? whole(env, "PRUNE_REPLAY_AHEAD") : 0;
 }
 
-/* A trial's reports, in the order the scheduler sees them, the loss windowed when w > 0. */
-static dt_point *points(dt_store *st, long long id, int number, int w, int *np)
+/* A trial's reports, in the order the scheduler sees them, the loss windowed when w > 0
+ * (and read ahead iterations on). */
+static dt_point *points(dt_store *st, long long id, int number, int w, long ahead, int *np)
 {
     dt_point *pts;
     dt_err err;
     if (dt_store_points(st, id, number, &pts, np, &err) != 0) die(err.msg);
     qsort(pts, (size_t)*np, sizeof *pts, by_step);
-    if (w) raw_window(pts, *np, w, ahead());
+    if (w) raw_window(pts, *np, w, ahead);
     return pts;
 }
 
@@ -177,11 +178,12 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     double *x = dt_xmalloc((size_t)nsteps * n * sizeof *x), *y = dt_xmalloc((size_t)nsteps * n * sizeof *y);
     int *m = dt_xcalloc((size_t)nsteps, sizeof *m), *best = dt_xmalloc((size_t)nsteps * sizeof *best);
     int w = window();
+    long a = ahead();
     for (int s = 0; s < nsteps; s++) best[s] = -1;
     for (int i = 0; i < n; i++) {
         if (trials[i].state != DT_COMPLETE) continue;
         int np;
-        dt_point *pts = points(st, id, trials[i].number, w, &np);
+        dt_point *pts = points(st, id, trials[i].number, w, a, &np);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int s = 0; s < nsteps; s++) {
             long at = steps[s];
@@ -218,6 +220,7 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
                    long seed, long count)
 {
     int *order = dt_xmalloc((size_t)n * sizeof *order), m = n, w = window();
+    long a = ahead();
     for (int i = 0; i < n; i++) order[i] = i;
     if (count) {
         if (count > n) die("N must be between 1 and the recorded trials");
@@ -237,7 +240,7 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
         int i = order[o];
         dt_trial *t = &trials[i];
         int np;
-        dt_point *pts = points(st, id, t->number, w, &np);
+        dt_point *pts = points(st, id, t->number, w, a, &np);
         long lag, until = dt_out_burn_in(sw, t->values, &lag);
         if (nolag) lag = 0;
         dt_pruner_hold(p, t->number, until, lag);
