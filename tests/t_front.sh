@@ -19,6 +19,7 @@ csv=$out/trials.csv
 check_eq "trials.csv: ms and bflops after the value" "$(head -n 1 "$csv")" \
   "number,state,value,ms,bflops,width,learning_rate,iterations,seconds"
 check_eq "every trial complete" "$(awk -F, 'NR > 1 && $2 != "COMPLETE"' "$csv" | wc -l)" 0
+grep -E '^trial +[0-9]+ +(FAIL|PRUNED)' "$out.log" | sed 's/^/  /'   # why, if one was not
 check_eq "every trial timed" "$(awk -F, 'NR > 1 && !($4 > 0 && $5 > 0)' "$csv" | wc -l)" 0
 check_eq "both sizes tried" "$(awk -F, 'NR > 1 { print $6 }' "$csv" | sort -u | tr '\n' ' ')" "28 56 "
 # 56x56 is four times the pixels of 28x28 through the same convolutions: 4x the BFLOPs
@@ -30,8 +31,8 @@ check "ms: 56x56 slower than 28x28" \
 check_eq "the trial's cfg is square" "$(grep -E '^(width|height)=' "$out/trials/0/trial.cfg" | sort | tr '\n' ' ')" \
   "height=28 width=28 "
 
-# The front, recomputed: the trials no other trial beats in all three objectives.
-front=$(awk -F, 'NR > 1 { n++; id[n] = $1; a[n] = $3; m[n] = $4; f[n] = $5 }
+# The front, recomputed: the complete trials no other trial beats in all three objectives.
+front=$(awk -F, 'NR > 1 && $2 == "COMPLETE" { n++; id[n] = $1; a[n] = $3; m[n] = $4; f[n] = $5 }
   END { for (i = 1; i <= n; i++) { d = 0
           for (j = 1; j <= n; j++)
             if (j != i && a[j] >= a[i] && m[j] <= m[i] && f[j] <= f[i] &&
