@@ -114,6 +114,7 @@ typedef struct dt_run_result {
     long iterations;         /* iterations seen */
     char reason[256];        /* when !ok: what went wrong ("crashed: killed by signal 11", "hung: ...") */
     int oom;                 /* when !ok: the GPU ran out of memory (reason starts "out of GPU memory") */
+    int diverged;            /* when !ok: the loss went nan or inf (reason starts "diverged") */
     char final_weights[4096];/* the weights file the run left, "" when none */
     double ms;               /* time_reps > 0: median milliseconds per image; NAN when not measured */
 } dt_run_result;

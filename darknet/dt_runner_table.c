@@ -155,6 +155,7 @@ static void dt_rtab__finish(dt_run_table *r)
     r->res.final_loss = r->n > 0 ? row->loss[r->n - 1] : NAN;
     if (r->n == row->nloss && !isfinite(row->loss[r->n - 1])) {
         r->res.ok = 0;
+        r->res.diverged = 1;
         snprintf(r->res.reason, sizeof r->res.reason, "diverged: loss %g at iteration %ld (as recorded)",
                  row->loss[r->n - 1], r->n);
         return;

@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "dt_out.h"
 
@@ -49,7 +48,7 @@ static int dt_flags__random_start(const dt_sweep *sw, const dt_trial *trials, in
 /* A divergence is the diverged check every pruner shares, not the pruner's judgement. */
 static int dt_flags__diverged(const dt_trial *t)
 {
-    return (t->state == DT_PRUNED || t->state == DT_FAIL) && strncmp(t->reason, "diverged", 8) == 0;
+    return (t->state == DT_PRUNED || t->state == DT_FAIL) && t->diverged;
 }
 
 /* Over 80% of the trials the pruner judged (5 at least) were pruned by it: name the

@@ -498,7 +498,7 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     if (!isfinite(pt.value)) {
         snprintf(reason, n, "diverged: %s %s at iteration %ld", what,
                  isnan(pt.value) ? "nan" : pt.value > 0 ? "inf" : "-inf", pt.step);
-        return 1;
+        return DT_PRUNE_DIVERGED;
     }
     if (pt.kind != p->on || number < 0) return 0;
     dt_pruner__trial *t = dt_pruner__trial_get(p, number);
@@ -521,7 +521,7 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
     size_t used = n > 0 ? strlen(reason) : 0;
     if (t->lag && used + 1 < n)
         snprintf(reason + used, n - used, ", this trial's %ld (%ld iterations behind for its burn_in)", at, t->lag);
-    return 1;
+    return DT_PRUNE_STOP;
 }
 
 void dt_pruner_hold(dt_pruner *p, int number, long until, long lag)

@@ -79,10 +79,15 @@ void dt_pruner_hold(dt_pruner *p, int number, long until, long lag);
 /* Records a value as dt_pruner_decide would, without an answer (values replayed
  * from the store). number >= 0. */
 void dt_pruner_record(dt_pruner *p, int number, dt_point pt);
-/* Records pt for trial `number` (>= 0) and decides: 0 go on, 1 prune, with a short
- * reason ("diverged: loss nan at iteration 12", "median: best loss 1.93 worse than the
- * median 1.41 of 6 trials at iteration 100") written into reason (n bytes). Within a
- * trial steps must grow; a value at a step already seen is ignored. */
+/* dt_pruner_decide's answers: a stop is true, and a divergence is told apart from the
+ * pruner's judgement, so that the caller can keep it as data. */
+enum { DT_PRUNE_GO = 0, DT_PRUNE_STOP = 1, DT_PRUNE_DIVERGED = 2 };
+/* Records pt for trial `number` (>= 0; -1: a finalist's run, checked for divergence
+ * only) and decides: DT_PRUNE_GO, DT_PRUNE_STOP (the pruner's rule), DT_PRUNE_DIVERGED
+ * (pt is nan or inf, whatever the pruner), with a short reason ("diverged: loss nan at
+ * iteration 12", "median: best loss 1.93 worse than the median 1.41 of 6 trials at
+ * iteration 100") written into reason (n bytes). Within a trial steps must grow; a
+ * value at a step already seen is ignored. */
 int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t n);
 /* Tells the pruner a trial ended, with its final state: at the end of a run, and on
  * resume after replaying its values. COMPLETE trials become the references of median

@@ -59,7 +59,8 @@ typedef struct dt_slot {
     double metric;         /* last periodic metric, NAN when none */
     long loss_step, metric_step; /* their iterations, -1 when none */
     double ms, bflops;     /* its inference time and its cfg's size (objectives ms, bflops), NAN otherwise */
-    int pruned;
+    int pruned;            /* dt_pruner_decide stopped it: DT_PRUNE_STOP or DT_PRUNE_DIVERGED, 0 not */
+    int diverged;          /* its loss or metric went nan or inf (the pruner's answer, or its run's) */
     char reason[256];
     dt_point *pts;         /* points not yet stored */
     int npts, cap;
@@ -506,6 +507,7 @@ static int dt_sched__end(dt_study *s, dt_slot *sl, dt_state state, double value,
     dt_trial *t = dt_sched__trial(s, sl->number);
     t->state = state;
     t->fate = sl->fate;
+    t->diverged = sl->diverged;
     t->value = value;
     t->ms = sl->ms;
     t->bflops = sl->bflops;
@@ -808,8 +810,9 @@ static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
     }
     sl->pts[sl->npts++] = pt;
     /* A finalist's run trains to the end: the pruner checks it for divergence only. */
-    if (!sl->pruned && dt_pruner_decide(s->pruner, sl->final ? -1 : sl->number, pt, sl->reason, sizeof sl->reason)) {
-        sl->pruned = 1;
+    if (!sl->pruned &&
+        (sl->pruned = dt_pruner_decide(s->pruner, sl->final ? -1 : sl->number, pt, sl->reason, sizeof sl->reason))) {
+        sl->diverged = sl->pruned == DT_PRUNE_DIVERGED;
         dt_run_stop(sl->run);
     }
 }
@@ -831,7 +834,9 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
         double v = s->sw->metric == DT_METRIC_LOSS ? sl->loss : sl->metric;
         return dt_sched__end(s, sl, DT_PRUNED, v, sl->reason, NULL, err);
     }
+    sl->diverged |= res.diverged;
     if (res.ok && !isfinite(res.metric)) {
+        sl->diverged = 1;
         snprintf(res.reason, sizeof res.reason, "diverged: final %s is %g", dt_metric_name(s->sw->metric), res.metric);
         return dt_sched__end(s, sl, DT_PRUNED, NAN, res.reason, NULL, err);
     }

@@ -1,11 +1,11 @@
 /* dt_store: studies, trials, parameters and intermediate values, in a SQLite file or
  * in PostgreSQL (dt_db: the same SQL for both).
  *
- * Schema version 5:
+ * Schema version 6:
  *   study(id, name, direction, metric, created, sweep)
  *   trial(study, number, state, value, iterations, seconds, started, finished, reason, baseline,
  *         fate, seed_trial, rerun_of, worker, heartbeat, weights, process, last_loss, last_loss_step,
- *         last_metric, last_metric_step, final, ms, bflops)
+ *         last_metric, last_metric_step, final, ms, bflops, diverged)
  *   param(study, number, name, text, num)      one row per active value of a trial
  *   point(id, study, number, step, kind, value) intermediate values; id grows with each write
  * fate ('counts', 'interrupted', 'oom', 'lost': dt_fate_name) says whether a trial counts
@@ -19,12 +19,14 @@
  * a study reads no points. final is 1 for a finalist's run: the configuration of trial
  * rerun_of trained again with a new seed after the search ([final]); such runs have a
  * budget of their own. ms and bflops are its inference time per image and its size
- * ([study] objectives; NULL where not measured). The reason is for people and is never
- * read back as data.
+ * ([study] objectives; NULL where not measured). diverged is 1 for a trial stopped
+ * because its loss or metric went nan or inf. The reason is for people and is never read
+ * back as data (migrations from older versions read it once, to fill the columns that
+ * took its place).
  * A SQLite file keeps its version in PRAGMA user_version, PostgreSQL in the table
  * darktune_meta. Older SQLite files are migrated when opened, in one transaction:
  * version 1 (every darktune before fate), 2 (before workers), 3 (before finalists) and
- * 4 (before ms and bflops); PostgreSQL stores began at 3.
+ * 4 (before ms and bflops) and 5 (before diverged); PostgreSQL stores began at 3.
  * Trials run elsewhere (an Optuna journal, dt_store_import) sit in the same tables with
  * numbers below 0, fate 'imported', worker naming the journal they came from and their
  * last intermediate value in last_metric: the study's own trials are those numbered from
@@ -53,13 +55,13 @@
 #include "dt_db.h"
 
 /* The schema version this code writes; it opens older ones by migrating them. */
-#define DT_STORE_VERSION 5
+#define DT_STORE_VERSION 6
 
 struct dt_store {
     dt_db *db;
 };
 
-/* What a new version 5 store holds, per engine (PostgreSQL's REAL is 4 bytes, and it
+/* What a new version 6 store holds, per engine (PostgreSQL's REAL is 4 bytes, and it
  * numbers rows with identity columns). The foreign keys keep parameters and points from
  * outliving (or preceding) their trial. */
 static const char dt_store__schema_sqlite[] =
@@ -70,14 +72,15 @@ static const char dt_store__schema_sqlite[] =
     " finished REAL, reason TEXT, baseline INTEGER, fate TEXT NOT NULL DEFAULT 'counts',"
     " seed_trial INTEGER, rerun_of INTEGER, worker TEXT, heartbeat REAL, weights TEXT, process TEXT,"
     " last_loss REAL, last_loss_step INTEGER, last_metric REAL, last_metric_step INTEGER,"
-    " final INTEGER NOT NULL DEFAULT 0, ms REAL, bflops REAL, PRIMARY KEY(study, number));"
+    " final INTEGER NOT NULL DEFAULT 0, ms REAL, bflops REAL, diverged INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(study, number));"
     "CREATE TABLE param(study INTEGER NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num REAL, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE TABLE point(id INTEGER PRIMARY KEY, study INTEGER NOT NULL, number INTEGER NOT NULL,"
     " step INTEGER, kind INTEGER, value REAL, FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "PRAGMA user_version = 5;";
+    "PRAGMA user_version = 6;";
 
 static const char dt_store__schema_postgres[] =
     "CREATE TABLE study(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
@@ -88,7 +91,8 @@ static const char dt_store__schema_postgres[] =
     " fate TEXT NOT NULL DEFAULT 'counts', seed_trial INTEGER, rerun_of INTEGER, worker TEXT,"
     " heartbeat DOUBLE PRECISION, weights TEXT, process TEXT, last_loss DOUBLE PRECISION, last_loss_step BIGINT,"
     " last_metric DOUBLE PRECISION, last_metric_step BIGINT, final INTEGER NOT NULL DEFAULT 0,"
-    " ms DOUBLE PRECISION, bflops DOUBLE PRECISION, PRIMARY KEY(study, number));"
+    " ms DOUBLE PRECISION, bflops DOUBLE PRECISION, diverged INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(study, number));"
     "CREATE TABLE param(study BIGINT NOT NULL, number INTEGER NOT NULL, name TEXT NOT NULL,"
     " text TEXT, num DOUBLE PRECISION, PRIMARY KEY(study, number, name),"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
@@ -96,7 +100,7 @@ static const char dt_store__schema_postgres[] =
     " number INTEGER NOT NULL, step BIGINT, kind INTEGER, value DOUBLE PRECISION,"
     " FOREIGN KEY(study, number) REFERENCES trial(study, number));"
     "CREATE INDEX point_trial ON point(study, number);"
-    "INSERT INTO darktune_meta(key, value) VALUES ('version', '5');";
+    "INSERT INTO darktune_meta(key, value) VALUES ('version', '6');";
 
 /* SQL that is true when trials A and B (table aliases) of one study ran the same
  * configuration: the same baseline flag and the same parameters, name for name and text
@@ -180,6 +184,15 @@ static const char dt_store__migrate_4_sqlite[] = "ALTER TABLE trial ADD COLUMN m
                                                  "ALTER TABLE trial ADD COLUMN bflops REAL;";
 static const char dt_store__migrate_4_postgres[] = "ALTER TABLE trial ADD COLUMN ms DOUBLE PRECISION;"
                                                    "ALTER TABLE trial ADD COLUMN bflops DOUBLE PRECISION;";
+
+/* Version 5 to 6: a divergence as a column. Version 5 said so only in the reason, which
+ * every darktune that wrote one began with "diverged" (the pruner's nan or inf, a final
+ * metric that was not finite, a run whose last loss was nan): read here, once. The same
+ * SQL for both engines. */
+static const char dt_store__migrate_5[] =
+    "ALTER TABLE trial ADD COLUMN diverged INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE trial SET diverged = 1"
+    " WHERE state IN ('PRUNED', 'FAIL') AND substr(reason, 1, length('diverged')) = 'diverged';";
 
 /* The database's clock in unix seconds, as SQL: heartbeats are written and judged by
  * one clock, whatever the workers' own. */
@@ -285,10 +298,13 @@ static int dt_store__ensure_schema(dt_store *st, void *ctx, dt_err *err)
     if (version >= 1 && version < 4 && dt_db_exec(st->db, &e, dt_store__migrate_3, "") != 0)
         return dt_errf(err, "cannot migrate store '%s' from schema version 3: %s", name, dt_store__dbmsg(e.msg));
     if (version >= 1 && version < 5 &&
-        (dt_db_exec(st->db, &e, sqlite ? dt_store__migrate_4_sqlite : dt_store__migrate_4_postgres, "") != 0 ||
-         dt_db_exec(st->db, &e, sqlite ? "PRAGMA user_version = 5"
-                                       : "UPDATE darktune_meta SET value = '5' WHERE key = 'version'", "") != 0))
+        dt_db_exec(st->db, &e, sqlite ? dt_store__migrate_4_sqlite : dt_store__migrate_4_postgres, "") != 0)
         return dt_errf(err, "cannot migrate store '%s' from schema version 4: %s", name, dt_store__dbmsg(e.msg));
+    if (version >= 1 && version < 6 &&
+        (dt_db_exec(st->db, &e, dt_store__migrate_5, "") != 0 ||
+         dt_db_exec(st->db, &e, sqlite ? "PRAGMA user_version = 6"
+                                       : "UPDATE darktune_meta SET value = '6' WHERE key = 'version'", "") != 0))
+        return dt_errf(err, "cannot migrate store '%s' from schema version 5: %s", name, dt_store__dbmsg(e.msg));
     return 0;
 }
 
@@ -555,8 +571,8 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
     /* The last value of the series kind: columns 15, 16. An imported trial's is what
      * its journal reported, kept as the metric's (in the study's direction). */
     char *sql = dt_xasprintf("SELECT number, state, value, iterations, seconds, started, finished, reason, baseline,"
-                             " fate, seed_trial, rerun_of, worker, heartbeat, weights, %s, process, final, ms, bflops"
-                             " FROM trial WHERE study = ? AND %s ORDER BY number",
+                             " fate, seed_trial, rerun_of, worker, heartbeat, weights, %s, process, final, ms, bflops,"
+                             " diverged FROM trial WHERE study = ? AND %s ORDER BY number",
                              c->kind == DT_POINT_LOSS ? "last_loss, last_loss_step" : "last_metric, last_metric_step",
                              c->imported ? "number < 0" : "number >= 0");
     int rc = dt_db_query(st->db, &r, err, sql, "L", c->study);
@@ -597,6 +613,7 @@ static int dt_store__load(dt_store *st, void *ctx, dt_err *err)
         t->final = (int)dt_rows_int(&r, i, 18);
         t->ms = dt_rows_num(&r, i, 19);       /* NULL reads as NAN */
         t->bflops = dt_rows_num(&r, i, 20);
+        t->diverged = (int)dt_rows_int(&r, i, 21);
     }
     dt_rows_free(&r);
     if (!c->n) return 0;
@@ -880,10 +897,10 @@ static int dt_store__finish(dt_store *st, void *ctx, dt_err *err)
     if (!found)
         return dt_errf(err, "trial %d of study %lld is not in store '%s'", t->number, c->study, dt_db_name(st->db));
     return dt_db_exec(st->db, err, "UPDATE trial SET state = ?, value = ?, iterations = ?, seconds = ?, finished = ?,"
-                      " reason = ?, fate = ?, weights = ?, ms = ?, bflops = ? WHERE study = ? AND number = ?",
-                      "trlrrtttrrLi", dt_state_name(t->state), t->value, t->iterations, t->seconds,
+                      " reason = ?, fate = ?, weights = ?, ms = ?, bflops = ?, diverged = ? WHERE study = ? AND number = ?",
+                      "trlrrtttrriLi", dt_state_name(t->state), t->value, t->iterations, t->seconds,
                       t->finished ? t->finished : dt_wall(), t->reason[0] ? t->reason : NULL, dt_fate_name(t->fate),
-                      t->weights[0] ? t->weights : NULL, t->ms, t->bflops, c->study, t->number);
+                      t->weights[0] ? t->weights : NULL, t->ms, t->bflops, t->diverged ? 1 : 0, c->study, t->number);
 }
 
 /* Writes the trial's outcome; finished is t->finished, or now when it is 0. A trial

@@ -74,7 +74,8 @@ typedef struct dt_trial {
     double seconds;       /* wall time of the trial */
     double started;       /* unix time */
     double finished;      /* unix time, 0 while running */
-    char reason[256];     /* PRUNED/FAIL: why, in a few words ("diverged at iteration 12") */
+    char reason[256];     /* PRUNED/FAIL: why, for people, in a few words ("diverged: loss nan at iteration 12") */
+    int diverged;         /* PRUNED/FAIL: its loss or metric went nan or inf (the reason says where) */
     int baseline;         /* 1: this trial runs the base cfg's own values */
     dt_fate fate;         /* DT_FATE_COUNTS while running */
     /* The trial whose number seeds this one's randomness: its own number, or for a

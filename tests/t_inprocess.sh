@@ -20,6 +20,10 @@ check_eq "baseline is trial 0 with the base cfg's rate" "$(awk -F, '$1 == 0 { pr
 check_eq "every diverging rate pruned" "$(awk -F, '$4 == 50 && $2 != "PRUNED"' "$csv" | wc -l)" 0
 check "a diverging rate was tried" grep -q ',PRUNED,,50,' "$csv"
 check_grep "pruned as diverged" 'PRUNED +diverged: loss (nan|inf)' "$out/report.txt"
+check_eq "store: the diverged trials marked as such, the others not" \
+  "$(sqlite3 "$out/study.db" "select number from trial where diverged = 1" | tr '\n' ' ')" \
+  "$(sqlite3 "$out/study.db" "select number from trial where reason like 'diverged%'" | tr '\n' ' ')"
+check "store: a diverged trial at all" test "$(sqlite3 "$out/study.db" 'select count(*) from trial where diverged = 1')" -gt 0
 # The best trial's weights are kept, and the report says on which host and where.
 check_grep "report: the best weights' host and path" "^weights    $(hostname):/.*/trials/[0-9]+/backup/.*weights\$" \
   "$out/report.txt"

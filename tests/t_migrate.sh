@@ -36,7 +36,7 @@ check "fixture: the committed study.db is untouched" git diff --quiet -- "$g/stu
 db=$tmp/fixture/study.db
 fates() { sqlite3 "$1" "select number, state, fate, seed_trial, ifnull(rerun_of, '-') from trial order by number" |
           tr '\n' ' '; }
-check_eq "fixture: schema version" "$(sqlite3 "$db" 'pragma user_version')" 5
+check_eq "fixture: schema version" "$(sqlite3 "$db" 'pragma user_version')" 6
 check_eq "fixture: no trial is a finalist's run" "$(sqlite3 "$db" 'select count(*) from trial where final != 0')" 0
 check_eq "fixture: fates, seeds and reruns" "$(fates "$db")" \
   "0|COMPLETE|counts|0|- 1|COMPLETE|counts|1|- 2|COMPLETE|counts|2|- 3|COMPLETE|counts|3|- \
@@ -52,7 +52,7 @@ mkdir -p "$tmp/status"
 cp "$g/study.db" "$tmp/status/"
 "$DARKTUNE" status "$g/fixture.ini" --output "$tmp/status" > "$tmp/status.log" 2>&1
 check_eq "status: exit status" "$?" 0
-check_eq "status: schema version" "$(sqlite3 "$tmp/status/study.db" 'pragma user_version')" 5
+check_eq "status: schema version" "$(sqlite3 "$tmp/status/study.db" 'pragma user_version')" 6
 check_eq "status: the migration's fates" "$(fates "$tmp/status/study.db")" \
   "0|COMPLETE|counts|0|- 1|COMPLETE|counts|1|- 2|COMPLETE|counts|2|- 3|COMPLETE|counts|3|- \
 4|FAIL|interrupted|4|- 5|FAIL|interrupted|5|- 6|COMPLETE|counts|4|4 7|COMPLETE|counts|5|5 \
@@ -61,13 +61,13 @@ check_eq "status: the migration's fates" "$(fates "$tmp/status/study.db")" \
 # A newer darktune's store: refused with a message naming it, and left as it was.
 mkdir -p "$tmp/future"
 cp "$g/study.db" "$tmp/future/"
-sqlite3 "$tmp/future/study.db" 'pragma user_version = 6'
+sqlite3 "$tmp/future/study.db" 'pragma user_version = 7'
 cp "$tmp/future/study.db" "$tmp/future.db"
 "$DARKTUNE" run "$g/fixture.ini" --output "$tmp/future" > "$tmp/future.log" 2>&1
 status=$?
 check "future: exit status not 0 (got $status)" test "$status" -ne 0
 check_grep "future: the message names the file" \
-  "'$PWD/$tmp/future/study.db' is a store of a newer darktune \(schema version 6; this one reads 5 at most\)" \
+  "'$PWD/$tmp/future/study.db' is a store of a newer darktune \(schema version 7; this one reads 6 at most\)" \
   "$tmp/future.log"
 check "future: the file is untouched" cmp -s "$tmp/future.db" "$tmp/future/study.db"
 check_eq "future: no trial ran" "$(ls "$tmp/future")" study.db

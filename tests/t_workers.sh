@@ -143,6 +143,18 @@ if [ -x "$PG_BIN/initdb" ]; then
     "$DARKTUNE" run "$f" > "$tmp/table-pg.log" 2>&1
     check_eq "postgres: the table study: exit status" "$?" 0
     check "postgres: the table study writes SQLite's trials.csv" cmp tests/golden/study-v1/table.csv "$tmp/table-pg/trials.csv"
+    # Brought back to schema version 5 (no diverged column: the reason the only record of
+    # a divergence), the store is migrated when it is opened, the divergences kept.
+    id=$(q postgres "$PG_URI" "select id from study where name = 'table-pg'")
+    div="select number from trial where study = $id and diverged = 1 order by number"
+    want=$(q postgres "$PG_URI" "$div" | tr '\n' ' ')
+    check "postgres: the table study has diverged trials" test -n "$want"
+    q postgres "$PG_URI" "alter table trial drop column diverged; update darktune_meta set value = '5' where key = 'version'"
+    "$DARKTUNE" status "$f" > "$tmp/migrate-pg.log" 2>&1
+    check_eq "postgres: status on a version 5 store: exit status" "$?" 0
+    check_eq "postgres: the store migrated to version 6" \
+      "$(q postgres "$PG_URI" "select value from darktune_meta where key = 'version'")" 6
+    check_eq "postgres: the divergences read back from the reasons" "$(q postgres "$PG_URI" "$div" | tr '\n' ' ')" "$want"
     many postgres "$PG_URI"
     lost postgres "$PG_URI"
     # A restart of the database in mid-study: the workers reconnect and finish.

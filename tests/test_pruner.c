@@ -405,11 +405,11 @@ static void test_divergence(void)
         o.patience = 5;
         dt_pruner *p = make(&o);
         CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 11, 3.0), why, sizeof why) == 0);
-        CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 12, NAN), why, sizeof why) == 1);
+        CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 12, NAN), why, sizeof why) == DT_PRUNE_DIVERGED);
         CHECK_STR(why, "diverged: loss nan at iteration 12");
-        CHECK(dt_pruner_decide(p, 1, pt(DT_POINT_METRIC, 3, INFINITY), why, sizeof why) == 1);
+        CHECK(dt_pruner_decide(p, 1, pt(DT_POINT_METRIC, 3, INFINITY), why, sizeof why) == DT_PRUNE_DIVERGED);
         CHECK_STR(why, "diverged: metric inf at iteration 3");
-        CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 1, -INFINITY), why, sizeof why) == 1);
+        CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 1, -INFINITY), why, sizeof why) == DT_PRUNE_DIVERGED);
         CHECK_STR(why, "diverged: loss -inf at iteration 1");
         dt_pruner_free(p);
     }

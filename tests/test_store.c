@@ -74,6 +74,7 @@ static void check_trial(const dt_trial *got, const dt_trial *want, int nvalues)
     CHECK_STR(got->reason, want->reason);
     CHECK(got->baseline == want->baseline);
     CHECK(got->fate == want->fate);
+    CHECK(got->diverged == want->diverged);
     CHECK(got->seed_trial == want->seed_trial);
     CHECK(got->rerun_of == want->rerun_of);
     for (int i = 0; i < nvalues; i++) {
@@ -146,9 +147,10 @@ typedef struct v1_trial {
     const char *state, *reason;
     int baseline;
     const char *lr;
-    /* What version 2 must make of it. */
+    /* What version 2 must make of it, and version 6 of its reason. */
     dt_fate fate;
     int seed_trial, rerun_of, runs_again;
+    int diverged;
 } v1_trial;
 
 /* Study "old", as main's scheduler left it, and what each trial means:
@@ -164,23 +166,28 @@ typedef struct v1_trial {
  *        with trial 1's seed (the first with that configuration)
  *   13   left RUNNING by kill -9, 0.1 sampled again: stays RUNNING for the scheduler to
  *        make interrupted, which version 1 would then run again with trial 0's seed
- *   14   a PRUNED one without the learning rate (batch 64 only) */
+ *   14   a PRUNED one without the learning rate (batch 64 only)
+ *   15-16 diverged, pruned on a nan loss and failed with one (0.8, 0.9)
+ *   17   complete, whatever its reason says (1.0) */
 static const v1_trial v1[] = {
-    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0},
-    {"COMPLETE", NULL, 0, "0.2", DT_FATE_COUNTS, 1, -1, 0},
-    {"FAIL", "interrupted (signal)", 0, "0.3", DT_FATE_INTERRUPTED, 2, -1, 0},
-    {"FAIL", "interrupted (darktune stopped)", 0, "0.3", DT_FATE_INTERRUPTED, 2, 2, 0},
-    {"COMPLETE", NULL, 0, "0.3", DT_FATE_COUNTS, 2, 3, 0},
-    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.4", DT_FATE_OOM, 5, -1, 0},
-    {"COMPLETE", NULL, 0, "0.4", DT_FATE_COUNTS, 5, 5, 0},
-    {"FAIL", "interrupted (study timeout)", 0, "0.5", DT_FATE_INTERRUPTED, 7, -1, 1},
-    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.6", DT_FATE_OOM, 8, -1, 1},
-    {"FAIL", "interrupted (signal)", 1, "0.1", DT_FATE_INTERRUPTED, 9, -1, 1},
-    {"FAIL", "could not start: interrupted system call", 0, "0.7", DT_FATE_COUNTS, 10, -1, 0},
-    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 11, -1, 0},
-    {"FAIL", "interrupted (signal)", 0, "0.2", DT_FATE_INTERRUPTED, 1, -1, 1},
-    {"RUNNING", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0},
-    {"PRUNED", "median: worse", 0, "", DT_FATE_COUNTS, 14, -1, 0},
+    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0, 0},
+    {"COMPLETE", NULL, 0, "0.2", DT_FATE_COUNTS, 1, -1, 0, 0},
+    {"FAIL", "interrupted (signal)", 0, "0.3", DT_FATE_INTERRUPTED, 2, -1, 0, 0},
+    {"FAIL", "interrupted (darktune stopped)", 0, "0.3", DT_FATE_INTERRUPTED, 2, 2, 0, 0},
+    {"COMPLETE", NULL, 0, "0.3", DT_FATE_COUNTS, 2, 3, 0, 0},
+    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.4", DT_FATE_OOM, 5, -1, 0, 0},
+    {"COMPLETE", NULL, 0, "0.4", DT_FATE_COUNTS, 5, 5, 0, 0},
+    {"FAIL", "interrupted (study timeout)", 0, "0.5", DT_FATE_INTERRUPTED, 7, -1, 1, 0},
+    {"FAIL", "out of GPU memory (runs again): CUDA Error: out of memory", 0, "0.6", DT_FATE_OOM, 8, -1, 1, 0},
+    {"FAIL", "interrupted (signal)", 1, "0.1", DT_FATE_INTERRUPTED, 9, -1, 1, 0},
+    {"FAIL", "could not start: interrupted system call", 0, "0.7", DT_FATE_COUNTS, 10, -1, 0, 0},
+    {"COMPLETE", NULL, 0, "0.1", DT_FATE_COUNTS, 11, -1, 0, 0},
+    {"FAIL", "interrupted (signal)", 0, "0.2", DT_FATE_INTERRUPTED, 1, -1, 1, 0},
+    {"RUNNING", NULL, 0, "0.1", DT_FATE_COUNTS, 0, -1, 0, 0},
+    {"PRUNED", "median: worse", 0, "", DT_FATE_COUNTS, 14, -1, 0, 0},
+    {"PRUNED", "diverged: loss nan at iteration 12", 0, "0.8", DT_FATE_COUNTS, 15, -1, 0, 1},
+    {"FAIL", "diverged: the last average loss is nan", 0, "0.9", DT_FATE_COUNTS, 16, -1, 0, 1},
+    {"COMPLETE", "diverged", 0, "1.0", DT_FATE_COUNTS, 17, -1, 0, 0},   /* complete: the reason is not a state */
 };
 #define NV1 (int)(sizeof v1 / sizeof v1[0])
 
@@ -254,7 +261,7 @@ static int exec_on(const char *path, const char *sql)
     return rc;
 }
 
-/* A version 1 file opens as version 5 (through 2, 3 and 4) with each trial's fate, rerun and seed as main's
+/* A version 1 file opens as version 6 (through 2 to 5) with each trial's fate, rerun, seed and divergence as main's
  * scheduler inferred them; reopened, nothing changes; a migration that fails, or a
  * newer file, leaves the file as it was. */
 static void test_migrate(void)
@@ -267,9 +274,9 @@ static void test_migrate(void)
     int n;
     make_v1(old);
     CHECK(user_version(old) == 1);
-    for (int round = 0; round < 2; round++) {   /* the second open finds version 5: no migration */
+    for (int round = 0; round < 2; round++) {   /* the second open finds version 6: no migration */
         CHECK(dt_store_open(&st, old, &err) == 0);
-        CHECK(user_version(old) == 5);
+        CHECK(user_version(old) == 6);
         CHECK(dt_store_study(st, "old", "maximize", "top1", &sid, &err) == 0 && sid == 1);
         CHECK(dt_store_load(st, sid, &space, DT_POINT_METRIC, &ts, &n, &err) == 0);
         CHECK(n == NV1);
@@ -280,6 +287,7 @@ static void test_migrate(void)
             CHECK(ts[i].fate == v1[i].fate);
             CHECK(ts[i].seed_trial == v1[i].seed_trial);
             CHECK(ts[i].rerun_of == v1[i].rerun_of);
+            CHECK(ts[i].diverged == v1[i].diverged);
             CHECK(dt_trial_runs_again(&ts[i], ts, n) == v1[i].runs_again);
             CHECK(dt_trial_counts(&ts[i]) == (v1[i].fate == DT_FATE_COUNTS && strcmp(v1[i].state, "RUNNING") != 0));
             CHECK_STR(ts[i].reason, v1[i].reason ? v1[i].reason : "");   /* kept for people */
@@ -305,10 +313,10 @@ static void test_migrate(void)
 
     /* A newer darktune's store is refused, and left as it is. */
     make_v1(old);
-    CHECK(exec_on(old, "PRAGMA user_version = 6") == SQLITE_OK);
+    CHECK(exec_on(old, "PRAGMA user_version = 7") == SQLITE_OK);
     CHECK(dt_store_open(&st, old, &err) == -1 && st == NULL);
-    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 6; this one reads 5 at most)");
-    CHECK(user_version(old) == 6);
+    CHECK_STR(err.msg, "'" DIR "/v1.db' is a store of a newer darktune (schema version 7; this one reads 6 at most)");
+    CHECK(user_version(old) == 7);
     CHECK(exec_on(old, "SELECT fate FROM trial") != SQLITE_OK);
     rm_db(old);
 }
@@ -324,7 +332,7 @@ static void test_fate(void)
     int n;
     rm_db(path);
     CHECK(dt_store_open(&st, path, &err) == 0);
-    CHECK(user_version(path) == 5);
+    CHECK(user_version(path) == 6);
     CHECK(dt_store_study(st, "fate", "minimize", "loss", &sid, &err) == 0);
     for (int i = 0; i < 4; i++) dt_trial_init(&t[i], space.n);
     CHECK(t[0].seed_trial == -1 && t[0].rerun_of == -1 && t[0].fate == DT_FATE_COUNTS);
@@ -587,7 +595,8 @@ int main(void)
     want[1].state = DT_FAIL;
     want[1].iterations = 20;
     want[1].seconds = 3;
-    snprintf(want[1].reason, sizeof want[1].reason, "diverged at iteration 12");
+    snprintf(want[1].reason, sizeof want[1].reason, "diverged: loss nan at iteration 12");
+    want[1].diverged = 1;
     before = dt_wall();
     CHECK(dt_store_finish_trial(st, sid, &want[1], &err) == 0);
 
