@@ -453,7 +453,7 @@ void dt_json_num(dt_buf *b, double x)
         if (*p != '.') digits[nd++] = *p;
     while (nd > 1 && digits[nd - 1] == '0') nd--;
     digits[nd] = '\0';
-    int exp10 = atoi(p + 1);
+    int exp10 = (int)strtol(p + 1, NULL, 10);   /* printf's own "e±XX" */
     if (neg) dt_buf_add(b, "-", 1);
     /* repr() writes positions -4 <= exp10 < 16 in fixed notation, others in scientific. */
     if (exp10 >= -4 && exp10 < 16) {

@@ -252,7 +252,11 @@ static int dt_store__version(dt_store *st, int *version, int *tables, dt_err *er
                    "") != 0 ||
         dt_db_query(st->db, &r, err, "SELECT value FROM darktune_meta WHERE key = 'version'", "") != 0)
         return -1;
-    *version = r.n ? atoi(dt_rows_text(&r, 0, 0)) : 0;
+    /* No row: a new store. A value that is no number is no version of ours (-1). */
+    const char *v = r.n ? dt_rows_text(&r, 0, 0) : "0";
+    char *end;
+    long ver = strtol(v, &end, 10);
+    *version = end != v && *end == '\0' && ver >= 0 && ver <= 1000000 ? (int)ver : -1;
     dt_rows_free(&r);
     if (dt_db_query(st->db, &r, err, "SELECT count(*) FROM information_schema.tables"
                     " WHERE table_schema = current_schema() AND table_name IN ('study', 'trial', 'param', 'point')",
