@@ -10,13 +10,14 @@ out=build/darknet-native
 darknet_build native "$out"
 lib=$out/libdarknet.so
 check_grep "config names the CPU it was built for" "^gcc .* -march=native \([a-z0-9-]+\)$" "$out/config"
-# Debian builds for every x86-64 (SSE2: xmm registers only); -march=native on a CPU with
-# AVX2 and FMA must put ymm registers and fused multiply-adds into Darknet's gemm.
+# Debian builds for every x86-64 (SSE2: no AVX, no FMA); -march=native on a CPU with AVX2
+# and FMA must put packed fused multiply-adds into Darknet's gemm. Their width is GCC's
+# choice for the CPU: 256 bits (ymm) on most, 128 (xmm) where it tunes for halves (znver1).
 if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
   gemm=$(objdump -d --no-show-raw-insn "$lib" | awk '/<gemm_nn>:/ { on = 1; next } on && /^$/ { exit } on')
-  check "gemm_nn uses ymm registers" grep -q ymm <<<"$gemm"
-  check "gemm_nn uses fused multiply-adds" grep -q vfmadd <<<"$gemm"
-  check "the Debian gemm_nn uses neither (what native adds)" \
+  check "gemm_nn uses packed fused multiply-adds" grep -qE 'vfmadd[0-9]+ps' <<<"$gemm"
+  echo "  gemm_nn's vectors: $(grep -q ymm <<<"$gemm" && echo 256-bit ymm || echo 128-bit xmm) ($(sed -n 's/^gcc .*(\(.*\))$/\1/p' "$out/config"))"
+  check "the Debian gemm_nn has no fused multiply-adds, no ymm (what native adds)" \
     bash -c '! objdump -d --no-show-raw-insn /usr/lib/darknet/libdarknet.so | awk "/<gemm_nn>:/ { on = 1; next } on && /^\$/ { exit } on" | grep -qE "ymm|vfmadd"'
 else
   skip "this CPU has no AVX2 and FMA: the check that native uses them"
