@@ -102,13 +102,18 @@ data: build/mkfashion
 data-shapes: build/mkshapes
 	@./build/mkshapes data/shapes
 
-# With a GPU (nvidia-smi lists one) the demo builds the CUDA libdarknet and trains on it.
+# With a GPU (nvidia-smi lists one) the demo builds the CUDA libdarknet and trains on it;
+# on a CPU it builds Darknet for this processor (make native), or, should that fail,
+# trains with the Debian libdarknet.
 demo: deps
 	@$(MAKE) --no-print-directory all data
 	@if nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then \
 	  $(MAKE) --no-print-directory gpu && echo ./darktune-cuda run sweeps/fashion-tpe-median.ini && \
 	  ./darktune-cuda run sweeps/fashion-tpe-median.ini; \
-	else echo ./darktune run sweeps/fashion-tpe-median.ini && ./darktune run sweeps/fashion-tpe-median.ini; fi
+	elif $(MAKE) --no-print-directory native; then \
+	  echo ./darktune-native run sweeps/fashion-tpe-median.ini && ./darktune-native run sweeps/fashion-tpe-median.ini; \
+	else echo "demo: make native failed (above): training with the Debian libdarknet instead" >&2; \
+	  echo ./darktune run sweeps/fashion-tpe-median.ini && ./darktune run sweeps/fashion-tpe-median.ini; fi
 
 unit: $(TEST_BIN)
 	@tests/run.sh --unit
