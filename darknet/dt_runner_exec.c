@@ -255,10 +255,11 @@ static void dt_run__finish(dt_run_exec *r, const char *how)
         if (r->time_reps > 0) dt_run__start_time(r);
         return;
     }
-    if (r->metric == DT_METRIC_LOSS) {
-        dt_run__fail(r, r->last_iter < 0 ? "no metric: no iteration line was printed"
-                                         : "diverged: the last average loss is nan");
-        r->res.diverged = r->last_iter >= 0 && !r->res.oom;   /* out of memory says so instead */
+    if (r->metric == DT_METRIC_LOSS && r->last_iter < 0)
+        dt_run__fail(r, "no metric: no iteration line was printed");
+    else if (r->metric == DT_METRIC_LOSS) {
+        dt_run__fail(r, "diverged: the last average loss is nan");
+        r->res.diverged = !r->res.oom;   /* out of memory says so instead */
     } else if (r->eval_template)
         dt_run__fail(r, "no metric: eval_command printed no %s line (%s)",
                      r->metric == DT_METRIC_MAP50 ? "mAP" : "top-k", how);

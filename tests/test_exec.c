@@ -499,12 +499,14 @@ static void test_run_failures(void)
     outcome o = run_spec(&spec, 0);
     CHECK(o.iters == 3 && o.nan_losses == 2);
     CHECK(o.res.ok == 0);
+    CHECK(o.res.diverged == 1);
     CHECK(strstr(o.res.reason, "nan") != NULL);
 
     spec = make_spec("crash", "exec tests/fake/train_crash.sh", NULL, DT_METRIC_LOSS, 10);
     o = run_spec(&spec, 0);
     CHECK(o.res.ok == 0);
     CHECK(o.res.iterations == 3);
+    CHECK(o.res.diverged == 0);   /* a crash is no divergence */
     CHECK(strncmp(o.res.reason, "crashed: killed by signal 11", 28) == 0);
     CHECK(strstr(o.res.reason, "last output: about to crash") != NULL);
 

@@ -292,7 +292,7 @@ static void test_runner(void)
     replay(r, 7, &it, &met, &mit, &m);
     CHECK(it == 6 && met == 1);
     dt_run_outcome(r, &res);
-    CHECK(res.ok == 0 && res.iterations == 6);
+    CHECK(res.ok == 0 && res.iterations == 6 && res.diverged == 0);
     CHECK_STR(res.reason, "stopped");
     dt_run_free(r);
 
@@ -305,7 +305,7 @@ static void test_runner(void)
     while (dt_run_next(r, &ev) == 1) last = ev.loss, it++;
     CHECK(it == 3 && isnan(last));
     dt_run_outcome(r, &res);
-    CHECK(res.ok == 0 && res.iterations == 3);
+    CHECK(res.ok == 0 && res.iterations == 3 && res.diverged == 1);
     CHECK_STR(res.reason, "diverged: loss nan at iteration 3 (as recorded)");
     dt_run_free(r);
 
