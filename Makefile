@@ -108,12 +108,10 @@ data-shapes: build/mkshapes
 demo: deps
 	@$(MAKE) --no-print-directory all data
 	@if nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then \
-	  $(MAKE) --no-print-directory gpu && echo ./darktune-cuda run sweeps/fashion-tpe-median.ini && \
-	  ./darktune-cuda run sweeps/fashion-tpe-median.ini; \
-	elif $(MAKE) --no-print-directory native; then \
-	  echo ./darktune-native run sweeps/fashion-tpe-median.ini && ./darktune-native run sweeps/fashion-tpe-median.ini; \
-	else echo "demo: make native failed (above): training with the Debian libdarknet instead" >&2; \
-	  echo ./darktune run sweeps/fashion-tpe-median.ini && ./darktune run sweeps/fashion-tpe-median.ini; fi
+	  $(MAKE) --no-print-directory gpu || exit 1; bin=./darktune-cuda; \
+	elif $(MAKE) --no-print-directory native; then bin=./darktune-native; \
+	else echo "demo: make native failed (above): training with the Debian libdarknet instead" >&2; bin=./darktune; fi; \
+	echo $$bin run sweeps/fashion-tpe-median.ini && $$bin run sweeps/fashion-tpe-median.ini
 
 unit: $(TEST_BIN)
 	@tests/run.sh --unit
