@@ -5,10 +5,13 @@
 #   cuda    with CUDA and, unless CUDNN=0, cuDNN (make gpu)
 #   native  for this machine's CPU: Darknet's own -Ofast with -march=native, so that its
 #           loops use the vector units the Debian package, built for every x86-64,
-#           leaves idle (AVX2 and FMA; make native). Same code, same darknet.h.
+#           leaves idle (AVX2 and FMA; make native), and with -DDT_KERNELS: nine of its
+#           CPU kernels (gemm, im2col, batch-norm sums, activations) replaced by
+#           darknet/native/dt_kernels.c. Same results to rounding, same darknet.h.
 #
 #   build/darknet-src/pkg/          the source package as apt-get fetched it (cached)
-#   build/darknet-src/src/          unpacked (Debian's patches applied), then darknet/patches/*.patch
+#   build/darknet-src/src/          unpacked (Debian's patches applied), then darknet/patches/*.patch,
+#                                   and darknet/native/dt_kernels.c as src/dt_kernels.c
 #   build/darknet-gpu/              cuda, CUDNN=1: libdarknet.so, libdarknet.a, darknet, darknet.h,
 #   build/darknet-gpu-nocudnn/      cuda, CUDNN=0: the same set
 #   build/darknet-native/           native: the same set
@@ -112,10 +115,12 @@ if ! ls "$pkg"/darknet_*.dsc > /dev/null 2>&1; then
 fi
 dsc=$(ls "$pkg"/darknet_*.dsc | head -n 1)
 
-# 2. Unpacked and patched, once per set of patches: the stamp lists each patch's checksum.
+# 2. Unpacked and patched, once per set of patches: the stamp lists each patch's checksum
+#    and the kernels'.
 patches=$(ls darknet/patches/*.patch 2> /dev/null | sort)
 [ -n "$patches" ] || die "no patches in darknet/patches/"
-want=$( { basename "$dsc"; sha256sum $patches; } )
+kernels=darknet/native/dt_kernels.c
+want=$( { basename "$dsc"; sha256sum $patches $kernels; } )
 if [ ! -f "$base/patches.applied" ] || [ "$(cat "$base/patches.applied")" != "$want" ] || [ ! -d "$src" ]; then
   say "unpacking $(basename "$dsc") and applying darknet/patches/"
   rm -rf "$src" "$src.tmp" "$base/patches.applied"
@@ -128,6 +133,7 @@ if [ ! -f "$base/patches.applied" ] || [ "$(cat "$base/patches.applied")" != "$w
       || die "$p does not apply to $(basename "$dsc")"
     say "  applied $p"
   done
+  cp "$kernels" "$src.tmp/src/"
   mv "$src.tmp" "$src"
   printf '%s\n' "$want" > "$base/patches.applied"
 fi
@@ -151,7 +157,7 @@ if [ "$KIND" = cuda ]; then
   [ -n "$GPU_ARCH" ] && args+=("ARCH=$GPU_ARCH")
 else
   # One thread per trial, as in the Debian build: darktune runs a trial per core.
-  args=(GPU=0 CUDNN=0 OPENCV=0 OPENMP=0 "OPTS=-Ofast -march=native")
+  args=(GPU=0 CUDNN=0 OPENCV=0 OPENMP=0 "OPTS=-Ofast -march=native -DDT_KERNELS")
 fi
 args+=("OBJDIR=$abs/obj/" "SLIB=$abs/libdarknet.so" "ALIB=$abs/libdarknet.a" "EXEC=$abs/darknet")
 targets=("$abs/libdarknet.so" "$abs/darknet")

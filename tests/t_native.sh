@@ -11,17 +11,32 @@ darknet_build native "$out"
 lib=$out/libdarknet.so
 check_grep "config names the CPU it was built for" "^gcc .* -march=native \([a-z0-9-]+\)$" "$out/config"
 # Debian builds for every x86-64 (SSE2: no AVX, no FMA); -march=native on a CPU with AVX2
-# and FMA must put packed fused multiply-adds into Darknet's gemm. Their width is GCC's
-# choice for the CPU: 256 bits (ymm) on most, 128 (xmm) where it tunes for halves (znver1).
+# and FMA must put packed fused multiply-adds into the gemm the native build trains with
+# (darknet/native/dt_kernels.c's gemm_cpu). Their width is GCC's choice for the CPU.
 if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-  gemm=$(objdump -d --no-show-raw-insn "$lib" | awk '/<gemm_nn>:/ { on = 1; next } on && /^$/ { exit } on')
-  check "gemm_nn uses packed fused multiply-adds" grep -qE 'vfmadd[0-9]+ps' <<<"$gemm"
-  echo "  gemm_nn's vectors: $(grep -q ymm <<<"$gemm" && echo 256-bit ymm || echo 128-bit xmm) ($(sed -n 's/^gcc .*(\(.*\))$/\1/p' "$out/config"))"
+  gemm=$(objdump -d --no-show-raw-insn "$lib" | awk '/<gemm_cpu>:/ { on = 1; next } on && /^$/ { exit } on')
+  check "gemm_cpu uses packed fused multiply-adds" grep -qE 'vfmadd[0-9]+ps' <<<"$gemm"
+  echo "  gemm_cpu's vectors: $(grep -q ymm <<<"$gemm" && echo 256-bit ymm || echo 128-bit xmm) ($(sed -n 's/^gcc .*(\(.*\))$/\1/p' "$out/config"))"
   check "the Debian gemm_nn has no fused multiply-adds, no ymm (what native adds)" \
     bash -c '! objdump -d --no-show-raw-insn /usr/lib/darknet/libdarknet.so | awk "/<gemm_nn>:/ { on = 1; next } on && /^\$/ { exit } on" | grep -qE "ymm|vfmadd"'
 else
   skip "this CPU has no AVX2 and FMA: the check that native uses them"
 fi
+# The nine kernels of darknet/native/dt_kernels.c against the Debian libdarknet's own, on
+# random inputs over a grid of shapes (tests/native_kernels.c); and the check itself
+# must catch a gemm that computes nothing.
+mkdir -p tests/tmp
+cc -std=c11 -D_GNU_SOURCE -O2 -o tests/tmp/native_kernels tests/native_kernels.c -ldl -lm
+tests/tmp/native_kernels /usr/lib/darknet/libdarknet.so "$lib" > tests/tmp/native-kernels.log 2>&1
+check_eq "the native kernels agree with Darknet's own (tests/tmp/native-kernels.log)" "$?" 0
+sed 's/^/  /' tests/tmp/native-kernels.log | head -n 12
+check_grep "the kernel check ran gemm in every transpose" "^gemm_cpu: [0-9]+ cases" tests/tmp/native-kernels.log
+printf 'void gemm_cpu(int ta, int tb, int m, int n, int k, float al, float *a, int lda, float *b, int ldb,\n'\
+'              float be, float *c, int ldc) {}\n' > tests/tmp/gemm-nothing.c
+cc -shared -fPIC -o tests/tmp/gemm-nothing.so tests/tmp/gemm-nothing.c
+tests/tmp/native_kernels /usr/lib/darknet/libdarknet.so tests/tmp/gemm-nothing.so > tests/tmp/native-kernels-nothing.log 2>&1
+check_eq "the kernel check fails a gemm that computes nothing: exit status" "$?" 1
+check_grep "the kernel check names the gemm that computes nothing" "^MISMATCH gemm_cpu\(" tests/tmp/native-kernels-nothing.log
 check_grep "darktune-native names its build" "libdarknet with the native CPU \(-march=native\) libdarknet" \
   <(./darktune-native --version)
 check_grep "darktune-native links the native libdarknet" "libdarknet.so => $PWD/$out/libdarknet.so" <(ldd darktune-native)
