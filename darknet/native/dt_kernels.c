@@ -167,13 +167,14 @@ void gemm_cpu(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int ld
     else gemm_tt(M, N, K, ALPHA, A, lda, B, ldb, C, ldc);
 }
 
-/* The output columns w of one kernel offset kw whose image column kw + w*stride - pad
- * lies inside the image: [*lo, *hi). Outside it im2col writes zeros, col2im adds nothing. */
-static void inside(int wc, int width, int kw, int stride, int pad, int *lo, int *hi)
+/* The output columns w whose image column off + w*stride (off: the kernel column less
+ * the pad) lies inside the image: [*lo, *hi). Outside it im2col writes zeros, col2im
+ * adds nothing. */
+static void inside(int wc, int width, int off, int stride, int *lo, int *hi)
 {
     int a = 0, b = wc;
-    while (a < b && kw + a * stride - pad < 0) a++;
-    while (b > a && kw + (b - 1) * stride - pad >= width) b--;
+    while (a < b && off + a * stride < 0) a++;
+    while (b > a && off + (b - 1) * stride >= width) b--;
     *lo = a, *hi = b;
 }
 
@@ -184,9 +185,9 @@ void im2col_cpu(float *data_im, int channels, int height, int width, int ksize, 
 {
     int hc = (height + 2 * pad - ksize) / stride + 1, wc = (width + 2 * pad - ksize) / stride + 1;
     for (int c = 0; c < channels * ksize * ksize; c++) {
-        int kw = c % ksize, kh = c / ksize % ksize, ci = c / ksize / ksize, lo, hi;
+        int kw = c % ksize, kh = c / ksize % ksize, ci = c / ksize / ksize, off = kw - pad, lo, hi;
         const float *plane = data_im + (size_t)ci * height * width;
-        inside(wc, width, kw, stride, pad, &lo, &hi);
+        inside(wc, width, off, stride, &lo, &hi);
         for (int h = 0; h < hc; h++) {
             float *dst = data_col + ((size_t)c * hc + h) * wc;
             int row = kh + h * stride - pad;
@@ -194,10 +195,10 @@ void im2col_cpu(float *data_im, int channels, int height, int width, int ksize, 
                 memset(dst, 0, sizeof(float) * wc);
                 continue;
             }
-            const float *src = plane + (size_t)row * width + kw - pad;
+            const float *src = plane + (size_t)row * width;  /* column w reads src[off + w * stride] */
             memset(dst, 0, sizeof(float) * lo);
-            if (stride == 1) memcpy(dst + lo, src + lo, sizeof(float) * (hi - lo));
-            else for (int w = lo; w < hi; w++) dst[w] = src[w * stride];
+            if (stride == 1) memcpy(dst + lo, src + (off + lo), sizeof(float) * (hi - lo));
+            else for (int w = lo; w < hi; w++) dst[w] = src[off + w * stride];
             memset(dst + hi, 0, sizeof(float) * (wc - hi));
         }
     }
@@ -209,16 +210,16 @@ void col2im_cpu(float *data_col, int channels, int height, int width, int ksize,
 {
     int hc = (height + 2 * pad - ksize) / stride + 1, wc = (width + 2 * pad - ksize) / stride + 1;
     for (int c = 0; c < channels * ksize * ksize; c++) {
-        int kw = c % ksize, kh = c / ksize % ksize, ci = c / ksize / ksize, lo, hi;
+        int kw = c % ksize, kh = c / ksize % ksize, ci = c / ksize / ksize, off = kw - pad, lo, hi;
         float *plane = data_im + (size_t)ci * height * width;
-        inside(wc, width, kw, stride, pad, &lo, &hi);
+        inside(wc, width, off, stride, &lo, &hi);
         for (int h = 0; h < hc; h++) {
             int row = kh + h * stride - pad;
             if (row < 0 || row >= height) continue;
             const float *src = data_col + ((size_t)c * hc + h) * wc;
-            float *dst = plane + (size_t)row * width + kw - pad;
-            if (stride == 1) for (int w = lo; w < hi; w++) dst[w] += src[w];
-            else for (int w = lo; w < hi; w++) dst[w * stride] += src[w];
+            float *dst = plane + (size_t)row * width;
+            if (stride == 1) for (int w = lo; w < hi; w++) dst[off + w] += src[w];
+            else for (int w = lo; w < hi; w++) dst[off + w * stride] += src[w];
         }
     }
 }
