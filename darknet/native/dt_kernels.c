@@ -9,7 +9,8 @@
  * im2col/col2im test the bounds of every pixel, the batch-norm sums accumulate into
  * memory that may alias their input (no register, no vectors), and
  * activate_array/gradient_array switch on the activation for every element. With
- * these, that training runs 2.5x as fast again (make bench-inprocess). Each function here keeps Darknet's name, signature and result
+ * these, that training runs twice as fast again (41.7 against 21.0 ms per iteration on
+ * a 2-core znver3, side by side). Each function here keeps Darknet's name, signature and result
  * (the same sums in the same order where it is cheap; sums of a reduction in vector
  * lanes where that is where the time goes) and is checked against the Debian
  * libdarknet's own function on random shapes by tests/native_kernels.c.
