@@ -239,9 +239,10 @@ $(eval $(call relinked,darktune-cuda,$(GPU_DIR),build/cuda))
 $(eval $(call relinked,darktune-native,build/darknet-native,build/native))
 
 # Debian's darknet source built for this machine's CPU (-march=native: AVX2 and FMA
-# where it has them, which the Debian package, built for every x86-64, leaves idle)
-# into build/darknet-native/, and darktune-native, the in-process runner linked
-# against it. `darktune-native --version` names the build.
+# where it has them, which the Debian package, built for every x86-64, leaves idle;
+# and nine CPU kernels of our own, darknet/native/dt_kernels.c) into
+# build/darknet-native/, and darktune-native, the in-process runner linked against it.
+# `darktune-native --version` names the build.
 .PHONY: native native-lib
 native: native-lib
 	@$(MAKE) --no-print-directory darktune-native

@@ -19,7 +19,7 @@
 # Times are from each study's launch (process start, imports and image decoding
 # included) to the finish of the trial that reached the value. Last, each side's chosen
 # cfg is trained again and scored on held-out images (bench/e2e_heldout.sh).
-# Run from the repository root after `make all data`; about 30 minutes on 2 cores.
+# Run from the repository root after `make all data`; about 25 minutes on 2 cores.
 set -eu
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"1 2 3 4 5"} TRIALS=${TRIALS:-30} ITERS=${ITERS:-300}
