@@ -16,13 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "darknet.h"  /* the Debian package's: ACTIVATION */
+
 typedef void gemm_fn(int, int, int, int, int, float, float *, int, float *, int, float, float *, int);
 typedef void im2col_fn(float *, int, int, int, int, int, int, float *);
 typedef void stat_fn(float *, int, int, int, float *);                /* mean_cpu */
 typedef void stat2_fn(float *, float *, int, int, int, float *);      /* variance_cpu, mean_delta_cpu */
 typedef void vdelta_fn(float *, float *, float *, float *, int, int, int, float *);
-typedef void act_fn(float *, int, int);
-typedef void grad_fn(const float *, int, int, float *);
+typedef void act_fn(float *, int, ACTIVATION);
+typedef void grad_fn(const float *, int, ACTIVATION, float *);
 
 static void *lib[2];
 static int failures;
@@ -50,7 +52,7 @@ static float *rnd(size_t n)
     for (size_t i = 0; i < n; i++) p[i] = uni();
     return p;
 }
-static float *dup(const float *p, size_t n) { return memcpy(malloc(n * sizeof *p), p, n * sizeof *p); }
+static float *copy(const float *p, size_t n) { return memcpy(malloc(n * sizeof *p), p, n * sizeof *p); }
 
 static void mismatch(const char *what, size_t i, float want, float got)
 {
@@ -88,7 +90,7 @@ static void check_gemm(void)
                     int lda = (TA ? M : K) + pad, ldb = (TB ? K : N) + pad, ldc = N + pad;
                     size_t na = (size_t)(TA ? K : M) * lda, nb = (size_t)(TB ? N : K) * ldb, nc = (size_t)M * ldc;
                     float alpha = alphas[(a + c) % 2], beta = betas[(b + c) % 3];
-                    float *A = rnd(na), *B = rnd(nb), *C = rnd(nc), *C0 = dup(C, nc), *C1 = dup(C, nc);
+                    float *A = rnd(na), *B = rnd(nb), *C = rnd(nc), *C0 = copy(C, nc), *C1 = copy(C, nc);
                     ref(TA, TB, M, N, K, alpha, A, lda, B, ldb, beta, C0, ldc);
                     new(TA, TB, M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc);
                     /* Two float sums of the same K + 1 terms in other orders differ by at
@@ -129,12 +131,12 @@ static void check_im2col(void)
                             int hc = (h + 2 * p - k) / s + 1, wc = (w + 2 * p - k) / s + 1;
                             if (h + 2 * p < k || w + 2 * p < k) continue;
                             size_t nim = (size_t)ch * h * w, ncol = (size_t)ch * k * k * hc * wc;
-                            float *im = rnd(nim), *c0 = rnd(ncol), *c1 = dup(c0, ncol);
+                            float *im = rnd(nim), *c0 = rnd(ncol), *c1 = copy(c0, ncol);
                             snprintf(what, sizeof what, "im2col_cpu(c %d, h %d, w %d, size %d, stride %d, pad %d)", ch, h, w, k, s, p);
                             r1(im, ch, h, w, k, s, p, c0);
                             n1(im, ch, h, w, k, s, p, c1);
                             exact(what, c0, c1, ncol);
-                            float *i0 = rnd(nim), *i1 = dup(i0, nim);
+                            float *i0 = rnd(nim), *i1 = copy(i0, nim);
                             snprintf(what, sizeof what, "col2im_cpu(c %d, h %d, w %d, size %d, stride %d, pad %d)", ch, h, w, k, s, p);
                             r2(c0, ch, h, w, k, s, p, i0);
                             n2(c0, ch, h, w, k, s, p, i1);
@@ -148,6 +150,13 @@ static void check_im2col(void)
 static void check_batchnorm(void)
 {
     static const int batches[] = {1, 2, 5}, filters[] = {1, 3, 16}, spatials[] = {1, 7, 49, 196};
+    stat_fn *mean[2];
+    stat2_fn *var[2], *mdelta[2];
+    vdelta_fn *vdelta[2];
+    for (int v = 0; v < 2; v++) {
+        mean[v] = (stat_fn *)sym(v, "mean_cpu"), var[v] = (stat2_fn *)sym(v, "variance_cpu");
+        mdelta[v] = (stat2_fn *)sym(v, "mean_delta_cpu"), vdelta[v] = (vdelta_fn *)sym(v, "variance_delta_cpu");
+    }
     int n = 0;
     for (int b = 0; b < 3; b++)
         for (int f = 0; f < 3; f++)
@@ -155,17 +164,17 @@ static void check_batchnorm(void)
                 int B = batches[b], F = filters[f], S = spatials[s];
                 if (B * S < 2) continue;  /* variance divides by batch * spatial - 1 */
                 size_t nx = (size_t)B * F * S;
-                float *x = rnd(nx), *d = rnd(nx), *mean = rnd(F), *var = rnd(F), out[2][16];
-                for (int i = 0; i < F; i++) var[i] = fabsf(var[i]) + 0.1f;
-                for (int v = 0; v < 2; v++) ((stat_fn *)sym(v, "mean_cpu"))(x, B, F, S, out[v]);
+                float *x = rnd(nx), *d = rnd(nx), *m = rnd(F), *vr = rnd(F), out[2][16];
+                for (int i = 0; i < F; i++) vr[i] = fabsf(vr[i]) + 0.1f;
+                for (int v = 0; v < 2; v++) mean[v](x, B, F, S, out[v]);
                 close_to("mean_cpu", out[0], out[1], F, 1e-4, 1e-6);
-                for (int v = 0; v < 2; v++) ((stat2_fn *)sym(v, "variance_cpu"))(x, mean, B, F, S, out[v]);
+                for (int v = 0; v < 2; v++) var[v](x, m, B, F, S, out[v]);
                 close_to("variance_cpu", out[0], out[1], F, 1e-4, 1e-6);
-                for (int v = 0; v < 2; v++) ((stat2_fn *)sym(v, "mean_delta_cpu"))(d, var, B, F, S, out[v]);
+                for (int v = 0; v < 2; v++) mdelta[v](d, vr, B, F, S, out[v]);
                 close_to("mean_delta_cpu", out[0], out[1], F, 1e-4, 1e-6);
-                for (int v = 0; v < 2; v++) ((vdelta_fn *)sym(v, "variance_delta_cpu"))(x, d, mean, var, B, F, S, out[v]);
+                for (int v = 0; v < 2; v++) vdelta[v](x, d, m, vr, B, F, S, out[v]);
                 close_to("variance_delta_cpu", out[0], out[1], F, 1e-4, 1e-6);
-                free(x), free(d), free(mean), free(var);
+                free(x), free(d), free(m), free(vr);
                 n++;
             }
     printf("mean_cpu, variance_cpu, mean_delta_cpu, variance_delta_cpu: %d shapes each\n", n);
@@ -175,16 +184,17 @@ static void check_batchnorm(void)
  * activation's kinks, on lengths that leave a tail. LINEAR and LEAKY have their own
  * loops and must agree exactly; the others call Darknet's activate() and gradient(),
  * which -march=native compiles with fused multiply-adds: to 1e-5. */
-static void compare(int a, const char *what, const float *want, const float *got, size_t n)
+static void compare(ACTIVATION a, const char *what, const float *want, const float *got, size_t n)
 {
-    enum { LINEAR = 3, LEAKY = 7 };  /* darknet.h's values */
     if (a == LINEAR || a == LEAKY) exact(what, want, got, n);
     else close_to(what, want, got, n, 1e-5, 1e-5);
 }
 
 static void check_activations(void)
 {
-    enum { LEN = 203, ACTIVATIONS = 14 };
+    enum { LEN = 203, ACTIVATIONS = SELU + 1 };
+    act_fn *act[2] = {(act_fn *)sym(0, "activate_array"), (act_fn *)sym(1, "activate_array")};
+    grad_fn *grad[2] = {(grad_fn *)sym(0, "gradient_array"), (grad_fn *)sym(1, "gradient_array")};
     float x[LEN];
     for (int i = 0; i < LEN; i++) x[i] = (i - LEN / 2) * 0.05f;
     x[0] = -0.0f, x[1] = 0, x[2] = 60, x[3] = -60;  /* not far beyond: STAIR casts floor(x) to int */
@@ -193,13 +203,13 @@ static void check_activations(void)
         for (int len = LEN - 8; len <= LEN; len++) {
             float y0[LEN], y1[LEN], d0[LEN], d1[LEN];
             memcpy(y0, x, sizeof x), memcpy(y1, x, sizeof x);
-            ((act_fn *)sym(0, "activate_array"))(y0, len, a);
-            ((act_fn *)sym(1, "activate_array"))(y1, len, a);
+            act[0](y0, len, a);
+            act[1](y1, len, a);
             snprintf(what, sizeof what, "activate_array(activation %d, n %d)", a, len);
             compare(a, what, y0, y1, LEN);
             for (int i = 0; i < LEN; i++) d0[i] = d1[i] = x[(i * 7) % LEN];
-            ((grad_fn *)sym(0, "gradient_array"))(y0, len, a, d0);
-            ((grad_fn *)sym(1, "gradient_array"))(y0, len, a, d1);
+            grad[0](y0, len, a, d0);
+            grad[1](y0, len, a, d1);
             snprintf(what, sizeof what, "gradient_array(activation %d, n %d)", a, len);
             compare(a, what, d0, d1, LEN);
         }

@@ -26,7 +26,7 @@ fi
 # random inputs over a grid of shapes (tests/native_kernels.c); and the check itself
 # must catch a gemm that computes nothing.
 mkdir -p tests/tmp
-cc -std=c11 -D_GNU_SOURCE -O2 -o tests/tmp/native_kernels tests/native_kernels.c -ldl -lm
+cc -std=c11 -D_GNU_SOURCE -O2 -I/usr/lib/darknet/include -o tests/tmp/native_kernels tests/native_kernels.c -ldl -lm
 tests/tmp/native_kernels /usr/lib/darknet/libdarknet.so "$lib" > tests/tmp/native-kernels.log 2>&1
 check_eq "the native kernels agree with Darknet's own (tests/tmp/native-kernels.log)" "$?" 0
 sed 's/^/  /' tests/tmp/native-kernels.log | head -n 12
