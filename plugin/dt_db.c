@@ -31,8 +31,18 @@ struct dt_db {
     PGconn *pg;
     int in_tx;
     int lost;            /* the last failure was a lost connection */
+    char why[512];       /* the database's own words for the last failure */
     double reconnect_s;
 };
+
+/* A statement failed: keeps the database's own words (callers that add their own
+ * context read them back with dt_db_why) and says them, with the store's name. */
+static int dt_db__fail(dt_db *db, dt_err *err, const char *why)
+{
+    snprintf(db->why, sizeof db->why, "%s", why);
+    db->why[strcspn(db->why, "\n")] = '\0';
+    return dt_errf(err, "store '%s': %s%s", db->name, db->lost ? "connection lost: " : "", db->why);
+}
 
 int dt_db_is_postgres(const char *target)
 {
@@ -149,6 +159,11 @@ dt_db_kind dt_db_kind_of(const dt_db *db)
     return db->kind;
 }
 
+const char *dt_db_why(const dt_db *db)
+{
+    return db->why;
+}
+
 const char *dt_db_name(const dt_db *db)
 {
     return db->name;
@@ -250,7 +265,7 @@ static int dt_db__lite_run(dt_db *db, dt_rows *r, dt_err *err, const char *sql, 
     if (script) {
         char *msg = NULL;
         if (sqlite3_exec(db->lite, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-        dt_errf(err, "store '%s': %s", db->name, msg ? msg : sqlite3_errmsg(db->lite));
+        dt_db__fail(db, err, msg ? msg : sqlite3_errmsg(db->lite));
         sqlite3_free(msg);
         return -1;
     }
@@ -292,7 +307,7 @@ static int dt_db__lite_run(dt_db *db, dt_rows *r, dt_err *err, const char *sql, 
         }
     }
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    if (rc != SQLITE_OK) dt_errf(err, "store '%s': %s", db->name, sqlite3_errmsg(db->lite));
+    if (rc != SQLITE_OK) dt_db__fail(db, err, sqlite3_errmsg(db->lite));
     sqlite3_finalize(s);
     return rc == SQLITE_OK ? 0 : -1;
 }
@@ -311,11 +326,9 @@ static int dt_db__pg_run(dt_db *db, dt_rows *r, dt_err *err, const char *sql, dt
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         db->lost = PQstatus(db->pg) != CONNECTION_OK;
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", db->lost ? PQerrorMessage(db->pg) : PQresultErrorMessage(res));
-        msg[strcspn(msg, "\n")] = '\0';
+        dt_db__fail(db, err, db->lost ? PQerrorMessage(db->pg) : PQresultErrorMessage(res));
         PQclear(res);
-        return dt_errf(err, "store '%s': %s%s", db->name, db->lost ? "connection lost: " : "", msg);
+        return -1;
     }
     if (r && st == PGRES_TUPLES_OK) {
         int nr = PQntuples(res), nc = PQnfields(res), cap = 0;
@@ -401,7 +414,7 @@ static int dt_db__begin(dt_db *db, int write, dt_err *err)
     db->lost = 0;
     if (db->kind == DT_DB_SQLITE && !write) {
         if (sqlite3_exec(db->lite, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-            return dt_errf(err, "store '%s': %s", db->name, sqlite3_errmsg(db->lite));
+            return dt_db__fail(db, err, sqlite3_errmsg(db->lite));
         db->in_tx = 1;
         return 0;
     }
@@ -413,7 +426,7 @@ static int dt_db__begin(dt_db *db, int write, dt_err *err)
             int rc = sqlite3_exec(db->lite, "BEGIN IMMEDIATE", NULL, NULL, NULL);
             if (rc == SQLITE_OK) break;
             if (rc != SQLITE_BUSY || dt_now() > until)
-                return dt_errf(err, "store '%s': %s", db->name, sqlite3_errmsg(db->lite));
+                return dt_db__fail(db, err, sqlite3_errmsg(db->lite));
         }
         db->in_tx = 1;
         return 0;

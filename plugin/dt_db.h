@@ -54,6 +54,9 @@ void dt_db_close(dt_db *db);   /* NULL is fine; an open transaction is rolled ba
 dt_db_kind dt_db_kind_of(const dt_db *db);
 /* The target for messages: the path, or the URI without its password. */
 const char *dt_db_name(const dt_db *db);
+/* The database's own words for the last failed statement, without the store's name
+ * that the message in err begins with ("" before any failure). */
+const char *dt_db_why(const dt_db *db);
 /* How long dt_db_begin keeps trying to reopen a broken connection (default 60 s). */
 void dt_db_set_reconnect(dt_db *db, double seconds);
 

@@ -267,13 +267,6 @@ static int dt_store__version(dt_store *st, int *version, int *tables, dt_err *er
     return 0;
 }
 
-/* The database's own words in a dt_db message: what follows "store 'name': ". */
-static const char *dt_store__dbmsg(const char *msg)
-{
-    const char *p = strncmp(msg, "store '", 7) == 0 ? strstr(msg, "': ") : NULL;
-    return p ? p + 3 : msg;
-}
-
 /* Brings the store to the current version inside one writer's transaction (two
  * processes opening a new or old store at once create or migrate it once): creates the
  * tables in an empty store, migrates older versions, refuses newer ones and databases
@@ -293,22 +286,22 @@ static int dt_store__ensure_schema(dt_store *st, void *ctx, dt_err *err)
     if (version == 0 &&
         dt_db_exec(st->db, &e, dt_db_kind_of(st->db) == DT_DB_SQLITE ? dt_store__schema_sqlite
                                                                      : dt_store__schema_postgres, "") != 0)
-        return dt_errf(err, "cannot create store '%s': %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot create store '%s': %s", name, dt_db_why(st->db));
     if (version == 1 && dt_db_exec(st->db, &e, dt_store__migrate_1, "") != 0)
-        return dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot migrate store '%s' from schema version 1: %s", name, dt_db_why(st->db));
     if (version >= 1 && version < 3 && dt_db_exec(st->db, &e, dt_store__migrate_2, "") != 0)
-        return dt_errf(err, "cannot migrate store '%s' from schema version 2: %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot migrate store '%s' from schema version 2: %s", name, dt_db_why(st->db));
     int sqlite = dt_db_kind_of(st->db) == DT_DB_SQLITE;
     if (version >= 1 && version < 4 && dt_db_exec(st->db, &e, dt_store__migrate_3, "") != 0)
-        return dt_errf(err, "cannot migrate store '%s' from schema version 3: %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot migrate store '%s' from schema version 3: %s", name, dt_db_why(st->db));
     if (version >= 1 && version < 5 &&
         dt_db_exec(st->db, &e, sqlite ? dt_store__migrate_4_sqlite : dt_store__migrate_4_postgres, "") != 0)
-        return dt_errf(err, "cannot migrate store '%s' from schema version 4: %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot migrate store '%s' from schema version 4: %s", name, dt_db_why(st->db));
     if (version >= 1 && version < 6 &&
         (dt_db_exec(st->db, &e, dt_store__migrate_5, "") != 0 ||
          dt_db_exec(st->db, &e, sqlite ? "PRAGMA user_version = 6"
                                        : "UPDATE darktune_meta SET value = '6' WHERE key = 'version'", "") != 0))
-        return dt_errf(err, "cannot migrate store '%s' from schema version 5: %s", name, dt_store__dbmsg(e.msg));
+        return dt_errf(err, "cannot migrate store '%s' from schema version 5: %s", name, dt_db_why(st->db));
     return 0;
 }
 
@@ -361,8 +354,7 @@ int dt_store_open(dt_store **out, const char *target, dt_err *err)
         dt_rows r;
         dt_err e;
         if (dt_db_query(st->db, &r, &e, "SELECT count(*) FROM sqlite_master", "") != 0) {
-            dt_errf(err, "'%s' is not a darktune store: %s", target,
-                    strstr(e.msg, "not a database") ? "file is not a database" : e.msg);
+            dt_errf(err, "'%s' is not a darktune store: %s", target, dt_db_why(st->db));
             dt_store_close(st);
             return -1;
         }
@@ -376,7 +368,7 @@ int dt_store_open(dt_store **out, const char *target, dt_err *err)
     if (dt_db_kind_of(st->db) == DT_DB_SQLITE &&
         dt_db_exec(st->db, &e, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                    "") != 0) {
-        dt_errf(err, "cannot open store '%s': %s", target, dt_store__dbmsg(e.msg));
+        dt_errf(err, "cannot open store '%s': %s", target, dt_db_why(st->db));
         dt_store_close(st);
         return -1;
     }

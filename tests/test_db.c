@@ -53,6 +53,10 @@ static void test_engine(const char *target)
     CHECK(dt_db_exec(db, &err, "INSERT INTO t_db VALUES (?, ?, ?)", "ir", 1, 1.0) == -1);
     CHECK(dt_db_query(db, &r, &err, "SELECT nothing FROM nowhere", "") == -1 && r.n == 0 && !r.cell);
     CHECK(strstr(err.msg, dt_db_name(db)) != NULL);
+    /* ... and the database's own words are kept apart, for callers that add context. */
+    const char *why = dt_db_why(db);
+    CHECK(why[0] && strstr(why, dt_db_name(db)) == NULL);
+    CHECK(strlen(err.msg) > strlen(why) && strcmp(err.msg + strlen(err.msg) - strlen(why), why) == 0);
     CHECK(!dt_db_lost(db));
     dt_db_close(db);
 }
