@@ -15,12 +15,17 @@
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
 #    then the same over ORDERS (20) other orders of each seed's trials; last, how well
 #    the loss and the validations rank the trials at the rungs (prune_replay --ranks).
+#    EVAL_IMAGES=N (or all) records with the periodic validations on N images instead
+#    (kept apart, in bench/out/prune-demo-eval-N): do less noisy validations rank better?
 # 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
 #    the tiny YOLO on the shapes data trained to the end (mAP@0.5 every 50 iterations;
 #    SHAPES_SEEDS, 1 2), so that defaults chosen on Fashion-MNIST are checked on a detector.
+# DARKTUNE=./darktune-native trains with the native build (make native), about 3x faster.
 set -eu
 cd "$(dirname "$0")/.."
 part=${PART:-all}
+darktune=${DARKTUNE:-./darktune}
+eval_images=${EVAL_IMAGES:-}
 case $part in all | 1 | 2 | 3) ;; *) echo "bench-prune: PART=$part: it is 1, 2 or 3 (or unset: all three)" >&2; exit 2 ;; esac
 out=bench/out/prune
 mkdir -p "$out"
@@ -58,7 +63,7 @@ for p in $pruners; do
   # The same sweep with only [pruner] replaced; paths made absolute for its new folder.
   with_pruner bench/prune.ini "$p" > "$dir/sweep.ini"
   start=$(date +%s%N)
-  ./darktune run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { tail "$dir/run.log"; exit 1; }
+  "$darktune" run "$dir/sweep.ini" --output "$dir" > "$dir/run.log" 2>&1 || { tail "$dir/run.log"; exit 1; }
   secs=$(( ($(date +%s%N) - start) / 1000000000 ))
   awk -F, -v p="$p" -v t="$secs" '
     NR > 1 { it += $(NF - 1); if ($2 == "COMPLETE" && $3 > best) best = $3; n[$2]++ }
@@ -84,6 +89,7 @@ fi
 # series ranks the trials at the steps of RANKS (a pruner's rungs), over the seeds.
 replay_part() {
   local title=$1 sweep=$2 dir=$3 seeds=$4 replayed=$5 ranks=$6 orders=${ORDERS:-20} rows s d n p k
+  [ -n "$eval_images" ] && dir=$dir-eval-$eval_images
   mkdir -p "$dir"
   rows=$dir/rows.$$
   : > "$rows" && : > "$rows.ranks"
@@ -91,8 +97,9 @@ replay_part() {
     d=$PWD/$dir/seed-$s
     if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
       rm -rf "$d" && mkdir -p "$d"
-      with_pruner "$sweep" none | sed "s/^seed .*/seed     = $s/" > "$d/sweep.ini"
-      ./darktune run "$d/sweep.ini" --output "$d" > "$d/run.log" 2>&1 || { tail "$d/run.log"; exit 1; }
+      with_pruner "$sweep" none | sed "s/^seed .*/seed     = $s/" |
+        awk -v n="$eval_images" '{ print } /^\[darknet\]/ && n != "" { print "eval_images   = " n }' > "$d/sweep.ini"
+      "$darktune" run "$d/sweep.ini" --output "$d" > "$d/run.log" 2>&1 || { tail "$d/run.log"; exit 1; }
     fi
     n=$(($(wc -l < "$d/trials.csv") - 1))
     # rows: seed pruner order(0: recorded) and prune_replay's line
