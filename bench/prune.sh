@@ -14,7 +14,9 @@
 #    Prints per seed the best top-1 without pruning, each pruner's best and its share
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
 #    then the same over ORDERS (20) other orders of each seed's trials; last, how well
-#    the loss and the validations rank the trials at the rungs (prune_replay --ranks).
+#    the loss and the validations rank the trials at the rungs (prune_replay --ranks),
+#    and what successive halving could keep if trials could wait at a rung
+#    (prune_replay --halving and --promote, rf 2 from the first of those rungs).
 #    EVAL_IMAGES=N (or all) records with the periodic validations on N images instead
 #    (kept apart, in bench/out/prune-demo-eval-N): do less noisy validations rank better?
 # 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
@@ -92,7 +94,7 @@ replay_part() {
   [ -n "$eval_images" ] && dir=$dir-eval-$eval_images
   mkdir -p "$dir"
   rows=$dir/rows.$$
-  : > "$rows" && : > "$rows.ranks"
+  : > "$rows" && : > "$rows.ranks" && : > "$rows.halving"
   for s in $seeds; do
     d=$PWD/$dir/seed-$s
     if ! grep -q '^done:' "$d/run.log" 2>/dev/null; then
@@ -112,6 +114,10 @@ replay_part() {
     for p in loss metric; do
       with_pruner "$d/sweep.ini" "ranks-$p" "output = $d" > "$d/ranks-$p.ini"
       echo "$s $p $(build/bench/prune_replay "$d/ranks-$p.ini" --ranks $ranks)" >> "$rows.ranks"
+    done
+    # rows.halving: seed mode and the replay's line, halving on the loss from the first rung
+    for p in halving promote; do
+      echo "$s $p $(build/bench/prune_replay "$d/ranks-loss.ini" --$p 2 "${ranks%% *}")" >> "$rows.halving"
     done
   done
   echo
@@ -156,7 +162,16 @@ EOF
                      s, st[j], median(rho[k]), half[k], n[k], third[k] } } }
 EOF
   ) "$rows.ranks"
-  rm -f "$rows" "$rows.ranks"
+  echo
+  echo "what successive halving on the loss (rf 2, first rung ${ranks%% *}) could keep if trials could wait at a rung"
+  echo "(prune_replay --halving: each cut waits for every trial; --promote: ASHA as Li et al. wrote it, one worker):"
+  awk -f bench/stats.awk -f <(cat <<'EOF'
+    { kept[$2] += $5 >= $9 - 0.005 - 1e-9; n[$2]++; share[$2] = share[$2] " " $3 / $4 }
+    END { split("halving promote", ms, " "); for (j = 1; j <= 2; j++) if ((m = ms[j]) in n) printf "  %-8s best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%\n",
+                              m, kept[m], n[m], 100 * median(share[m]) }
+EOF
+  ) "$rows.halving"
+  rm -f "$rows" "$rows.ranks" "$rows.halving"
 }
 
 # Part 2: the demo's space, DEMO_SEEDS (1..10), median and asha replayed.

@@ -4,6 +4,7 @@
  *
  *   prune_replay SWEEP.ini [ORDER N]
  *   prune_replay SWEEP.ini --ranks STEP...
+ *   prune_replay SWEEP.ini --halving|--promote RF FIRST
  *
  * SWEEP.ini is the recorded study's sweep with [pruner] replaced; its `storage`
  * names the recorded store. The in-process trainer seeds each trial from the study
@@ -37,7 +38,21 @@
  * not inside its burn-in), and its final value, both oriented so that 1 means the
  * same order; and how many of them stood ahead of the trial with the best final value
  * there (what a cut at STEP decides: asha keeps the top n/rf). Prints "STEP rho
- * ahead n" for each STEP on one line. */
+ * ahead n" for each STEP on one line.
+ *
+ * --halving and --promote: what successive halving could keep if it were not bound to
+ * decide each trial when it reaches a rung, as the asha of dt_pruner (Optuna's
+ * stopping-based SuccessiveHalvingPruner) must. Rungs lie at FIRST, FIRST x RF, ...
+ * below max_batches (RF > 1, fractions too), each trial's value at a rung read as the
+ * pruner sees it (hold and lag included), trials in number order:
+ * --halving: synchronous successive halving, each cut waiting for every trial: the
+ *   best ceil(n/RF) of the n trials at a rung go on;
+ * --promote: ASHA as Li et al. wrote it (arXiv:1810.05934), with one worker: a trial
+ *   stops at each rung and waits; whenever the worker is free, it resumes the best
+ *   waiting trial of the highest rung that stands among the floor(n/RF) best of its
+ *   rung's n, else it starts the next trial; when neither is left, the waiting are
+ *   pruned. Waiting needs trials that can be paused, which darktune's are not (yet).
+ * Both print the line of a replay. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -271,12 +286,131 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
     free(order);
 }
 
+/* --halving and --promote (see the top). */
+#define MAX_RUNGS 64
+static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_trial *trials, int n, double rf,
+                    long first, int promote)
+{
+    long rung[MAX_RUNGS + 1];
+    int nr = 0;
+    for (double r = (double)first; lround(r) < sw->max_batches && nr < MAX_RUNGS; r *= rf)
+        if (nr == 0 || lround(r) > rung[nr - 1]) rung[nr++] = lround(r);
+    rung[nr] = sw->max_batches;
+    /* cost[i * nr + k]: trial i's value at rung k, lower is better; INFINITY when the
+     * trial has none there (the recording stopped it first: it cannot go on) */
+    dt_point_kind kind = sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
+    double sign = kind == DT_POINT_LOSS || !sw->maximize ? 1 : -1, none = NAN;
+    double *cost = dt_xmalloc((size_t)n * (size_t)(nr ? nr : 1) * sizeof *cost);
+    for (int i = 0; i < n; i++) {
+        int np;
+        dt_point *pts = points(st, id, trials[i].number, window(), ahead(), &np);
+        long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
+        for (int k = 0; k < nr; k++) {
+            cost[i * nr + k] = INFINITY;
+            for (int j = 0; j < np; j++)
+                if ((int)pts[j].kind == (int)kind && pts[j].step >= hold && pts[j].step - lag >= rung[k]) {
+                    cost[i * nr + k] = sign * pts[j].value;
+                    break;
+                }
+        }
+        free(pts);
+        if (trials[i].state == DT_COMPLETE &&
+            (isnan(none) || (sw->maximize ? trials[i].value > none : trials[i].value < none)))
+            none = trials[i].value;
+    }
+    /* at[i]: the stretches trial i has trained, so it waits at rung at[i] - 1 (at nr + 1:
+     * it ended; -1: cut); entered[k * n ..]: the trials that reached rung k (k = nr: the
+     * end), in the order they came */
+    int *at = dt_xcalloc((size_t)n, sizeof *at);
+    int *entered = dt_xmalloc((size_t)n * (size_t)(nr + 1) * sizeof *entered), *size = dt_xcalloc((size_t)nr + 1, sizeof *size);
+    long trained = 0, recorded = 0;
+    for (int i = 0; i < n; i++) recorded += trials[i].iterations;
+    /* trains trial i from its rung to the next; 0 when the recording stopped it first */
+    #define ADVANCE(i)                                                                      \
+        do {                                                                                \
+            long from = at[i] ? rung[at[i] - 1] : 0, to = rung[at[i]];                      \
+            if (to > trials[i].iterations) to = trials[i].iterations;                      \
+            trained += to > from ? to - from : 0;                                          \
+            entered[at[i] * n + size[at[i]]++] = i;                                         \
+            at[i]++;                                                                        \
+        } while (0)
+    if (!promote) {
+        for (int k = 0; k <= nr; k++) {
+            int m = 0;
+            for (int i = 0; i < n; i++)
+                if (at[i] == k) {
+                    ADVANCE(i);
+                    m++;
+                }
+            if (k == nr) break;
+            /* the rung's best ceil(m/rf) go on: ranks by cost, ties to the earlier trial */
+            int keep = (int)ceil(m / rf - 1e-9);
+            for (int j = 0; j < m; j++) {
+                int i = entered[k * n + j], better = 0;
+                for (int q = 0; q < m; q++) {
+                    int o = entered[k * n + q];
+                    better += cost[o * nr + k] < cost[i * nr + k] || (cost[o * nr + k] == cost[i * nr + k] && o < i);
+                }
+                if (better >= keep || isinf(cost[i * nr + k])) at[i] = -1;   /* cut */
+            }
+        }
+    } else {
+        for (int next = 0;;) {
+            int job = -1;
+            for (int k = nr - 1; k >= 0 && job < 0; k--) {
+                int quota = (int)floor(size[k] / rf + 1e-9);
+                for (int j = 0; j < size[k]; j++) {
+                    int i = entered[k * n + j], better = 0;
+                    if (at[i] != k + 1 || isinf(cost[i * nr + k])) continue;   /* gone on, or cannot */
+                    for (int q = 0; q < size[k]; q++) better += cost[entered[k * n + q] * nr + k] < cost[i * nr + k];
+                    if (better < quota && (job < 0 || cost[i * nr + k] < cost[job * nr + k])) job = i;
+                }
+            }
+            if (job >= 0) {
+                ADVANCE(job);
+                continue;
+            }
+            if (next == n) break;
+            ADVANCE(next);
+            next++;
+        }
+    }
+    #undef ADVANCE
+    int best = -1, complete = 0;
+    for (int i = 0; i < n; i++) {
+        if (at[i] != nr + 1 || trials[i].state != DT_COMPLETE) continue;
+        complete++;
+        if (best < 0 || (sw->maximize ? trials[i].value > trials[best].value : trials[i].value < trials[best].value))
+            best = i;
+    }
+    printf("%ld %ld %.4f %d %d %d %.4f\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
+           best >= 0 ? trials[best].number : -1, complete, n - complete, none);
+    free(cost);
+    free(at);
+    free(entered);
+    free(size);
+}
+
 int main(int argc, char **argv)
 {
     int rank_mode = argc >= 4 && strcmp(argv[2], "--ranks") == 0;
-    if (argc != 2 && argc != 4 && !rank_mode) {
-        fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n       prune_replay SWEEP.ini --ranks STEP...\n");
+    int halve = argc == 5 && strcmp(argv[2], "--halving") == 0, promote = argc == 5 && strcmp(argv[2], "--promote") == 0;
+    if (argc != 2 && argc != 4 && !rank_mode && !halve && !promote) {
+        fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n       prune_replay SWEEP.ini --ranks STEP...\n"
+                        "       prune_replay SWEEP.ini --halving|--promote RF FIRST\n");
         return 2;
+    }
+    double rf = 0;
+    long first = 0;
+    if (halve || promote) {
+        char *end;
+        rf = strtod(argv[3], &end);
+        if (end == argv[3] || *end || !(rf > 1) || !isfinite(rf)) {
+            fprintf(stderr, "prune_replay: RF '%s' is not a number above 1\n", argv[3]);
+            return 2;
+        }
+        first = whole(argv[4], "FIRST");
+        if (first < 1) die("FIRST must be at least 1 iteration");
     }
     /* the numbers first: a typo stops here, before the store is opened */
     int nsteps = rank_mode ? argc - 3 : 0;
@@ -303,6 +437,8 @@ int main(int argc, char **argv)
         die(err.msg);
     if (rank_mode)
         ranks(&sw, st, id, trials, n, steps, nsteps);
+    else if (halve || promote)
+        halving(&sw, st, id, trials, n, rf, first, promote);
     else
         replay(&sw, st, id, trials, n, p, seed, count);
     free(steps);

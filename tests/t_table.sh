@@ -141,6 +141,24 @@ check_eq "replay window: the mean of the last 8 puts the best second" \
   "$(PRUNE_REPLAY_WINDOW=8 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 0.500 1 3"
 check_eq "replay ahead: the line through the last 8, read 10 on, puts it first" \
   "$(PRUNE_REPLAY_WINDOW=8 PRUNE_REPLAY_AHEAD=10 build/bench/prune_replay "$tmp/ema.ini" --ranks 10)" "10 1.000 0 3"
+# --halving and --promote, rf 2 from 10: one rung, at 10. The grid ran lr 0.1, 0.001 and
+# 0.01 as trials 0, 1, 2 (final top-1 0.7, 0.9, 0.8). Halving lets the better two of the
+# three at 10 go on. Promotion ASHA, one worker, starts 0 and 1, promotes the better of
+# the two, starts 2 and promotes it only if it is the best of the three; the trials left
+# waiting are pruned. By the avg loss at 10 (1.5, 1.51, 1) halving keeps 2 and 0, and
+# promotion promotes 0, then 2; by the raw loss (1.5, 0.2, 1) halving keeps 1 and 2, and
+# promotion promotes 1 alone. Fields: trained recorded best number complete pruned none.
+check_eq "replay --halving: the better two at 10 by the avg loss go on" \
+  "$(build/bench/prune_replay "$tmp/ema.ini" --halving 2 10)" "50 60 0.8000 2 2 1 0.9000"
+check_eq "replay --promote: by the avg loss, 0 and then 2 go on, 1 waits and is pruned" \
+  "$(build/bench/prune_replay "$tmp/ema.ini" --promote 2 10)" "50 60 0.8000 2 2 1 0.9000"
+check_eq "replay --halving: by the raw loss the best goes on" \
+  "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --halving 2 10)" "50 60 0.9000 1 2 1 0.9000"
+check_eq "replay --promote: by the raw loss the best goes on alone, two wait and are pruned" \
+  "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --promote 2 10)" "40 60 0.9000 1 1 2 0.9000"
+r=$(build/bench/prune_replay "$tmp/ema.ini" --halving 1 10 2>&1)
+check_eq "replay --halving: a factor of 1 is refused (exit status)" "$?" 2
+check_eq "replay --halving: a factor of 1 is named" "$r" "prune_replay: RF '1' is not a number above 1"
 
 # The real recording, when bench/record.sh has made it.
 if [ -f bench/fashion.table ]; then
