@@ -115,9 +115,14 @@ replay_part() {
       with_pruner "$d/sweep.ini" "ranks-$p" "output = $d" > "$d/ranks-$p.ini"
       echo "$s $p $(build/bench/prune_replay "$d/ranks-$p.ini" --ranks $ranks)" >> "$rows.ranks"
     done
-    # rows.halving: seed mode and the replay's line, halving on the loss from the first rung
+    # rows.halving: seed mode order(0: recorded) and the replay's line, halving on the loss
+    # from the first rung; promotion in ORDERS other orders too (halving waits for every
+    # trial: the order changes nothing)
     for p in halving promote; do
-      echo "$s $p $(build/bench/prune_replay "$d/ranks-loss.ini" --$p 2 "${ranks%% *}")" >> "$rows.halving"
+      echo "$s $p 0 $(build/bench/prune_replay "$d/ranks-loss.ini" --$p 2 "${ranks%% *}")" >> "$rows.halving"
+    done
+    for k in $(seq "$orders"); do
+      echo "$s promote $k $(build/bench/prune_replay "$d/ranks-loss.ini" --promote 2 "${ranks%% *}" "$k" "$n")" >> "$rows.halving"
     done
   done
   echo
@@ -166,9 +171,14 @@ EOF
   echo "what successive halving on the loss (rf 2, first rung ${ranks%% *}) could keep if trials could wait at a rung"
   echo "(prune_replay --halving: each cut waits for every trial; --promote: ASHA as Li et al. wrote it, one worker):"
   awk -f bench/stats.awk -f <(cat <<'EOF'
-    { kept[$2] += $5 >= $9 - 0.005 - 1e-9; n[$2]++; share[$2] = share[$2] " " $3 / $4 }
-    END { split("halving promote", ms, " "); for (j = 1; j <= 2; j++) if ((m = ms[j]) in n) printf "  %-8s best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%\n",
-                              m, kept[m], n[m], 100 * median(share[m]) }
+    { k = $2 SUBSEP ($3 > 0); kept[k] += $6 >= $10 - 0.005 - 1e-9; n[k]++; share[k] = share[k] " " $4 / $5 }
+    END { split("halving promote", ms, " ")
+          for (j = 1; j <= 2; j++) { m = ms[j]; k = m SUBSEP 0; o = m SUBSEP 1
+            printf "  %-8s best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
+                   m, kept[k], n[k], 100 * median(share[k])
+            if (n[o]) printf "; over %d orders of each: in %.0f%% of %d replays, median share %.0f%%",
+                             n[o] / n[k], 100 * kept[o] / n[o], n[o], 100 * median(share[o])
+            print "" } }
 EOF
   ) "$rows.halving"
   rm -f "$rows" "$rows.ranks" "$rows.halving"

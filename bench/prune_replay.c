@@ -4,7 +4,7 @@
  *
  *   prune_replay SWEEP.ini [ORDER N]
  *   prune_replay SWEEP.ini --ranks STEP...
- *   prune_replay SWEEP.ini --halving|--promote RF FIRST
+ *   prune_replay SWEEP.ini --halving|--promote RF FIRST [ORDER N]
  *
  * SWEEP.ini is the recorded study's sweep with [pruner] replaced; its `storage`
  * names the recorded store. The in-process trainer seeds each trial from the study
@@ -52,7 +52,7 @@
  *   waiting trial of the highest rung that stands among the floor(n/RF) best of its
  *   rung's n, else it starts the next trial; when neither is left, the waiting are
  *   pruned. Waiting needs trials that can be paused, which darktune's are not (yet).
- * Both print the line of a replay. */
+ * Both print the line of a replay; ORDER N as for a replay. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -228,22 +228,31 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
     free(best);
 }
 
+/* The order trials are replayed in: all n in number order when count is 0, else the
+ * first count of an order drawn from seed. Sets *m to how many. */
+static int *draw_order(int n, long seed, long count, int *m)
+{
+    int *order = dt_xmalloc((size_t)n * sizeof *order);
+    for (int i = 0; i < n; i++) order[i] = i;
+    *m = n;
+    if (count) {
+        if (count > n) die("N must be between 1 and the recorded trials");
+        dt_rng r;
+        dt_rng_seed(&r, (uint64_t)seed, 0);
+        dt_rng_shuffle(&r, order, n);
+        *m = (int)count;
+    }
+    return order;
+}
+
 /* Replays the pruner over the recorded trials (all in number order when count is 0,
  * else COUNT of them in an order drawn from SEED) and prints the line the header
  * describes. */
 static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *trials, int n, dt_pruner *p,
                    long seed, long count)
 {
-    int *order = dt_xmalloc((size_t)n * sizeof *order), m = n, w = window();
+    int m, w = window(), *order = draw_order(n, seed, count, &m);
     long a = ahead();
-    for (int i = 0; i < n; i++) order[i] = i;
-    if (count) {
-        if (count > n) die("N must be between 1 and the recorded trials");
-        dt_rng r;
-        dt_rng_seed(&r, (uint64_t)seed, 0);
-        dt_rng_shuffle(&r, order, n);
-        m = (int)count;
-    }
     long trained = 0, recorded = 0;
     double none = NAN;
     int best = -1, complete = 0, pruned = 0;
@@ -289,8 +298,9 @@ static void replay(const dt_sweep *sw, dt_store *st, long long id, dt_trial *tri
 /* --halving and --promote (see the top). */
 #define MAX_RUNGS 64
 static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_trial *trials, int n, double rf,
-                    long first, int promote)
+                    long first, int promote, long seed, long count)
 {
+    int m, *order = draw_order(n, seed, count, &m);
     long rung[MAX_RUNGS + 1];
     int nr = 0;
     for (double r = (double)first; lround(r) < sw->max_batches && nr < MAX_RUNGS; r *= rf)
@@ -314,17 +324,22 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
                 }
         }
         free(pts);
-        if (trials[i].state == DT_COMPLETE &&
-            (isnan(none) || (sw->maximize ? trials[i].value > none : trials[i].value < none)))
-            none = trials[i].value;
     }
     /* at[i]: the stretches trial i has trained, so it waits at rung at[i] - 1 (at nr + 1:
      * it ended; -1: cut); entered[k * n ..]: the trials that reached rung k (k = nr: the
      * end), in the order they came */
-    int *at = dt_xcalloc((size_t)n, sizeof *at);
+    int *at = dt_xmalloc((size_t)n * sizeof *at);
     int *entered = dt_xmalloc((size_t)n * (size_t)(nr + 1) * sizeof *entered), *size = dt_xcalloc((size_t)nr + 1, sizeof *size);
     long trained = 0, recorded = 0;
-    for (int i = 0; i < n; i++) recorded += trials[i].iterations;
+    for (int i = 0; i < n; i++) at[i] = -1;   /* not replayed */
+    for (int o = 0; o < m; o++) {
+        int i = order[o];
+        at[i] = 0;
+        recorded += trials[i].iterations;
+        if (trials[i].state == DT_COMPLETE &&
+            (isnan(none) || (sw->maximize ? trials[i].value > none : trials[i].value < none)))
+            none = trials[i].value;
+    }
     /* trains trial i from its rung to the next; 0 when the recording stopped it first */
     #define ADVANCE(i)                                                                      \
         do {                                                                                \
@@ -336,18 +351,18 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
         } while (0)
     if (!promote) {
         for (int k = 0; k <= nr; k++) {
-            int m = 0;
+            int here = 0;
             for (int i = 0; i < n; i++)
                 if (at[i] == k) {
                     ADVANCE(i);
-                    m++;
+                    here++;
                 }
             if (k == nr) break;
-            /* the rung's best ceil(m/rf) go on: ranks by cost, ties to the earlier trial */
-            int keep = (int)ceil(m / rf - 1e-9);
-            for (int j = 0; j < m; j++) {
+            /* the rung's best ceil(here/rf) go on: ranks by cost, ties to the earlier trial */
+            int keep = (int)ceil(here / rf - 1e-9);
+            for (int j = 0; j < here; j++) {
                 int i = entered[k * n + j], better = 0;
-                for (int q = 0; q < m; q++) {
+                for (int q = 0; q < here; q++) {
                     int o = entered[k * n + q];
                     better += cost[o * nr + k] < cost[i * nr + k] || (cost[o * nr + k] == cost[i * nr + k] && o < i);
                 }
@@ -370,8 +385,8 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
                 ADVANCE(job);
                 continue;
             }
-            if (next == n) break;
-            ADVANCE(next);
+            if (next == m) break;
+            ADVANCE(order[next]);
             next++;
         }
     }
@@ -384,7 +399,8 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
             best = i;
     }
     printf("%ld %ld %.4f %d %d %d %.4f\n", trained, recorded, best >= 0 ? trials[best].value : NAN,
-           best >= 0 ? trials[best].number : -1, complete, n - complete, none);
+           best >= 0 ? trials[best].number : -1, complete, m - complete, none);
+    free(order);
     free(cost);
     free(at);
     free(entered);
@@ -394,15 +410,16 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
 int main(int argc, char **argv)
 {
     int rank_mode = argc >= 4 && strcmp(argv[2], "--ranks") == 0;
-    int halve = argc == 5 && strcmp(argv[2], "--halving") == 0, promote = argc == 5 && strcmp(argv[2], "--promote") == 0;
-    if (argc != 2 && argc != 4 && !rank_mode && !halve && !promote) {
+    int waits = (argc == 5 || argc == 7) && (strcmp(argv[2], "--halving") == 0 || strcmp(argv[2], "--promote") == 0);
+    int promote = waits && strcmp(argv[2], "--promote") == 0;
+    if (argc != 2 && argc != 4 && !rank_mode && !waits) {
         fprintf(stderr, "usage: prune_replay SWEEP.ini [ORDER N]\n       prune_replay SWEEP.ini --ranks STEP...\n"
-                        "       prune_replay SWEEP.ini --halving|--promote RF FIRST\n");
+                        "       prune_replay SWEEP.ini --halving|--promote RF FIRST [ORDER N]\n");
         return 2;
     }
     double rf = 0;
     long first = 0;
-    if (halve || promote) {
+    if (waits) {
         char *end;
         rf = strtod(argv[3], &end);
         if (end == argv[3] || *end || !(rf > 1) || !isfinite(rf)) {
@@ -416,9 +433,9 @@ int main(int argc, char **argv)
     int nsteps = rank_mode ? argc - 3 : 0;
     long *steps = dt_xmalloc((size_t)(nsteps + 1) * sizeof *steps), seed = 0, count = 0;
     for (int i = 0; i < nsteps; i++) steps[i] = whole(argv[3 + i], "STEP");
-    if (argc == 4 && !rank_mode) {
-        seed = whole(argv[2], "ORDER");
-        count = whole(argv[3], "N");
+    if ((argc == 4 && !rank_mode) || (waits && argc == 7)) {
+        seed = whole(argv[argc - 2], "ORDER");
+        count = whole(argv[argc - 1], "N");
         if (count < 1) die("N must be between 1 and the recorded trials");
     }
     dt_sweep sw = {0};
@@ -437,8 +454,8 @@ int main(int argc, char **argv)
         die(err.msg);
     if (rank_mode)
         ranks(&sw, st, id, trials, n, steps, nsteps);
-    else if (halve || promote)
-        halving(&sw, st, id, trials, n, rf, first, promote);
+    else if (waits)
+        halving(&sw, st, id, trials, n, rf, first, promote, seed, count);
     else
         replay(&sw, st, id, trials, n, p, seed, count);
     free(steps);

@@ -156,6 +156,10 @@ check_eq "replay --halving: by the raw loss the best goes on" \
   "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --halving 2 10)" "50 60 0.9000 1 2 1 0.9000"
 check_eq "replay --promote: by the raw loss the best goes on alone, two wait and are pruned" \
   "$(PRUNE_REPLAY_WINDOW=1 build/bench/prune_replay "$tmp/ema.ini" --promote 2 10)" "40 60 0.9000 1 1 2 0.9000"
+check_eq "replay --halving: all three in a drawn order cut the same (halving waits for every trial)" \
+  "$(build/bench/prune_replay "$tmp/ema.ini" --halving 2 10 5 3)" "50 60 0.8000 2 2 1 0.9000"
+check_eq "replay --promote: two of them in a drawn order replay two" \
+  "$(build/bench/prune_replay "$tmp/ema.ini" --promote 2 10 5 2 | awk '{ print $2, $5 + $6 }')" "40 2"
 r=$(build/bench/prune_replay "$tmp/ema.ini" --halving 1 10 2>&1)
 check_eq "replay --halving: a factor of 1 is refused (exit status)" "$?" 2
 check_eq "replay --halving: a factor of 1 is named" "$r" "prune_replay: RF '1' is not a number above 1"
