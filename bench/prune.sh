@@ -15,8 +15,8 @@
 #    of the iterations, then in how many seeds each kept a best within 0.5 points;
 #    then the same over ORDERS (20) other orders of each seed's trials; last, how well
 #    the loss and the validations rank the trials at the rungs (prune_replay --ranks),
-#    and what successive halving could keep if trials could wait at a rung
-#    (prune_replay --halving and --promote, rf 2 from the first of those rungs).
+#    and what successive halving keeps when trials wait at a rung (prune_replay
+#    --halving and --promote, which is what [pruner] wait = yes does; WAITS=RF:FIRST...).
 #    EVAL_IMAGES=N (or all) records with the periodic validations on N images instead
 #    (kept apart, in bench/out/prune-demo-eval-N): do less noisy validations rank better?
 # 3. the same replays on a detector: bench/prune-shapes.ini, 16 random configurations of
@@ -115,14 +115,19 @@ replay_part() {
       with_pruner "$d/sweep.ini" "ranks-$p" "output = $d" > "$d/ranks-$p.ini"
       echo "$s $p $(build/bench/prune_replay "$d/ranks-$p.ini" --ranks $ranks)" >> "$rows.ranks"
     done
-    # rows.halving: seed mode order(0: recorded) and the replay's line, halving on the loss
-    # from the first rung; promotion in ORDERS other orders too (halving waits for every
-    # trial: the order changes nothing)
-    for p in halving promote; do
-      echo "$s $p 0 $(build/bench/prune_replay "$d/ranks-loss.ini" --$p 2 "${ranks%% *}")" >> "$rows.halving"
-    done
-    for k in $(seq "$orders"); do
-      echo "$s promote $k $(build/bench/prune_replay "$d/ranks-loss.ini" --promote 2 "${ranks%% *}" "$k" "$n")" >> "$rows.halving"
+    # rows.halving: seed mode order(0: recorded) and the replay's line: halving (each cut
+    # waits for every trial: the order changes nothing) and promotion ASHA, what
+    # `wait = yes` does (t_table.sh checks they agree), on the loss, for each RF:FIRST of
+    # WAITS (default: rf 2 from the first rung, rf 3 from a fifth later)
+    local first=${ranks%% *} w rf
+    for w in ${WAITS:-2:$first 3:$((first + first / 5))}; do
+      rf=${w%%:*}
+      echo "$s halving-$w 0 $(build/bench/prune_replay "$d/ranks-loss.ini" --halving "$rf" "${w#*:}")" >> "$rows.halving"
+      echo "$s promote-$w 0 $(build/bench/prune_replay "$d/ranks-loss.ini" --promote "$rf" "${w#*:}")" >> "$rows.halving"
+      for k in $(seq "$orders"); do
+        echo "$s promote-$w $k $(build/bench/prune_replay "$d/ranks-loss.ini" --promote "$rf" "${w#*:}" "$k" "$n")" \
+          >> "$rows.halving"
+      done
     done
   done
   echo
@@ -168,13 +173,13 @@ EOF
 EOF
   ) "$rows.ranks"
   echo
-  echo "what successive halving on the loss (rf 2, first rung ${ranks%% *}) could keep if trials could wait at a rung"
-  echo "(prune_replay --halving: each cut waits for every trial; --promote: ASHA as Li et al. wrote it, one worker):"
+  echo "successive halving on the loss if trials wait at a rung (rf:first rung): synchronous halving, each cut"
+  echo "waiting for every trial (prune_replay --halving), and promotion ASHA, one slot (--promote: [pruner] wait = yes):"
   awk -f bench/stats.awk -f <(cat <<'EOF'
+    !(($2) in seen) { seen[$2]; mode[++nm] = $2 }
     { k = $2 SUBSEP ($3 > 0); kept[k] += $6 >= $10 - 0.005 - 1e-9; n[k]++; share[k] = share[k] " " $4 / $5 }
-    END { split("halving promote", ms, " ")
-          for (j = 1; j <= 2; j++) { m = ms[j]; k = m SUBSEP 0; o = m SUBSEP 1
-            printf "  %-8s best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
+    END { for (j = 1; j <= nm; j++) { m = mode[j]; k = m SUBSEP 0; o = m SUBSEP 1
+            printf "  %-12s best within 0.5 points of no pruning in %d of %d seeds, median share of the iterations %.0f%%",
                    m, kept[k], n[k], 100 * median(share[k])
             if (n[o]) printf "; over %d orders of each: in %.0f%% of %d replays, median share %.0f%%",
                              n[o] / n[k], 100 * kept[o] / n[o], n[o], 100 * median(share[o])

@@ -340,23 +340,25 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
             (isnan(none) || (sw->maximize ? trials[i].value > none : trials[i].value < none)))
             none = trials[i].value;
     }
-    /* trains trial i from its rung to the next; 0 when the recording stopped it first */
+    /* trains trial i from its rung to the next; a trial the recording stopped first
+     * (diverged) ends there, in no rung, as the scheduler stops it */
     #define ADVANCE(i)                                                                      \
         do {                                                                                \
             long from = at[i] ? rung[at[i] - 1] : 0, to = rung[at[i]];                      \
-            if (to > trials[i].iterations) to = trials[i].iterations;                      \
-            trained += to > from ? to - from : 0;                                          \
+            if (to > trials[i].iterations) {                                                \
+                trained += trials[i].iterations > from ? trials[i].iterations - from : 0;  \
+                at[i] = -1;                                                                 \
+                break;                                                                      \
+            }                                                                               \
+            trained += to - from;                                                           \
             entered[at[i] * n + size[at[i]]++] = i;                                         \
             at[i]++;                                                                        \
         } while (0)
     if (!promote) {
         for (int k = 0; k <= nr; k++) {
-            int here = 0;
             for (int i = 0; i < n; i++)
-                if (at[i] == k) {
-                    ADVANCE(i);
-                    here++;
-                }
+                if (at[i] == k) ADVANCE(i);
+            int here = size[k];
             if (k == nr) break;
             /* the rung's best ceil(here/rf) go on: ranks by cost, ties to the earlier trial */
             int keep = (int)ceil(here / rf - 1e-9);

@@ -126,6 +126,12 @@ int dt_run_next(dt_run *r, dt_event *ev)
 }
 
 /* Forwards to the run's runner. */
+/* Forwards to the run's runner, which may have nothing to pause. */
+void dt_run_pause(dt_run *r, int paused)
+{
+    if (r->ops->pause) r->ops->pause(r->state, paused);
+}
+
 void dt_run_stop(dt_run *r)
 {
     r->ops->stop(r->state);

@@ -139,6 +139,10 @@ int dt_run_fd(const dt_run *r);
 int dt_run_next(dt_run *r, dt_event *ev);
 /* Stops the run now (prune, timeout, interrupt); dt_run_next then returns -1. */
 void dt_run_stop(dt_run *r);
+/* Pauses (paused 1: its program is stopped where it is, and dt_run_next should not be
+ * called) or resumes (0) the run; neither its hang watch nor its timeout counts the
+ * pause. Runner exec does neither (the sweep refuses what would ask it to). */
+void dt_run_pause(dt_run *r, int paused);
 /* The outcome, once dt_run_next has returned -1. */
 void dt_run_outcome(const dt_run *r, dt_run_result *res);
 void dt_run_free(dt_run *r);

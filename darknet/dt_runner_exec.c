@@ -538,4 +538,5 @@ static const char *dt_run__cgroup(const void *state)
 const dt_runner_ops dt_runner_exec_ops = {
     "exec", NULL, NULL, dt_run__start, dt_run__fd, dt_run__next, dt_run__stop, dt_run__outcome, dt_run__free,
     dt_run__group, dt_run__cgroup,
+    NULL,   /* its supervisor would take a stopped program for a hung one: the sweep refuses wait */
 };

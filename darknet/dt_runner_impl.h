@@ -28,6 +28,9 @@ typedef struct dt_runner_ops {
     long (*group)(const void *state);
     /* The folder of that program's cgroup, NULL when none (see dt_exec.h). NULL: none. */
     const char *(*cgroup)(const void *state);
+    /* Pauses (1) or resumes (0) the run's program; its time limits do not count the
+     * pause. NULL: nothing runs between two reads (the table runner). */
+    void (*pause)(void *state, int paused);
 } dt_runner_ops;
 
 extern const dt_runner_ops dt_runner_exec_ops;  /* dt_runner_exec.c: an external darknet program */

@@ -58,6 +58,7 @@ typedef struct dt_run_lib {
     char *log, *weights;
     double started;         /* dt_now() at start */
     double last_record;     /* dt_now() of the last record (or of the start) */
+    double paused;          /* dt_now() when dt_run_pause stopped the child, 0 when it runs */
     unsigned char buf[DT_LIB_RECS * sizeof(dt_train_rec)];
     size_t start, len;      /* unread bytes are buf[start, len) */
     int done_seen;          /* a DONE record arrived */
@@ -469,6 +470,25 @@ static void dt_lib__stop(void *state)
     dt_lib__fail(r, "stopped");
 }
 
+/* SIGSTOP and SIGCONT: the child keeps all it trained while it waits. The time it
+ * waited is taken off both limits: its timeout is for training, and no report came
+ * because it was stopped. */
+static void dt_lib__pause(void *state, int paused)
+{
+    dt_run_lib *r = state;
+    if (!r->pid || r->over || paused == (r->paused > 0)) return;
+    if (paused) {
+        kill(r->pid, SIGSTOP);
+        r->paused = dt_now();
+        return;
+    }
+    double waited = dt_now() - r->paused;
+    r->started += waited;
+    r->last_record += waited;
+    r->paused = 0;
+    kill(r->pid, SIGCONT);
+}
+
 /* Copies the result, with the iterations and average loss seen so far. */
 static void dt_lib__outcome(const void *state, dt_run_result *res)
 {
@@ -493,6 +513,7 @@ const dt_runner_ops dt_runner_lib_ops = {
     "libdarknet", dt_lib__ctx_create, dt_lib__ctx_free,
     dt_lib__start, dt_lib__fd, dt_lib__next, dt_lib__stop, dt_lib__outcome, dt_lib__free,
     NULL, NULL,   /* the child dies with its parent (PR_SET_PDEATHSIG) */
+    dt_lib__pause,
 };
 
 /* A timer is a run whose child times instead of training (dt_train_time): the same

@@ -239,4 +239,5 @@ const dt_runner_ops dt_runner_table_ops = {
     "table", dt_rtab__ctx_create, dt_rtab__ctx_free,
     dt_rtab__start, dt_rtab__fd, dt_rtab__next, dt_rtab__stop, dt_rtab__outcome, dt_rtab__free,
     NULL, NULL,   /* no process */
+    NULL,         /* nothing runs between two reads: not reading is the pause */
 };

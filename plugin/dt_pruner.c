@@ -77,6 +77,9 @@ typedef struct dt_pruner__trial {
     dt_state state;
     int bracket;         /* hyperband: its bracket; 0 otherwise */
     int rung;            /* asha/hyperband: rungs it has reached */
+    int waits;           /* asha with wait: 1 while it waits at rung - 1 */
+    double wait_cost;    /* its cost there */
+    long wait_at;        /* the iteration of that rung */
     long last;           /* step of its last compared value, -1 before any */
     long hold;           /* no decision before this step (dt_pruner_hold) */
     long lag;            /* compared as if at step - lag (dt_pruner_hold) */
@@ -111,6 +114,7 @@ struct dt_pruner {
     long min_resource;     /* asha/hyperband, resolved */
     int rf, mesr;
     int hyperband;         /* 1: brackets; 0: plain asha (one bracket) */
+    int wait;              /* asha: trials wait at each rung until they rank (dt_pruner_promotable) */
     int nbrackets;
     double *budget;        /* hyperband: each bracket's weight */
     double total;
@@ -207,6 +211,7 @@ int dt_pruner_create(dt_pruner **out, const dt_pruner_opts *o, dt_err *err)
     p->seed = o->seed;
     p->rf = o->reduction_factor >= 2 ? o->reduction_factor : 3;
     p->hyperband = dt_pruner__uses(p, DT_PRUNER_HYPERBAND);
+    p->wait = o->wait && p->kind == DT_PRUNER_ASHA;
     p->nbrackets = 1;
     if (p->hyperband || dt_pruner__uses(p, DT_PRUNER_ASHA)) {
         /* Automatic first rung: the first validation when the metric is compared, else
@@ -411,6 +416,7 @@ static int dt_pruner__percentile(dt_pruner *p, const dt_pruner__trial *t, long s
 static int dt_pruner__asha(dt_pruner *p, dt_pruner__trial *t, long step, double cost, char *reason, size_t n)
 {
     int rate0 = p->hyperband ? t->bracket : p->mesr;
+    t->waits = 0;   /* a value past the rung it waited at: it went on */
     while (t->rung < DT_PRUNER__RUNGS - 1 && dt_pruner__rung_step(p, rate0 + t->rung) < t->hold - t->lag) t->rung++;
     for (;;) {
         long at = dt_pruner__rung_step(p, rate0 + t->rung);
@@ -421,6 +427,14 @@ static int dt_pruner__asha(dt_pruner *p, dt_pruner__trial *t, long step, double 
             r->v = dt_xrealloc(r->v, (size_t)r->cap * sizeof *r->v);
         }
         r->v[r->n++] = cost;
+        if (p->wait) {
+            /* Every trial stops at each rung; dt_pruner_promotable says who goes on. */
+            t->rung++;
+            t->waits = 1;
+            t->wait_cost = cost;
+            t->wait_at = at;
+            return DT_PRUNE_WAIT;
+        }
         /* Promoted when the cost is at most the k-th lowest (from 0) of the rung, k =
          * n/rf - 1, or the lowest while the rung holds fewer than rf: when at most k
          * costs are strictly lower. */
@@ -517,7 +531,9 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
      * and would throw its full-length result away (patience did, on a validation
      * 0.5 points under an earlier one). */
     if (pt.step < p->warmup || at < t->hold || (p->end > 0 && at >= p->end)) return 0;
-    if (!dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n)) return 0;
+    int verdict = dt_pruner__verdict(p, p->kind, t, pt, prev, reason, n);
+    if (verdict == DT_PRUNE_WAIT) return DT_PRUNE_WAIT;
+    if (!verdict) return 0;
     size_t used = n > 0 ? strlen(reason) : 0;
     if (t->lag && used + 1 < n)
         snprintf(reason + used, n - used, ", this trial's %ld (%ld iterations behind for its burn_in)", at, t->lag);
@@ -556,4 +572,50 @@ void dt_pruner_finish(dt_pruner *p, int number, dt_state state)
         p->complete[p->ncomplete++] = number;
     }
     t->state = state;
+    t->waits = 0;
+}
+
+/* The rung trial t waits at, as the standing of its cost there: how many of the
+ * rung's costs are lower, and how many may go on (Li et al.'s floor(n / rf)). */
+static const dt_pruner__rung *dt_pruner__waiting(const dt_pruner *p, const dt_pruner__trial *t, int *better, int *quota)
+{
+    const dt_pruner__rung *r = &p->rungs[t->bracket * DT_PRUNER__RUNGS + t->rung - 1];
+    *better = 0;
+    for (int i = 0; i < r->n; i++) *better += r->v[i] < t->wait_cost;
+    *quota = r->n / p->rf;
+    return r;
+}
+
+int dt_pruner_promotable(const dt_pruner *p, const int *numbers, int n)
+{
+    int pick = -1;
+    for (int i = 0; i < n; i++) {
+        if (numbers[i] < 0 || numbers[i] >= p->ntrials || !p->trials[numbers[i]].waits) continue;
+        const dt_pruner__trial *t = &p->trials[numbers[i]];
+        int better, quota;
+        dt_pruner__waiting(p, t, &better, &quota);
+        if (better >= quota) continue;
+        const dt_pruner__trial *b = pick >= 0 ? &p->trials[numbers[pick]] : NULL;
+        if (!b || t->rung > b->rung || (t->rung == b->rung && t->wait_cost < b->wait_cost)) pick = i;
+    }
+    return pick;
+}
+
+void dt_pruner_go_on(dt_pruner *p, int number)
+{
+    if (number >= 0 && number < p->ntrials) p->trials[number].waits = 0;
+}
+
+void dt_pruner_left_waiting(const dt_pruner *p, int number, char *reason, size_t n)
+{
+    if (number < 0 || number >= p->ntrials || !p->trials[number].waits) {
+        snprintf(reason, n, "asha: waited at a rung, and no trial is left to start");
+        return;
+    }
+    const dt_pruner__trial *t = &p->trials[number];
+    int better, quota;
+    const dt_pruner__rung *r = dt_pruner__waiting(p, t, &better, &quota);
+    snprintf(reason, n, "asha: %s %.4g not in the top 1/%d of %d trials at rung %d (iteration %ld), "
+             "where it waited until no trial was left to start", p->what, p->sign * t->wait_cost, p->rf, r->n,
+             t->rung - 1, t->wait_at);
 }

@@ -62,6 +62,8 @@ typedef struct dt_slot {
     int pruned;            /* dt_pruner_decide stopped it: DT_PRUNE_STOP or DT_PRUNE_DIVERGED, 0 not */
     int diverged;          /* its loss or metric went nan or inf (the pruner's answer, or its run's) */
     char reason[256];
+    int waits;             /* the pruner stopped it at a rung to wait (DT_PRUNE_WAIT): park it */
+    double paused;         /* dt_now() when it was parked */
     dt_point *pts;         /* points not yet stored */
     int npts, cap;
     char *dir;             /* trials/<number> */
@@ -93,6 +95,10 @@ typedef struct dt_study {
     int n, cap;
     dt_slot *slots;
     int nslots;
+    /* Trials waiting at an ASHA rung ([pruner] wait): their runs paused, out of any
+     * slot, each owning its points buffer and folder as a slot does. */
+    dt_slot *parked;
+    int nparked, capparked;
     dt_pack *packs;        /* one per GPU in use */
     int npacks;
     int exhausted;         /* the sampler has nothing left */
@@ -306,6 +312,10 @@ int dt_sched_check(const dt_sweep *sw, dt_err *err)
                        dt_train_build(),
                        have ? "this sweep asks for none" : "this machine has none");
     }
+    if (sw->pruner.wait && sw->gpus_auto && have && sw->runner == DT_RUNNER_LIBDARKNET)
+        return dt_errf(err, "%s:%d: wait pauses trials at a rung, and a paused trial keeps its GPU memory; trials "
+                       "wait on the CPU only, and gpus = auto finds %d GPU%s here: use gpus = none", sw->path,
+                       dt_sweep_line(sw, "pruner", "wait"), have, have == 1 ? "" : "s");
     for (int i = 0; i < sw->ngpus; i++) {
         if (sw->gpus[i] < have) continue;
         int line = dt_sweep_line(sw, "darknet", "gpus");
@@ -810,11 +820,82 @@ static void dt_sched__event(dt_study *s, dt_slot *sl, const dt_event *ev)
     }
     sl->pts[sl->npts++] = pt;
     /* A finalist's run trains to the end: the pruner checks it for divergence only. */
-    if (!sl->pruned &&
-        (sl->pruned = dt_pruner_decide(s->pruner, sl->final ? -1 : sl->number, pt, sl->reason, sizeof sl->reason))) {
+    if (sl->pruned) return;
+    int verdict = dt_pruner_decide(s->pruner, sl->final ? -1 : sl->number, pt, sl->reason, sizeof sl->reason);
+    if (verdict == DT_PRUNE_WAIT) {
+        sl->waits = 1;
+    } else if ((sl->pruned = verdict)) {
         sl->diverged = sl->pruned == DT_PRUNE_DIVERGED;
         dt_run_stop(sl->run);
     }
+}
+
+/* Parks the trial of slot sl, which the pruner stopped at a rung: its run paused where
+ * it is (what the child trained past the rung before it stopped is read on resume),
+ * its points stored, its slot free for another trial. */
+static int dt_sched__park(dt_study *s, dt_slot *sl, dt_err *err)
+{
+    if (dt_sched__flush(s, sl, err) != 0) return -1;
+    dt_run_pause(sl->run, 1);
+    if (s->nparked == s->capparked) {
+        s->capparked = s->capparked ? 2 * s->capparked : 8;
+        s->parked = dt_xrealloc(s->parked, (size_t)s->capparked * sizeof *s->parked);
+    }
+    sl->waits = 0;
+    sl->paused = dt_now();
+    s->parked[s->nparked++] = *sl;
+    dt_slot free_slot = {.gpu = sl->gpu, .pack = sl->pack, .rank = sl->rank};
+    *sl = free_slot;
+    return 0;
+}
+
+/* Parked trial j goes on in free slot sl: the pruner said it ranks at its rung. */
+static void dt_sched__unpark(dt_study *s, int j, dt_slot *sl)
+{
+    dt_slot t = s->parked[j];
+    s->parked[j] = s->parked[--s->nparked];
+    t.gpu = sl->gpu, t.pack = sl->pack, t.rank = sl->rank;
+    t.t0 += dt_now() - t.paused;   /* its seconds are its training's */
+    free(sl->pts);
+    free(sl->dir);
+    *sl = t;
+    dt_pruner_go_on(s->pruner, sl->number);
+    dt_run_pause(sl->run, 0);
+}
+
+/* Whether a parked trial goes on in free slot sl (1) or none ranks (0). */
+static int dt_sched__promote(dt_study *s, dt_slot *sl)
+{
+    if (!s->nparked) return 0;
+    int numbers[s->nparked];
+    for (int j = 0; j < s->nparked; j++) numbers[j] = s->parked[j].number;
+    int j = dt_pruner_promotable(s->pruner, numbers, s->nparked);
+    if (j < 0) return 0;
+    dt_sched__note(s, "trial %d goes on from iteration %ld: it ranks among the trials at its rung",
+                   s->parked[j].number, s->parked[j].iteration);
+    dt_sched__unpark(s, j, sl);
+    return 1;
+}
+
+/* Ends every parked trial: pruned for good when nothing is left to start (reason
+ * NULL: the pruner says why), or as a running trial is ended (interrupt). */
+static int dt_sched__end_parked(dt_study *s, dt_state state, const char *reason, dt_err *err)
+{
+    while (s->nparked) {
+        dt_slot *p = &s->parked[s->nparked - 1];
+        char why[256];
+        if (reason) snprintf(why, sizeof why, "%s", reason);
+        else dt_pruner_left_waiting(s->pruner, p->number, why, sizeof why);
+        dt_run_stop(p->run);
+        p->t0 += dt_now() - p->paused;   /* its seconds are its training's */
+        double v = s->sw->metric == DT_METRIC_LOSS ? p->loss : p->metric;
+        if (reason) p->fate = DT_FATE_INTERRUPTED;
+        int rc = dt_sched__end(s, p, state, state == DT_PRUNED ? v : NAN, why, NULL, err);
+        free(p->pts);
+        s->nparked--;
+        if (rc != 0) return -1;
+    }
+    return 0;
 }
 
 /* Drains one slot's events; ends its trial when its run is over. */
@@ -822,7 +903,10 @@ static int dt_sched__service(dt_study *s, dt_slot *sl, dt_err *err)
 {
     dt_event ev;
     int rc;
-    while ((rc = dt_run_next(sl->run, &ev)) == 1) dt_sched__event(s, sl, &ev);
+    while ((rc = dt_run_next(sl->run, &ev)) == 1) {
+        dt_sched__event(s, sl, &ev);
+        if (sl->waits) return dt_sched__park(s, sl, err);
+    }
     if (rc == 0 && dt_sched__record_process(s, sl, err) != 0) return -1;
     if (sl->npts >= DT_SCHED_FLUSH && dt_sched__flush(s, sl, err) != 0) return -1;
     if (rc == 0) return 0;
@@ -882,7 +966,7 @@ static int dt_sched__interrupt(dt_study *s, const char *why, dt_err *err)
         sl->fate = DT_FATE_INTERRUPTED;
         if (dt_sched__end(s, sl, DT_FAIL, NAN, reason, NULL, err) != 0) return -1;
     }
-    return 0;
+    return dt_sched__end_parked(s, DT_FAIL, reason, err);
 }
 
 /* Lets each GPU's dt_pack see how full and warm it is, right after the slots were
@@ -1005,6 +1089,12 @@ static void dt_sched__close(dt_study *s)
         free(s->slots[i].pts);
         free(s->slots[i].dir);
     }
+    for (int j = 0; j < s->nparked; j++) {   /* after an error: dt_run_free kills the child */
+        dt_run_free(s->parked[j].run);
+        free(s->parked[j].pts);
+        free(s->parked[j].dir);
+    }
+    free(s->parked);
     /* After the runs: a table run replays a row of the context's table. */
     dt_runner_ctx_free(s->ctx);
     dt_out_base_free(&s->base);
@@ -1100,7 +1190,7 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
             goto out;
         }
         int timed_out = sw->timeout_s > 0 && dt_now() - s.t0 >= sw->timeout_s;
-        if (timed_out && dt_sched__running(&s)) {
+        if (timed_out && (dt_sched__running(&s) || s.nparked)) {
             dt_sched__note(&s, "study timeout of %.0f s reached: stopping running trials", sw->timeout_s);
             if (dt_sched__interrupt(&s, "study timeout", err) != 0) goto out;
         }
@@ -1128,10 +1218,18 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
          * worker's running ones. */
         for (int i = 0; i < s.nslots && !timed_out; i++) {
             if (s.slots[i].run || !dt_sched__open_slot(&s, &s.slots[i])) continue;
+            /* A waiting trial that ranks goes on before any new trial starts. */
+            if (dt_sched__promote(&s, &s.slots[i])) continue;
             dt_next nx;
             int got = dt_sched__next(&s, vals, &nx, err);
             if (got < 0) goto out;
-            if (!got) break;
+            if (!got) {
+                /* Nothing to start and nothing of ours runs: no value can still join a
+                 * rung, so those waiting there will never rank. */
+                if (s.nparked && !dt_sched__running(&s) && dt_sched__end_parked(&s, DT_PRUNED, NULL, err) != 0)
+                    goto out;
+                break;
+            }
             if (dt_sched__launch(&s, &s.slots[i], vals, &nx, err) != 0) goto out;
         }
         /* Nothing of ours runs: done, unless another worker's trials still run (one
@@ -1173,7 +1271,8 @@ int dt_sched_run(const dt_sweep *sw, const dt_sched_hooks *hooks, volatile sig_a
     rc = 0;
 out:
     if (rc < 0) {
-        /* A runtime error must not leave Darknet processes behind. */
+        /* A runtime error must not leave Darknet processes behind (parked ones are
+         * killed by dt_sched__close). */
         for (int i = 0; i < s.nslots; i++)
             if (s.slots[i].run) dt_run_stop(s.slots[i].run);
     }

@@ -139,6 +139,7 @@ static const dt_sweep__key dt_sweep__pruner_keys[] = {
     {"min_resource", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.min_resource), NULL, NULL, 1, DT_SWEEP__MAX_ITERS},
     {"reduction_factor", DT_SWEEP__INT, DT_SWEEP__AT(pruner.reduction_factor), "3", NULL, 2, 100},
     {"min_early_stopping_rate", DT_SWEEP__INT, DT_SWEEP__AT(pruner.min_early_stopping_rate), "0", NULL, 0, 64},
+    {"wait", DT_SWEEP__BOOL, DT_SWEEP__AT(pruner.wait), "no", NULL, 0, 0},
     {"brackets", DT_SWEEP__AUTOINT, DT_SWEEP__AT(pruner.brackets), "auto", NULL, 1, 64},
     {"patience", DT_SWEEP__LONG, DT_SWEEP__AT(pruner.patience), NULL, NULL, 1, DT_SWEEP__MAX_ITERS},
     {"min_delta", DT_SWEEP__REAL, DT_SWEEP__AT(pruner.min_delta), "0", NULL, 0, DBL_MAX},
@@ -779,6 +780,8 @@ void dt_sweep_identity(const dt_sweep *sw, dt_buf *out)
                   p->min_early_stopping_rate, p->brackets, dt_sweep__num(p->lower, lo, sizeof lo),
                   dt_sweep__num(p->upper, up, sizeof up), p->patience, dt_sweep__num(p->min_delta, md, sizeof md),
                   dt_pruner_name(p->wrap));
+    /* Only when set: studies stored before the key existed keep their identity. */
+    if (p->wait) dt_buf_printf(out, "[pruner] wait = yes\n");
     for (int i = 0; i < sw->space.n; i++) {
         const dt_param *q = &sw->space.p[i];
         if (q->cond_key) dt_buf_printf(out, "[space:%s=%s] %s = ", q->cond_key, q->cond_value, q->name);

@@ -132,6 +132,7 @@ static const struct dt_sweep__applies {
     {DT_SWEEP__PRUNER, "reduction_factor", DT_SWEEP__K(DT_PRUNER_ASHA) | DT_SWEEP__K(DT_PRUNER_HYPERBAND),
      "type = asha or hyperband"},
     {DT_SWEEP__PRUNER, "min_early_stopping_rate", DT_SWEEP__K(DT_PRUNER_ASHA), "type = asha"},
+    {DT_SWEEP__PRUNER, "wait", DT_SWEEP__K(DT_PRUNER_ASHA), "type = asha"},
     {DT_SWEEP__PRUNER, "brackets", DT_SWEEP__K(DT_PRUNER_HYPERBAND), "type = hyperband"},
     {DT_SWEEP__PRUNER, "lower", DT_SWEEP__K(DT_PRUNER_THRESHOLD), "type = threshold"},
     {DT_SWEEP__PRUNER, "upper", DT_SWEEP__K(DT_PRUNER_THRESHOLD), "type = threshold"},
@@ -163,6 +164,19 @@ static int dt_sweep__check_applies(dt_sweep__ctx *c)
         return dt_sweep__fail(c, line, "%s applies to %s; this sweep's %s is %s", a->key, a->says,
                               a->sec == DT_SWEEP__DARKNET ? "runner" : dt_sweep__section_name(a->sec), now);
     }
+    /* A waiting trial is a stopped child holding what it trained: an exec runner's
+     * supervisor would take the stopped program for a hung one, and on a GPU it would
+     * keep its memory from the trial that runs in its place. */
+    int wline = dt_sweep_line(sw, "pruner", "wait");
+    if (sw->pruner.wait && sw->pruner.kind != DT_PRUNER_ASHA)   /* patience wrapping asha passes the table */
+        return dt_sweep__fail(c, wline, "wait applies to type = asha; this sweep's pruner is %s",
+                              dt_pruner_name(sw->pruner.kind));
+    if (sw->pruner.wait && sw->runner == DT_RUNNER_EXEC)
+        return dt_sweep__fail(c, wline, "wait pauses trials at a rung, which runner libdarknet (or table) does; "
+                              "this sweep's runner is exec");
+    if (sw->pruner.wait && sw->ngpus)
+        return dt_sweep__fail(c, wline, "wait pauses trials at a rung, and a paused trial keeps its GPU memory; "
+                              "trials wait on the CPU only: use gpus = none");
     return 0;
 }
 

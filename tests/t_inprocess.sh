@@ -66,4 +66,28 @@ check_grep "the reason and darknet's last line" \
 "$DARKTUNE" run tests/study/inprocess-broken.ini --output tests/tmp/inprocess-again > /dev/null 2>&1
 check_eq "repeatable" "$(awk -F, '$4 == 1 { print $3 }' tests/tmp/inprocess-again/trials.csv)" \
     "$(awk -F, '$4 == 1 { print $3 }' "$bcsv")"
+# [pruner] wait = yes in-process: a trial that reaches a rung is stopped (SIGSTOP) with
+# what it trained, its core given to another, and resumed (SIGCONT) once it ranks among
+# the best half there; the last left waiting are pruned. A resumed trial reads on where
+# it stopped: every iteration's loss, none lost or doubled. Nothing stays stopped.
+sed -e 's|^output .*|output   = ../tmp/inprocess-wait|' -e 's|^trials .*|trials   = 6|' \
+    -e 's|^max_batches .*|max_batches   = 60|' -e '/^eval_interval/d' \
+    -e 's|^learning_rate .*|learning_rate = choice(0.002, 0.005, 0.02, 0.05)|' tests/study/inprocess.ini > tests/study/tmp-wait.ini
+printf '\n[pruner]\ntype = asha\non = loss\nmin_resource = 15\nreduction_factor = 2\nwait = yes\n' >> tests/study/tmp-wait.ini
+wout=tests/tmp/inprocess-wait
+rm -rf "$wout"
+"$DARKTUNE" run tests/study/tmp-wait.ini > "$wout.log" 2>&1
+check_eq "wait: exit status" "$?" 0
+rm -f tests/study/tmp-wait.ini
+check_grep "wait: a trial waited at a rung and went on" 'trial [0-9]+ goes on from iteration (15|30)' "$wout.log"
+check_grep "wait: those left waiting are pruned, saying why" \
+  'PRUNED +asha: loss .* where it waited until no trial was left to start' "$wout/report.txt"
+check_eq "wait: every trial complete or pruned" \
+  "$(awk -F, 'NR > 1 && $2 != "COMPLETE" && $2 != "PRUNED"' "$wout/trials.csv" | wc -l)" 0
+check_eq "wait: a complete trial has each of its 60 losses once" \
+  "$(sqlite3 "$wout/study.db" "SELECT DISTINCT count(*) || ' ' || count(DISTINCT p.step) || ' ' || min(p.step) || ' ' || max(p.step)
+     FROM point p JOIN trial t ON t.study = p.study AND t.number = p.number
+     WHERE t.state = 'COMPLETE' AND p.kind = 0 GROUP BY p.number")" "60 60 1 60"
+check "wait: some trial complete" grep -q ',COMPLETE,' "$wout/trials.csv"
+check_eq "wait: no trial's process left stopped" "$(ps -eo stat=,comm= | awk '$1 ~ /^T/ && $2 ~ /darktune/' | wc -l)" 0
 finish t_inprocess

@@ -160,6 +160,30 @@ check_eq "replay --halving: all three in a drawn order cut the same (halving wai
   "$(build/bench/prune_replay "$tmp/ema.ini" --halving 2 10 5 3)" "50 60 0.8000 2 2 1 0.9000"
 check_eq "replay --promote: two of them in a drawn order replay two" \
   "$(build/bench/prune_replay "$tmp/ema.ini" --promote 2 10 5 2 | awk '{ print $2, $5 + $6 }')" "40 2"
+# [pruner] wait = yes: the scheduler's ASHA that waits, one slot, over the tiny table with
+# the random sampler (so that the configurations do not hang on what was pruned), does
+# just what prune_replay --promote computes over the same study recorded without pruning:
+# the same iterations, the same best, as many complete and pruned.
+waitstudy() {  # NAME PRUNER-BODY
+  printf '%s\n' "$base" | awk -v body="$2" -v out="output = $PWD/$tmp/$1" '
+    /^\[sampler\]/ { print; print "type = random"; skip = 1; next }
+    /^\[pruner\]/ { print; print body; skip = 1; next } /^\[/ { skip = 0 } skip { next }
+    /^cpu_slots/ { $0 = "cpu_slots = 1" } /^output/ { $0 = out } { print }' > "$tmp/$1.ini"
+  "$DARKTUNE" run "$tmp/$1.ini" > "$tmp/$1.log" 2>&1
+  check_eq "wait: $1's exit status" "$?" 0
+}
+waitstudy wnone "type = none"
+waitstudy wait $'type = asha\nmin_resource = 5\nreduction_factor = 3\nwait = yes'
+sed "s|^output .*|output = $PWD/$tmp/wnone|" "$tmp/wait.ini" > "$tmp/wait-replay.ini"
+# trials.csv: number,state,value,...,iterations,seconds; the replay's line: trained
+# recorded best number complete pruned none
+check_eq "wait: the study trains and keeps what the replay of promotion ASHA does" \
+  "$(awk -F, 'NR > 1 { it += $(NF - 1); n[$2]++; if ($2 == "COMPLETE" && $3 > b) b = $3 }
+     END { printf "%d %.4f %d %d", it, b, n["COMPLETE"], n["PRUNED"] }' "$tmp/wait/trials.csv")" \
+  "$(build/bench/prune_replay "$tmp/wait-replay.ini" --promote 3 5 | awk '{ print $1, $3, $5, $6 }')"
+check_grep "wait: trials waited and went on" 'goes on from iteration' "$tmp/wait.log"
+check_grep "wait: the last ones waiting are pruned, saying why" \
+  'PRUNED +asha: metric .* where it waited until no trial was left to start' "$tmp/wait/report.txt"
 r=$(build/bench/prune_replay "$tmp/ema.ini" --halving 1 10 2>&1)
 check_eq "replay --halving: a factor of 1 is refused (exit status)" "$?" 2
 check_eq "replay --halving: a factor of 1 is named" "$r" "prune_replay: RF '1' is not a number above 1"

@@ -259,6 +259,53 @@ static void test_asha(void)
     dt_pruner_free(p);
 }
 
+/* asha with wait: every arrival at a rung waits; dt_pruner_promotable lets on one of
+ * the floor(n/rf) best of a rung, the highest rung first, the best there. */
+static void test_asha_wait(void)
+{
+    char why[256] = "";
+    dt_pruner_opts o = opts(DT_PRUNER_ASHA);
+    o.min_resource = 10;
+    o.reduction_factor = 2;
+    o.wait = 1;
+    dt_pruner *p = make(&o);
+    int all[4] = {0, 1, 2, 3};
+    /* Rung 0 (iteration 10): 5, then 3: one of two may go on, the 3 (index 1). */
+    CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 9, 5), why, sizeof why) == DT_PRUNE_GO);
+    CHECK(dt_pruner_decide(p, 0, pt(DT_POINT_LOSS, 10, 5), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_promotable(p, all, 1) == -1);   /* alone at its rung: floor(1/2) = 0 go on */
+    CHECK(dt_pruner_decide(p, 1, pt(DT_POINT_LOSS, 10, 3), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_promotable(p, all, 2) == 1);
+    dt_pruner_go_on(p, 1);
+    CHECK(dt_pruner_promotable(p, all, 2) == -1);   /* the 5 has the 3 ahead: 1 lower, 1 may go on */
+    /* Trial 1 reaches rung 1 (iteration 20) alone and waits; trial 2 arrives at rung 0
+     * with 1, the best of three: rung 0 lets one go on (floor(3/2)), and already did. */
+    CHECK(dt_pruner_decide(p, 1, pt(DT_POINT_LOSS, 20, 2), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 10, 1), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_promotable(p, all, 3) == 2);   /* 0 lower than 1 < floor(3/2) */
+    dt_pruner_go_on(p, 2);
+    /* Trial 3 at rung 0 with 4 (2 lower, floor(4/2) = 2: not); trial 2 at rung 1 with
+     * 0.5: both of rung 1 waiting, the one of two that goes on is the highest rung's best. */
+    CHECK(dt_pruner_decide(p, 3, pt(DT_POINT_LOSS, 10, 4), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 20, 0.5), why, sizeof why) == DT_PRUNE_WAIT);
+    CHECK(dt_pruner_promotable(p, all, 4) == 2);
+    dt_pruner_go_on(p, 2);
+    CHECK(dt_pruner_promotable(p, all, 4) == -1);
+    /* The values a trial reports once it went on pass no rung until the next. */
+    CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 21, 0.4), why, sizeof why) == DT_PRUNE_GO);
+    dt_pruner_left_waiting(p, 0, why, sizeof why);
+    CHECK_STR(why, "asha: loss 5 not in the top 1/2 of 4 trials at rung 0 (iteration 10), where it waited until "
+                   "no trial was left to start");
+    dt_pruner_left_waiting(p, 1, why, sizeof why);
+    CHECK_STR(why, "asha: loss 2 not in the top 1/2 of 2 trials at rung 1 (iteration 20), where it waited until "
+                   "no trial was left to start");
+    /* The end of a trial is no rung: it completes. */
+    CHECK(dt_pruner_decide(p, 2, pt(DT_POINT_LOSS, 1000, 0.3), why, sizeof why) == DT_PRUNE_GO);
+    /* Divergence still stops at once. */
+    CHECK(dt_pruner_decide(p, 3, pt(DT_POINT_LOSS, 11, NAN), why, sizeof why) == DT_PRUNE_DIVERGED);
+    dt_pruner_free(p);
+}
+
 static void test_hyperband(void)
 {
     char why[256] = "";
@@ -576,6 +623,7 @@ int main(void)
     test_metric_direction();
     test_noisy();
     test_asha();
+    test_asha_wait();
     test_hyperband();
     test_patience();
     test_threshold();
