@@ -499,12 +499,26 @@ static int dt_sched__suggest(dt_study *s, int number, dt_value *vals, dt_err *er
     int finals = 0;
     for (int i = 0; i < s->n; i++) finals += s->trials[i].final;
     int prior = s->sw->sampler.kind == DT_SAMPLER_TPE ? s->nprior : 0;
-    if (!prior && !finals) return dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
+    if (!prior && !finals && !s->nparked) return dt_sampler_suggest(s->sampler, s->trials, s->n, number, vals, err);
     dt_trial *all = dt_xmalloc(sizeof *all * (size_t)(prior + s->n + 1));
     if (prior) memcpy(all, s->prior, sizeof *all * (size_t)prior);
     int m = prior;
-    for (int i = 0; i < s->n; i++)
-        if (!s->trials[i].final) all[m++] = s->trials[i];
+    for (int i = 0; i < s->n; i++) {
+        if (s->trials[i].final) continue;
+        all[m] = s->trials[i];
+        /* A trial waiting at a rung teaches what a trial pruned there would: without
+         * it, a study whose trials mostly wait would sample as if at random. */
+        for (int j = 0; j < s->nparked; j++) {
+            const dt_slot *p = &s->parked[j];
+            if (p->number != all[m].number) continue;
+            int loss = dt_sched__kind(s->sw) == DT_POINT_LOSS;
+            all[m].state = DT_PRUNED;
+            all[m].last_kind = dt_sched__kind(s->sw);
+            all[m].last_value = loss ? p->loss : p->metric;
+            all[m].last_step = loss ? p->loss_step : p->metric_step;
+        }
+        m++;
+    }
     int rc = dt_sampler_suggest(s->sampler, all, m, number, vals, err);
     free(all);
     return rc;

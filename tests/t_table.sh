@@ -182,6 +182,18 @@ check_eq "wait: the study trains and keeps what the replay of promotion ASHA doe
      END { printf "%d %.4f %d %d", it, b, n["COMPLETE"], n["PRUNED"] }' "$tmp/wait/trials.csv")" \
   "$(build/bench/prune_replay "$tmp/wait-replay.ini" --promote 3 5 | awk '{ print $1, $3, $5, $6 }')"
 check_grep "wait: trials waited and went on" 'goes on from iteration' "$tmp/wait.log"
+# With the TPE, which learns from the trials waiting at a rung as if pruned there: the
+# same study twice, one slot, gives the same trials.
+for run in tpe-a tpe-b; do
+  printf '%s\n' "$base" | awk -v out="output = $PWD/$tmp/wait-$run" '
+    /^\[pruner\]/ { print; print "type = asha\nmin_resource = 5\nreduction_factor = 2\nwait = yes"; skip = 1; next }
+    /^\[/ { skip = 0 } skip { next }
+    /^cpu_slots/ { $0 = "cpu_slots = 1" } /^output/ { $0 = out } { print }' > "$tmp/wait-$run.ini"
+  "$DARKTUNE" run "$tmp/wait-$run.ini" > "$tmp/wait-$run.log" 2>&1
+  check_eq "wait with tpe ($run): exit status" "$?" 0
+done
+check "wait with tpe: the same trials twice" cmp -s "$tmp/wait-tpe-a/trials.csv" "$tmp/wait-tpe-b/trials.csv"
+check_grep "wait with tpe: trials waited and went on" 'goes on from iteration' "$tmp/wait-tpe-a.log"
 check_grep "wait: the last ones waiting are pruned, saying why" \
   'PRUNED +asha: metric .* where it waited until no trial was left to start' "$tmp/wait/report.txt"
 r=$(build/bench/prune_replay "$tmp/ema.ini" --halving 1 10 2>&1)
