@@ -98,8 +98,9 @@ int dt_pruner_decide(dt_pruner *p, int number, dt_point pt, char *reason, size_t
  * best there. Once nothing is left to start and nothing runs, the trials still waiting
  * are pruned, with dt_pruner_left_waiting's reason. Stopping-based ASHA decides early
  * trials against nobody and later ones against a few: replayed over the demo's space
- * (bench/prune.sh, part 2), waiting kept the best in every seed and order at 39% of the
- * iterations, where deciding at once kept 7 seeds of 10 at 41%. */
+ * (bench/prune.sh, part 2, two recordings), waiting (rf 2) kept the best in every seed, and
+ * in 88-100% of other orders, at 37% of the iterations, where deciding at once kept 7
+ * seeds of 10 at 40-41%. */
 /* The index into numbers[0..n) of the waiting trial that goes on next, -1 none. */
 int dt_pruner_promotable(const dt_pruner *p, const int *numbers, int n);
 /* Trial `number` leaves its rung for the next (the caller resumes it). */
