@@ -51,7 +51,7 @@
  *   stops at each rung and waits; whenever the worker is free, it resumes the best
  *   waiting trial of the highest rung that stands among the floor(n/RF) best of its
  *   rung's n, else it starts the next trial; when neither is left, the waiting are
- *   pruned. Waiting needs trials that can be paused, which darktune's are not (yet).
+ *   pruned: what [pruner] wait = yes does with one slot (t_table.sh checks they agree).
  * Both print the line of a replay; ORDER N as for a replay. */
 #include <errno.h>
 #include <math.h>
@@ -150,6 +150,15 @@ static dt_point *points(dt_store *st, long long id, int number, int w, long ahea
     return pts;
 }
 
+/* The index of a trial's value at `at` as a pruner sees it: its first report of kind at
+ * or past at + lag, not inside its burn-in (hold); np when there is none. */
+static int seen_at(const dt_point *pts, int np, dt_point_kind kind, long hold, long lag, long at)
+{
+    int k = 0;
+    while (k < np && ((int)pts[k].kind != (int)kind || pts[k].step < hold || pts[k].step - lag < at)) k++;
+    return k;
+}
+
 /* v first: a pointer to it is a pointer to v, so dt_cmp_double sorts these by v. */
 typedef struct ranked {
     double v;
@@ -201,16 +210,13 @@ static void ranks(const dt_sweep *sw, dt_store *st, long long id, const dt_trial
         dt_point *pts = points(st, id, trials[i].number, w, a, &np);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int s = 0; s < nsteps; s++) {
-            long at = steps[s];
-            for (int k = 0; k < np; k++)
-                if ((int)pts[k].kind == (int)kind && pts[k].step >= hold && pts[k].step - lag >= at) {
-                    double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
-                    xs[m[s]] = sign * pts[k].value;
-                    ys[m[s]] = fsign * trials[i].value;
-                    if (best[s] < 0 || ys[m[s]] > ys[best[s]]) best[s] = m[s];
-                    m[s]++;
-                    break;
-                }
+            int k = seen_at(pts, np, kind, hold, lag, steps[s]);
+            if (k == np) continue;
+            double *xs = x + (size_t)s * n, *ys = y + (size_t)s * n;
+            xs[m[s]] = sign * pts[k].value;
+            ys[m[s]] = fsign * trials[i].value;
+            if (best[s] < 0 || ys[m[s]] > ys[best[s]]) best[s] = m[s];
+            m[s]++;
         }
         free(pts);
     }
@@ -311,17 +317,15 @@ static void halving(const dt_sweep *sw, dt_store *st, long long id, const dt_tri
     dt_point_kind kind = sw->pruner.on_loss ? DT_POINT_LOSS : DT_POINT_METRIC;
     double sign = kind == DT_POINT_LOSS || !sw->maximize ? 1 : -1, none = NAN;
     double *cost = dt_xmalloc((size_t)n * (size_t)(nr ? nr : 1) * sizeof *cost);
+    int w = window();
+    long a = ahead();
     for (int i = 0; i < n; i++) {
         int np;
-        dt_point *pts = points(st, id, trials[i].number, window(), ahead(), &np);
+        dt_point *pts = points(st, id, trials[i].number, w, a, &np);
         long lag, hold = dt_out_burn_in(sw, trials[i].values, &lag);
         for (int k = 0; k < nr; k++) {
-            cost[i * nr + k] = INFINITY;
-            for (int j = 0; j < np; j++)
-                if ((int)pts[j].kind == (int)kind && pts[j].step >= hold && pts[j].step - lag >= rung[k]) {
-                    cost[i * nr + k] = sign * pts[j].value;
-                    break;
-                }
+            int j = seen_at(pts, np, kind, hold, lag, rung[k]);
+            cost[i * nr + k] = j < np ? sign * pts[j].value : INFINITY;
         }
         free(pts);
     }
